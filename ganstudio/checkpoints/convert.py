@@ -1,0 +1,57 @@
+"""`ganstudio-convert`: turn an official checkpoint into the native .safetensors format."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from .errors import CheckpointError
+from .loader import load_model
+from .native import save_model
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ganstudio-convert",
+        description="Convert an official checkpoint (SPADE/SEAN/pix2pix/CycleGAN latest_net_G.pth, "
+        "StarGAN *-G.ckpt, StyleGAN2-ADA *.pkl) into a GAN Studio .safetensors model.",
+    )
+    parser.add_argument("input", type=Path, help="the official file")
+    parser.add_argument("output", type=Path, nargs="?", help="where to write (default: INPUT with .safetensors)")
+    parser.add_argument("--preset", help="dataset preset for SPADE/SEAN labels: ade20k, coco, cityscapes, celebamask-hq")
+    parser.add_argument("--crop-size", type=int, help="SPADE/SEAN output width the model was trained at")
+    parser.add_argument("--aspect-ratio", type=float, help="SPADE/SEAN width / height (cityscapes: 2)")
+    parser.add_argument("--upsampling", choices=["normal", "more", "most"], help="SPADE num_upsampling_layers")
+    parser.add_argument("--arch", help="force an architecture instead of detecting it")
+    parser.add_argument("--half", action="store_true", help="store weights in float16 (half the size)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    hints = {
+        key: value
+        for key, value in {
+            "preset": args.preset,
+            "crop_size": args.crop_size,
+            "aspect_ratio": args.aspect_ratio,
+            "num_upsampling_layers": args.upsampling,
+            "arch": args.arch,
+        }.items()
+        if value is not None
+    }
+    output = args.output or args.input.with_suffix(".safetensors")
+    try:
+        loaded = load_model(args.input, **hints)
+        save_model(loaded, output, dtype=torch.float16 if args.half else None)
+    except CheckpointError as exc:
+        print(f"ganstudio-convert: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.input} -> {output} ({loaded.arch})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

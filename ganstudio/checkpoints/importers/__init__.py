@@ -1,0 +1,58 @@
+"""Importers for the official checkpoint files of the reference implementations.
+
+Each family module exposes ``detect(state, hints) -> ImportResult | None``:
+given a canonical state dict (containers unwrapped, ``module.`` prefixes
+removed) and the caller's hints, it returns the architecture, constructor
+config, the state dict to load strictly (stale keys dropped) and metadata, or
+None when the keys are not of its family. It raises ``ImportMismatch`` when the
+keys are of its family but cannot be made sense of.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import torch
+
+State = Mapping[str, torch.Tensor]
+
+
+@dataclass
+class ImportResult:
+    arch: str
+    config: dict[str, Any]
+    state: dict[str, torch.Tensor]
+    meta: dict[str, Any] = field(default_factory=dict)
+    # companion networks found in the same file: name -> ImportResult
+    parts: dict[str, "ImportResult"] = field(default_factory=dict)
+
+
+class ImportMismatch(ValueError):
+    """The file looks like a known family but its contents do not fit it."""
+
+
+# Tried in order: the more specific key patterns first (SEAN's ACE blocks
+# contain SPADE-like names, so SEAN goes before SPADE).
+FAMILIES = ("sean", "spade", "stylegan2", "stargan", "cyclegan", "pix2pix", "patchgan")
+
+
+def detectors() -> list[tuple[str, Callable[[State, Mapping[str, Any]], ImportResult | None]]]:
+    found = []
+    for family in FAMILIES:
+        try:
+            module = importlib.import_module(f"{__name__}.{family}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{family}":
+                continue  # family not available in this build
+            raise
+        found.append((family, module.detect))
+    return found
+
+
+def detect(state: State, hints: Mapping[str, Any]) -> ImportResult | None:
+    for _family, fn in detectors():
+        result = fn(state, hints)
+        if result is not None:
+            return result
+    return None

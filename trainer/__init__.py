@@ -1,0 +1,1 @@
+"""The GAN Studio trainer: `ganstudio-train` (no Qt)."""
