@@ -1,0 +1,341 @@
+"""The painting workspace's state and actions: label map, tools, undo, synthesis requests.
+
+Widgets call the actions (begin_stroke, fill_at, ...) with image coordinates
+and repaint on the signals. The view-model never runs a model: it emits
+`synthesisRequested` with a PaintRequest (numpy only) and takes results back
+through `accept_output`. Preview requests are throttled while painting and a
+full-quality request follows every finished edit.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from . import label_ops
+from .undo_commands import LabelPatchCommand
+
+TOOLS = ("brush", "eraser", "fill", "eyedropper", "line", "rect", "replace")
+MIN_BRUSH, MAX_BRUSH = 1, 200
+PREVIEW_INTERVAL_MS = 60
+
+# Used when no model (or a model without labels) is loaded, so that painting works out of the box.
+DEFAULT_LANDSCAPE_PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    ("sky", (110, 170, 235)),
+    ("cloud", (225, 230, 240)),
+    ("mountain", (120, 100, 90)),
+    ("snow", (250, 250, 255)),
+    ("rock", (140, 140, 135)),
+    ("grass", (90, 170, 60)),
+    ("tree", (30, 100, 40)),
+    ("water", (40, 90, 170)),
+    ("sand", (220, 200, 140)),
+)
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    id: int
+    name: str
+    color: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class PaintRequest:
+    """Everything a synthesis run needs, copied so that painting can go on meanwhile."""
+
+    labels: np.ndarray
+    revision: int
+    preview: bool
+    style: dict[str, Any] = field(default_factory=dict)
+
+
+def palette_from_pairs(pairs: Sequence[tuple[str, Sequence[int]]]) -> list[ClassEntry]:
+    return [ClassEntry(i, str(name), tuple(int(c) for c in color[:3])) for i, (name, color) in enumerate(pairs)]  # type: ignore[misc]
+
+
+def palette_from_model_labels(labels: Sequence[Any]) -> list[ClassEntry]:
+    """Model metadata labels ({name, color} dicts, or plain names) to palette entries."""
+    entries = []
+    for i, item in enumerate(labels):
+        if isinstance(item, dict):
+            name = str(item.get("name", f"class {i}"))
+            color = item.get("color") or item.get("colour") or _fallback_color(i)
+            if isinstance(color, str):
+                color = tuple(int(color.lstrip("#")[k:k + 2], 16) for k in (0, 2, 4))
+        else:
+            name, color = str(item), _fallback_color(i)
+        entries.append(ClassEntry(i, name, tuple(int(c) for c in color[:3])))  # type: ignore[arg-type]
+    return entries
+
+
+def _fallback_color(i: int) -> tuple[int, int, int]:
+    # well-spread hues via the golden ratio, so neighbouring ids differ clearly
+    import colorsys
+
+    r, g, b = colorsys.hsv_to_rgb((i * 0.618033988749895) % 1.0, 0.65, 0.9)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+class PaintingViewModel(QObject):
+    labelsChanged = Signal(int, int, int, int)  # y0, x0, y1, x1 (exclusive)
+    documentReset = Signal()  # a new map or palette: repaint everything
+    currentClassChanged = Signal(int)
+    backgroundClassChanged = Signal(int)
+    toolChanged = Signal(str)
+    brushSizeChanged = Signal(int)
+    referenceChanged = Signal()
+    outputChanged = Signal()
+    modifiedChanged = Signal(bool)
+    synthesisRequested = Signal(object)  # PaintRequest
+    notice = Signal(str)
+
+    def __init__(self, width: int = 512, height: int = 512, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.palette: list[ClassEntry] = palette_from_pairs(DEFAULT_LANDSCAPE_PALETTE)
+        self.labels = np.zeros((height, width), dtype=np.uint8)
+        self.current_class = 5 if len(self.palette) > 5 else 0  # grass: a visible first stroke
+        self.background_class = 0
+        self.tool = "brush"
+        self.brush_size = 24
+        self.revision = 0
+        self.reference: np.ndarray | None = None  # RGB uint8, shown under the labels
+        self.output: np.ndarray | None = None  # RGB uint8 from the last synthesis
+        self.output_revision = -1
+        self.last_inference_ms: float | None = None
+        self.style: dict[str, Any] = {"mode": "random", "seed": 0}
+        self.synthesis_enabled = False  # the window turns it on when a model is loaded
+        self._stroke_before: np.ndarray | None = None
+        self._stroke_box: label_ops.Box | None = None
+        self._stroke_last: tuple[float, float] | None = None
+        self._stroke_value = 0
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_INTERVAL_MS)
+        self._preview_timer.timeout.connect(lambda: self.request_synthesis(preview=True))
+        self._requested_at: dict[int, float] = {}
+
+    # ---- document -------------------------------------------------------
+    @property
+    def width(self) -> int:
+        return int(self.labels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def set_palette(self, entries: Sequence[ClassEntry]) -> None:
+        """Switch palettes; fails (ValueError) if the map uses an id the new palette lacks."""
+        entries = list(entries)
+        if not entries:
+            raise ValueError("a palette needs at least one class")
+        top = int(self.labels.max()) if self.labels.size else 0
+        if top >= len(entries):
+            raise ValueError(f"the label map uses class {top}, but the palette has only {len(entries)} classes")
+        self.palette = entries
+        self.current_class = min(self.current_class, len(entries) - 1)
+        self.background_class = min(self.background_class, len(entries) - 1)
+        self.documentReset.emit()
+        self.currentClassChanged.emit(self.current_class)
+
+    def set_labels(self, labels: np.ndarray, *, mark_clean: bool = True) -> None:
+        """Replace the whole map (open/new/recover). Clears the undo history."""
+        labels = np.asarray(labels)
+        if labels.ndim != 2 or labels.size == 0:
+            raise ValueError(f"a label map must be a non-empty 2-D array, got shape {labels.shape}")
+        top = int(labels.max())
+        if top >= len(self.palette):
+            raise ValueError(f"class id {top} is out of range: the palette has {len(self.palette)} classes (0-{len(self.palette) - 1})")
+        if int(labels.min()) < 0:
+            raise ValueError("negative class ids in the label map")
+        dtype = np.uint8 if len(self.palette) <= 256 else np.uint16
+        self.labels = np.ascontiguousarray(labels.astype(dtype, copy=True))
+        self.undo_stack.clear()
+        if mark_clean:
+            self.undo_stack.setClean()
+        self.revision += 1
+        self.documentReset.emit()
+        self.request_synthesis(preview=False)
+
+    def new_document(self, width: int, height: int, fill_class: int = 0) -> None:
+        self.set_labels(np.full((height, width), fill_class, dtype=np.uint16))
+
+    def set_reference(self, image: np.ndarray | None) -> None:
+        self.reference = None if image is None else np.ascontiguousarray(image[..., :3].astype(np.uint8))
+        self.referenceChanged.emit()
+
+    def mark_saved(self) -> None:
+        self.undo_stack.setClean()
+
+    # ---- tool state -----------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool {tool!r}")
+        if tool != self.tool:
+            self.tool = tool
+            self.toolChanged.emit(tool)
+
+    def set_current_class(self, class_id: int) -> None:
+        class_id = int(class_id)
+        if not 0 <= class_id < len(self.palette):
+            self.notice.emit(f"Class {class_id} is not in the palette (0-{len(self.palette) - 1})")
+            return
+        if class_id != self.current_class:
+            self.current_class = class_id
+            self.currentClassChanged.emit(class_id)
+
+    def set_background_class(self, class_id: int) -> None:
+        if 0 <= class_id < len(self.palette) and class_id != self.background_class:
+            self.background_class = int(class_id)
+            self.backgroundClassChanged.emit(self.background_class)
+
+    def set_brush_size(self, size: int) -> None:
+        size = max(MIN_BRUSH, min(MAX_BRUSH, int(size)))
+        if size != self.brush_size:
+            self.brush_size = size
+            self.brushSizeChanged.emit(size)
+
+    def grow_brush(self, factor: float = 1.25) -> None:
+        self.set_brush_size(max(self.brush_size + 1, round(self.brush_size * factor)))
+
+    def shrink_brush(self, factor: float = 1.25) -> None:
+        self.set_brush_size(min(self.brush_size - 1, round(self.brush_size / factor)))
+
+    # ---- strokes (brush, eraser) ------------------------------------------
+    def begin_stroke(self, x: float, y: float, *, erase: bool | None = None) -> None:
+        erase = self.tool == "eraser" if erase is None else erase
+        self._stroke_value = self.background_class if erase else self.current_class
+        self._stroke_before = self.labels.copy()  # one memcpy; only the bbox patch is kept
+        self._stroke_box = None
+        self._stroke_last = (x, y)
+        self._paint_segment((x, y), (x, y))
+
+    def stroke_to(self, x: float, y: float) -> None:
+        if self._stroke_last is None:
+            return
+        self._paint_segment(self._stroke_last, (x, y))
+        self._stroke_last = (x, y)
+
+    def end_stroke(self) -> None:
+        if self._stroke_before is None:
+            return
+        before, box = self._stroke_before, self._stroke_box
+        self._stroke_before = self._stroke_box = self._stroke_last = None
+        name = "Erase" if self._stroke_value == self.background_class and self.tool == "eraser" else "Brush stroke"
+        self._push_patch(f"{name} ({self.palette[self._stroke_value].name})", before, box)
+
+    @property
+    def stroke_active(self) -> bool:
+        return self._stroke_before is not None
+
+    def _paint_segment(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
+        box = label_ops.paint_segment(self.labels, p0, p1, self.brush_size, self._stroke_value)
+        if box is None:
+            return
+        self._stroke_box = label_ops.union(self._stroke_box, box)
+        self.revision += 1
+        self.labelsChanged.emit(*box)
+        if self.synthesis_enabled and not self._preview_timer.isActive():
+            self._preview_timer.start()
+
+    # ---- one-shot tools ---------------------------------------------------
+    def fill_at(self, x: float, y: float) -> None:
+        self._one_shot("Fill", lambda: label_ops.flood_fill(self.labels, int(x), int(y), self.current_class))
+
+    def draw_line(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
+        self._one_shot("Line", lambda: label_ops.paint_segment(self.labels, p0, p1, self.brush_size, self.current_class))
+
+    def draw_rect(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
+        self._one_shot("Rectangle", lambda: label_ops.fill_rect(self.labels, p0, p1, self.current_class))
+
+    def replace_everywhere(self, old: int, new: int | None = None) -> None:
+        new = self.current_class if new is None else int(new)
+        if not (0 <= old < len(self.palette) and 0 <= new < len(self.palette)):
+            self.notice.emit("Replace: class id out of range")
+            return
+        text = f"Replace {self.palette[old].name} with {self.palette[new].name}"
+        self._one_shot(text, lambda: label_ops.replace_class(self.labels, old, new))
+
+    def pick_at(self, x: float, y: float) -> int | None:
+        ix, iy = int(x), int(y)
+        if not (0 <= ix < self.width and 0 <= iy < self.height):
+            return None
+        class_id = int(self.labels[iy, ix])
+        self.set_current_class(class_id)
+        return class_id
+
+    def _one_shot(self, text: str, edit) -> None:  # type: ignore[no-untyped-def]
+        if self.stroke_active:
+            self.end_stroke()
+        before = self.labels.copy()
+        box = edit()
+        if box is None:
+            return
+        self.revision += 1
+        self.labelsChanged.emit(*box)
+        self._push_patch(text, before, box)
+
+    def _push_patch(self, text: str, before_map: np.ndarray, box: label_ops.Box | None) -> None:
+        if box is None:
+            return
+        y0, x0, y1, x1 = box
+        before = before_map[y0:y1, x0:x1].copy()
+        after = self.labels[y0:y1, x0:x1].copy()
+        if np.array_equal(before, after):
+            return
+        self.undo_stack.push(LabelPatchCommand(text, y0, x0, before, after, self._write_patch))
+        self.request_synthesis(preview=False)
+
+    def _write_patch(self, y0: int, x0: int, patch: np.ndarray) -> None:
+        h, w = patch.shape
+        self.labels[y0:y0 + h, x0:x0 + w] = patch
+        self.revision += 1
+        self.labelsChanged.emit(y0, x0, y0 + h, x0 + w)
+        self.request_synthesis(preview=False)
+
+    # ---- synthesis ----------------------------------------------------------
+    def set_style(self, style: dict[str, Any]) -> None:
+        self.style = dict(style)
+        self.request_synthesis(preview=False)
+
+    def request_synthesis(self, preview: bool = False) -> None:
+        if not self.synthesis_enabled:
+            return
+        if not preview:
+            self._preview_timer.stop()
+        self._requested_at[self.revision] = time.perf_counter()
+        if len(self._requested_at) > 256:  # keep the latency book small
+            for key in itertools.islice(sorted(self._requested_at), 128):
+                del self._requested_at[key]
+        self.synthesisRequested.emit(PaintRequest(self.labels.copy(), self.revision, preview, dict(self.style)))
+
+    def accept_output(self, revision: int, image: np.ndarray, elapsed_ms: float | None = None) -> bool:
+        """Take a synthesized image; an older revision than the one shown is dropped."""
+        if revision < self.output_revision:
+            return False
+        self.output = np.ascontiguousarray(image[..., :3].astype(np.uint8, copy=False))
+        self.output_revision = revision
+        if elapsed_ms is not None:
+            self.last_inference_ms = float(elapsed_ms)
+        self.outputChanged.emit()
+        return True
+
+    def latency_ms(self, revision: int) -> float | None:
+        """Time from the request for `revision` to now (for the stroke-to-output benchmark)."""
+        started = self._requested_at.get(revision)
+        return None if started is None else (time.perf_counter() - started) * 1000.0
+
+    def classes_present(self) -> list[int]:
+        counts = np.bincount(self.labels.ravel(), minlength=len(self.palette))
+        return [int(i) for i in np.flatnonzero(counts)]
