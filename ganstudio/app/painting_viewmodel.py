@@ -17,32 +17,14 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from ganstudio.document.palette import Palette, default_palette
+
 from . import label_ops
 from .undo_commands import LabelPatchCommand
 
 TOOLS = ("brush", "eraser", "fill", "eyedropper", "line", "rect", "replace")
 MIN_BRUSH, MAX_BRUSH = 1, 200
 PREVIEW_INTERVAL_MS = 60
-
-# Used when no model (or a model without labels) is loaded, so that painting works out of the box.
-DEFAULT_LANDSCAPE_PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
-    ("sky", (110, 170, 235)),
-    ("cloud", (225, 230, 240)),
-    ("mountain", (120, 100, 90)),
-    ("snow", (250, 250, 255)),
-    ("rock", (140, 140, 135)),
-    ("grass", (90, 170, 60)),
-    ("tree", (30, 100, 40)),
-    ("water", (40, 90, 170)),
-    ("sand", (220, 200, 140)),
-)
-
-
-@dataclass(frozen=True)
-class ClassEntry:
-    id: int
-    name: str
-    color: tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -55,31 +37,12 @@ class PaintRequest:
     style: dict[str, Any] = field(default_factory=dict)
 
 
-def palette_from_pairs(pairs: Sequence[tuple[str, Sequence[int]]]) -> list[ClassEntry]:
-    return [ClassEntry(i, str(name), tuple(int(c) for c in color[:3])) for i, (name, color) in enumerate(pairs)]  # type: ignore[misc]
-
-
-def palette_from_model_labels(labels: Sequence[Any]) -> list[ClassEntry]:
-    """Model metadata labels ({name, color} dicts, or plain names) to palette entries."""
-    entries = []
-    for i, item in enumerate(labels):
-        if isinstance(item, dict):
-            name = str(item.get("name", f"class {i}"))
-            color = item.get("color") or item.get("colour") or _fallback_color(i)
-            if isinstance(color, str):
-                color = tuple(int(color.lstrip("#")[k:k + 2], 16) for k in (0, 2, 4))
-        else:
-            name, color = str(item), _fallback_color(i)
-        entries.append(ClassEntry(i, name, tuple(int(c) for c in color[:3])))  # type: ignore[arg-type]
-    return entries
-
-
-def _fallback_color(i: int) -> tuple[int, int, int]:
-    # well-spread hues via the golden ratio, so neighbouring ids differ clearly
-    import colorsys
-
-    r, g, b = colorsys.hsv_to_rgb((i * 0.618033988749895) % 1.0, 0.65, 0.9)
-    return int(r * 255), int(g * 255), int(b * 255)
+def palette_from_model_labels(labels: Sequence[Any]) -> Palette:
+    """A model's metadata labels ({name, color} dicts, or plain names) as a palette."""
+    if labels and all(isinstance(item, dict) and "color" in item for item in labels):
+        return Palette.from_json(list(labels))
+    generic = Palette.generic(len(labels))
+    return Palette([(item.get("name", f"class {i}") if isinstance(item, dict) else str(item), generic[i].color) for i, item in enumerate(labels)])
 
 
 class PaintingViewModel(QObject):
@@ -98,10 +61,10 @@ class PaintingViewModel(QObject):
     def __init__(self, width: int = 512, height: int = 512, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
-        self.palette: list[ClassEntry] = palette_from_pairs(DEFAULT_LANDSCAPE_PALETTE)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.palette: Palette = default_palette()
         self.labels = np.zeros((height, width), dtype=np.uint8)
-        self.current_class = 5 if len(self.palette) > 5 else 0  # grass: a visible first stroke
+        self.current_class = self.palette.find("grass") or 0  # a visible first stroke
         self.background_class = 0
         self.tool = "brush"
         self.brush_size = 24
@@ -122,6 +85,9 @@ class PaintingViewModel(QObject):
         self._preview_timer.timeout.connect(lambda: self.request_synthesis(preview=True))
         self._requested_at: dict[int, float] = {}
 
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
+
     # ---- document -------------------------------------------------------
     @property
     def width(self) -> int:
@@ -135,15 +101,14 @@ class PaintingViewModel(QObject):
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
 
-    def set_palette(self, entries: Sequence[ClassEntry]) -> None:
+    def set_palette(self, entries: Palette) -> None:
         """Switch palettes; fails (ValueError) if the map uses an id the new palette lacks."""
-        entries = list(entries)
-        if not entries:
-            raise ValueError("a palette needs at least one class")
         top = int(self.labels.max()) if self.labels.size else 0
         if top >= len(entries):
             raise ValueError(f"the label map uses class {top}, but the palette has only {len(entries)} classes")
         self.palette = entries
+        if self.labels.dtype != entries.id_dtype():
+            self.labels = np.ascontiguousarray(self.labels.astype(entries.id_dtype()))
         self.current_class = min(self.current_class, len(entries) - 1)
         self.background_class = min(self.background_class, len(entries) - 1)
         self.documentReset.emit()
@@ -159,7 +124,7 @@ class PaintingViewModel(QObject):
             raise ValueError(f"class id {top} is out of range: the palette has {len(self.palette)} classes (0-{len(self.palette) - 1})")
         if int(labels.min()) < 0:
             raise ValueError("negative class ids in the label map")
-        dtype = np.uint8 if len(self.palette) <= 256 else np.uint16
+        dtype = self.palette.id_dtype()
         self.labels = np.ascontiguousarray(labels.astype(dtype, copy=True))
         self.undo_stack.clear()
         if mark_clean:
