@@ -1,0 +1,236 @@
+"""Synthesize a photo from a label map with a SPADE or SEAN model.
+
+Inputs and outputs are numpy: class ids (H, W) in, RGB uint8 out. The label
+map is one-hot encoded at the model's resolution, keeping the document's
+aspect where the architecture allows it (SPADE without VAE chooses its first
+feature size freely; the VAE and SEAN render at their trained size).
+
+Styles (a plain dict, so it can travel in a job):
+- SPADE with a VAE encoder: ``{"mode": "random", "seed": int}`` (reproducible)
+  or ``{"mode": "image", "image": RGB uint8}`` (z = the encoder's mean).
+- SEAN: ``{"seed": int, "sources": {name: {"image": RGB uint8, "labels": ids}},
+  "regions": {class_id: name}, "default": name | None,
+  "blend": {"source": name, "amount": t}}``. Each source's per-class codes are
+  computed once and cached; each region takes its code from its assigned
+  source (else the default source, else a seeded random source); the blend
+  then mixes every region's code with another source's by `amount`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .jobs import Job
+from .session import RunContext, Session, array_key
+
+PREVIEW_DIVISOR = 2  # previews render at half the latent size where the model allows it
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PaintJob(Job):
+    """Synthesize an image from `labels` (class ids) with the model at `model_path`."""
+
+    channel: str = "canvas"
+    labels: np.ndarray
+    preview: bool = False
+    style: Mapping[str, Any] = field(default_factory=dict)
+
+    session: ClassVar[Any] = "ganstudio.engine.painting:PaintingSession"
+    title: ClassVar[str] = "Synthesis"
+
+
+def to_uint8_image(x: torch.Tensor) -> np.ndarray:
+    """[1, 3, H, W] in [-1, 1] -> (H, W, 3) uint8."""
+    image = ((x[0].float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
+    return image.permute(1, 2, 0).cpu().numpy()
+
+
+def image_tensor(image: np.ndarray, size: tuple[int, int], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """RGB uint8 (H, W, 3) -> [1, 3, size] in [-1, 1], resized bilinearly."""
+    if image.ndim != 3 or image.shape[2] < 3:
+        raise ValueError(f"a style image must be (H, W, 3) RGB, got shape {image.shape}")
+    x = torch.from_numpy(np.ascontiguousarray(image[..., :3])).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+    if tuple(x.shape[2:]) != tuple(size):
+        x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+    return x.to(dtype)
+
+
+def resize_labels(labels: np.ndarray, size: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """Class ids (H, W) -> [1, h, w] long, nearest-neighbour (labels never blend)."""
+    ids = torch.from_numpy(np.ascontiguousarray(labels).astype(np.int64)).to(device)
+    if tuple(ids.shape) != tuple(size):
+        ids = F.interpolate(ids[None, None].float(), size=size, mode="nearest")[0, 0].long()
+    return ids[None]
+
+
+class PaintingSession(Session):
+    """Label map -> photo with a SPADE or SEAN generator (see the module docstring for styles)."""
+
+    def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
+        assert isinstance(job, PaintJob)
+        return {"image": self.synthesize(job.labels, job.style, preview=job.preview)}
+
+    # -- public API, also used directly by tests and benchmarks -------------------------
+    @property
+    def arch(self) -> str:
+        if self.model is None:
+            raise ValueError("no model is loaded")
+        return self.model.loaded.arch
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        if self.model is None:
+            raise ValueError("no model is loaded")
+        return self.model.module
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.generator.config["label_nc"])
+
+    def synthesize(self, labels: np.ndarray, style: Mapping[str, Any] | None = None, *, preview: bool = False) -> np.ndarray:
+        """Class ids (H, W) -> RGB uint8 image at the model's resolution and the document's aspect."""
+        labels = np.asarray(labels)
+        if labels.ndim != 2 or labels.size == 0:
+            raise ValueError(f"a label map must be a non-empty 2-D array, got shape {labels.shape}")
+        top = int(labels.max())
+        if top >= self.num_classes or int(labels.min()) < 0:
+            raise ValueError(f"class id {top} is out of range: the model knows {self.num_classes} classes (0-{self.num_classes - 1})")
+        style = dict(style or {})
+        with torch.inference_mode():
+            if self.arch == "spade":
+                return self._spade(labels, style, preview)
+            if self.arch == "sean":
+                return self._sean(labels, style, preview)
+        raise ValueError(f"a {self.arch} model cannot paint from a label map; load a SPADE or SEAN model")
+
+    # -- SPADE ------------------------------------------------------------------------------
+    def _spade(self, labels: np.ndarray, style: dict[str, Any], preview: bool) -> np.ndarray:
+        gen = self.generator
+        device, dtype = self.runtime.device, self.runtime.dtype
+        z = None
+        latent_hw = None
+        if gen.use_vae:
+            out_h, out_w = gen.output_size
+            z = self._spade_z(style)
+        else:
+            # keep the document's aspect: the latent width is the model's, its height follows the map
+            scale = gen.output_size[1] // gen.sw
+            sh, sw = self._latent_hw(gen.sw, scale, labels.shape, preview)
+            latent_hw = (sh, sw)
+            out_h, out_w = sh * scale, sw * scale
+        ids = resize_labels(labels, (out_h, out_w), device)
+        semantics = gen.semantic_input(ids).to(dtype)
+        if self.runtime.channels_last:
+            semantics = semantics.contiguous(memory_format=torch.channels_last)
+        out = gen(semantics, z) if gen.use_vae else gen(semantics, latent_hw=latent_hw)
+        return to_uint8_image(out)
+
+    def _spade_z(self, style: dict[str, Any]) -> torch.Tensor:
+        gen = self.generator
+        device = self.runtime.device
+        if style.get("mode") == "image" and style.get("image") is not None:
+            encoder = self.model.part("encoder") if self.model is not None else None
+            if encoder is None:
+                raise ValueError("this SPADE model has no style encoder: use a random style")
+            module, runtime = encoder
+            image = np.asarray(style["image"])
+
+            def encode() -> torch.Tensor:
+                mu, _logvar = module(image_tensor(image, (module.input_size, module.input_size), runtime.device, runtime.dtype))
+                return mu.float()
+
+            return self.cached("spade_style", array_key(image), encode).to(device)
+        seed = int(style.get("seed", 0))
+        return self.cached("spade_z", seed, lambda: gen.random_z(1, seed=seed, device=device))
+
+    # -- SEAN ------------------------------------------------------------------------------
+    def _sean(self, labels: np.ndarray, style: dict[str, Any], preview: bool) -> np.ndarray:
+        gen = self.generator
+        device, dtype = self.runtime.device, self.runtime.dtype
+        sh, sw = self._latent_hw(gen.sw, gen.output_size[1] // gen.sw, labels.shape, preview)
+        scale = gen.output_size[1] // gen.sw
+        ids = resize_labels(labels, (sh * scale, sw * scale), device)
+        seg = gen.semantic_input(ids).to(dtype)
+        codes = self.region_codes(style)
+        seed = int(style.get("seed", 0))
+        noise_generator = torch.Generator(device=device).manual_seed(seed)  # repeatable per-pixel noise
+        out = gen.generate(seg, codes.to(dtype), generator=noise_generator, latent_hw=(sh, sw))
+        return to_uint8_image(out)
+
+    @staticmethod
+    def _latent_hw(sw: int, scale: int, shape: tuple[int, ...], preview: bool) -> tuple[int, int]:
+        sh = max(1, round(sw * shape[0] / shape[1]))
+        if preview and sw >= PREVIEW_DIVISOR:
+            sw, sh = sw // PREVIEW_DIVISOR, max(1, sh // PREVIEW_DIVISOR)
+        return sh, sw
+
+    def source_codes(self, image: np.ndarray, labels: np.ndarray) -> torch.Tensor:
+        """Per-class codes [n_channels, style_dim] of a reference photo and its label map (cached)."""
+        gen = self.generator
+        image, labels = np.asarray(image), np.asarray(labels)
+        if labels.ndim != 2:
+            raise ValueError(f"a style source needs a 2-D label map, got shape {labels.shape}")
+        if int(labels.max()) >= self.num_classes:
+            raise ValueError(f"the style source's label map uses class {int(labels.max())}, the model knows {self.num_classes}")
+
+        def encode() -> torch.Tensor:
+            size = gen.output_size
+            device, dtype = self.runtime.device, self.runtime.dtype
+            seg = gen.semantic_input(resize_labels(labels, size, device)).to(dtype)
+            return gen.encode_styles(image_tensor(image, size, device, dtype), seg)[0].float()
+
+        return self.cached("sean_source", (array_key(image), array_key(labels)), encode)
+
+    def random_codes(self, seed: int) -> torch.Tensor:
+        """Codes for every class from a seeded random picture: one stripe of noisy colour per class."""
+        gen = self.generator
+
+        def encode() -> torch.Tensor:
+            h, w = gen.output_size
+            rng = np.random.default_rng(seed)
+            stripes = np.minimum((np.arange(w) * self.num_classes) // w, self.num_classes - 1)
+            labels = np.broadcast_to(stripes, (h, w)).astype(np.int64)
+            colors = rng.integers(0, 256, size=(self.num_classes, 3))
+            image = np.clip(colors[labels] + rng.normal(0, 24, size=(h, w, 3)), 0, 255).astype(np.uint8)
+            return self.source_codes(image, labels)
+
+        return self.cached("sean_random", seed, encode)
+
+    def region_codes(self, style: Mapping[str, Any]) -> torch.Tensor:
+        """[1, n_channels, style_dim]: each class's code from its assigned source, then the blend."""
+        sources = dict(style.get("sources") or {})
+        codes = {name: self.source_codes(src["image"], src["labels"]) for name, src in sources.items()}
+        base = self.random_codes(int(style.get("seed", 0)))
+        default = style.get("default")
+        if default is not None:
+            base = _overlay(base, self._codes_of(codes, default))
+        final = base.clone()
+        for class_id, name in dict(style.get("regions") or {}).items():
+            source = self._codes_of(codes, name)
+            cid = int(class_id)
+            if 0 <= cid < final.shape[0] and bool(source[cid].any()):  # an absent class keeps its code
+                final[cid] = source[cid]
+        blend = style.get("blend")
+        if blend:
+            other = self._codes_of(codes, blend["source"])
+            amount = float(blend.get("amount", 0.5))
+            present = other.abs().sum(dim=1, keepdim=True) > 0
+            final = torch.where(present, torch.lerp(final, other, amount), final)
+        return final[None]
+
+    @staticmethod
+    def _codes_of(codes: Mapping[str, torch.Tensor], name: str) -> torch.Tensor:
+        try:
+            return codes[name]
+        except KeyError:
+            raise ValueError(f"unknown style source {name!r}") from None
+
+
+def _overlay(base: torch.Tensor, top: torch.Tensor) -> torch.Tensor:
+    """`top`'s codes where it has the class (non-zero), `base`'s elsewhere."""
+    present = top.abs().sum(dim=1, keepdim=True) > 0
+    return torch.where(present, top, base)
