@@ -1,0 +1,43 @@
+"""Command-line options shared by every recipe (each recipe adds its own)."""
+from __future__ import annotations
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, *, resolution: int, batch: int, iters: int, lr: float) -> None:
+    """--data/--out/--resolution/... with this recipe's paper defaults."""
+    io = parser.add_argument_group("data and output")
+    io.add_argument("--data", required=True, help="dataset folder (layout described above)")
+    io.add_argument("--out", required=True, help="run folder: checkpoint.pt, losses.csv, samples/, model.safetensors")
+    io.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly where it stopped")
+    io.add_argument("--export", default=None, help="path of the exported model (default OUT/model.safetensors)")
+
+    run = parser.add_argument_group("training")
+    run.add_argument("--resolution", type=positive_int, default=resolution, help=f"training image size in pixels, square (default {resolution})")
+    run.add_argument("--load-size", type=positive_int, default=None, help="resize to this size before the random crop to --resolution "
+                     "(default: 286/256 of --resolution for pix2pix and cyclegan, no crop for the others)")
+    run.add_argument("--no-flip", action="store_true", help="disable random horizontal flips")
+    run.add_argument("--batch", type=positive_int, default=batch, help=f"images per process per iteration (default {batch})")
+    run.add_argument("--iters", type=positive_int, default=iters, help=f"total training iterations (default {iters})")
+    run.add_argument("--lr", type=float, default=lr, help=f"base learning rate (default {lr})")
+    run.add_argument("--seed", type=int, default=0, help="random seed; the same seed and data give the same run (default 0)")
+    run.add_argument("--workers", type=int, default=0, help="data-loading worker processes (default 0: load in the main process)")
+
+    dev = parser.add_argument_group("device")
+    dev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto picks CUDA when available (default auto)")
+    dev.add_argument("--amp", default="auto", choices=["auto", "off", "bf16", "fp16"],
+                     help="mixed precision on CUDA: auto = bf16 where supported; never used on CPU (default auto)")
+    dev.add_argument("--deterministic", action="store_true", help="deterministic cuDNN/cuBLAS kernels on CUDA (slower)")
+
+    log = parser.add_argument_group("checkpoints and logs")
+    log.add_argument("--checkpoint-every", type=positive_int, default=1000, help="write OUT/checkpoint.pt every N iterations (default 1000); also on SIGINT/SIGTERM")
+    log.add_argument("--sample-every", type=int, default=1000, help="write a PNG grid of samples every N iterations, 0 to disable (default 1000)")
+    log.add_argument("--log-every", type=positive_int, default=1, help="append losses to OUT/losses.csv every N iterations (default 1)")
+    log.add_argument("--no-progress", action="store_true", help="no progress bar")

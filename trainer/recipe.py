@@ -1,0 +1,147 @@
+"""What every recipe provides to the training loop, and the runtime it gets."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import Any, ContextManager
+
+import torch
+import torch.nn as nn
+from torch.utils.data import Dataset
+
+from . import distributed
+from .data.transforms import JointTransform
+from .distributed import DistContext
+
+
+class Runtime:
+    """Device, process group and precision policy for one run."""
+
+    def __init__(self, ctx: DistContext, amp: str = "auto") -> None:
+        self.ctx = ctx
+        self.device = ctx.device
+        self.cuda = self.device.type == "cuda"
+        if not self.cuda or amp == "off":
+            self.amp_dtype = None
+        elif amp == "fp16" or (amp == "auto" and not torch.cuda.is_bf16_supported()):
+            self.amp_dtype = torch.float16
+        else:
+            self.amp_dtype = torch.bfloat16
+        # fp16 needs loss scaling; bf16 has fp32's range and does not
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 else None
+
+    def autocast(self) -> ContextManager:
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type="cuda", dtype=self.amp_dtype)
+
+    def to_device(self, value: Any) -> Any:
+        """Move a batch (tensor or dict of tensors) to the device, channels_last images on CUDA."""
+        if isinstance(value, dict):
+            return {k: self.to_device(v) for k, v in value.items()}
+        if isinstance(value, torch.Tensor):
+            value = value.to(self.device, non_blocking=True)
+            if self.cuda and value.dim() == 4:
+                value = value.contiguous(memory_format=torch.channels_last)
+            return value
+        return value
+
+    def prepare(self, module: nn.Module) -> nn.Module:
+        module = module.to(self.device)
+        if self.cuda:
+            module = module.to(memory_format=torch.channels_last)
+        return module
+
+    def backward(self, loss: torch.Tensor) -> None:
+        (self.scaler.scale(loss) if self.scaler else loss).backward()
+
+    def step(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.scaler:
+            self.scaler.step(optimizer)
+        else:
+            optimizer.step()
+
+    def end_iteration(self) -> None:
+        if self.scaler:
+            self.scaler.update()
+
+
+def make_transform(args: argparse.Namespace, jitter: bool, center_crop: int | None = None) -> "JointTransform":
+    """The recipe's augmentation: with `jitter`, resize to 286/256 of the size and
+    random-crop back (pix2pix/CycleGAN) unless --load-size says otherwise."""
+    load_size = args.load_size or (round(args.resolution * 286 / 256) if jitter else None)
+    return JointTransform(crop_size=args.resolution, load_size=load_size, flip=not args.no_flip, center_crop=center_crop)
+
+
+def set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+class LinearDecay:
+    """LR factor: 1 for `constant` iterations, then linearly to ~0 over `decay` (the
+    pix2pix/CycleGAN/SPADE/StarGAN schedule, in iterations instead of epochs)."""
+
+    def __init__(self, constant: int, decay: int) -> None:
+        self.constant = constant
+        self.decay = decay
+
+    def __call__(self, iteration: int) -> float:
+        return 1.0 - max(0, iteration - self.constant) / float(self.decay + 1)
+
+
+def linear_decay_scheduler(optimizer: torch.optim.Optimizer, iters: int, decay_iters: int | None) -> torch.optim.lr_scheduler.LambdaLR:
+    decay = iters // 2 if decay_iters is None else min(decay_iters, iters)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, LinearDecay(iters - decay, decay))
+
+
+class Recipe:
+    """A training recipe: its data, networks, optimisers and one training step.
+
+    `nets` holds the bare modules (saved in checkpoints); `train_nets` the
+    same modules wrapped for DistributedDataParallel where several processes
+    run. Schedulers are stepped once per iteration by the loop.
+    """
+
+    name: str = ""
+    loss_names: tuple[str, ...] = ()
+
+    def __init__(self, args: argparse.Namespace, runtime: Runtime) -> None:
+        self.args = args
+        self.rt = runtime
+        self.nets: dict[str, nn.Module] = {}
+        self.train_nets: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.schedulers: dict[str, Any] = {}
+
+    # -- set-up ---------------------------------------------------------------
+    def build_dataset(self) -> Dataset:
+        raise NotImplementedError
+
+    def build(self, dataset: Dataset) -> None:
+        """Create self.nets, self.optimizers and self.schedulers."""
+        raise NotImplementedError
+
+    def wrap(self, ctx: DistContext) -> None:
+        for name, net in self.nets.items():
+            self.nets[name] = self.rt.prepare(net)
+        self.train_nets = {name: distributed.wrap(net, ctx) for name, net in self.nets.items()}
+
+    # -- training -------------------------------------------------------------
+    def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        """Images in [-1, 1] for a sample grid, and the number per row."""
+        raise NotImplementedError
+
+    # -- state ----------------------------------------------------------------
+    def extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
+        """(primary module, companion parts, metadata) for save_model."""
+        raise NotImplementedError
