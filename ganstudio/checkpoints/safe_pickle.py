@@ -1,0 +1,212 @@
+"""A restricted unpickler for StyleGAN2-ADA network pickles.
+
+NVIDIA's pickles store each network as `torch_utils.persistence.
+_reconstruct_persistent_obj(meta)`, whose original implementation execs the
+module source carried in `meta`. Here that global resolves to a function that
+only records the class name and state (`PersistentRecord`); the source is
+dropped unread. Every other global must be on an exact allow-list of
+(module, name) pairs, each mapped to a local, side-effect-free stand-in, so
+no module named by the file is ever imported. Tensors inside are small
+legacy `torch.save` streams, read with `torch.load(weights_only=True)`.
+"""
+from __future__ import annotations
+
+import codecs
+import collections
+import io
+import os
+import pickle
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from .errors import CheckpointError
+
+
+class AttrDict(dict):
+    """Stand-in for dnnlib.util.EasyDict: a dict whose keys read as attributes."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass
+class PersistentRecord:
+    """An inert copy of a persistent network object: what it was, never code."""
+
+    class_name: str
+    state: dict[str, Any]
+    version: Any = None
+    kind: str = "class"
+    had_source: bool = False  # the file carried module source (always ignored)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def init_args(self) -> tuple:
+        return tuple(self.state.get("_init_args") or ())
+
+    @property
+    def init_kwargs(self) -> dict[str, Any]:
+        return dict(self.state.get("_init_kwargs") or {})
+
+    @property
+    def modules(self) -> dict[str, Any]:
+        return dict(self.state.get("_modules") or {})
+
+    def state_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
+        """Parameters and persistent buffers of this record and its children, named like nn.Module.state_dict()."""
+        result: dict[str, torch.Tensor] = {}
+        non_persistent = set(self.state.get("_non_persistent_buffers_set") or ())
+        for name, value in (self.state.get("_parameters") or {}).items():
+            if value is not None:
+                result[prefix + name] = value
+        for name, value in (self.state.get("_buffers") or {}).items():
+            if value is not None and name not in non_persistent:
+                result[prefix + name] = value
+        for name, child in self.modules.items():
+            if isinstance(child, PersistentRecord):
+                result.update(child.state_dict(f"{prefix}{name}."))
+            elif child is not None:
+                raise pickle.UnpicklingError(f"submodule {prefix}{name} is a {type(child).__name__}, not a network record")
+        return result
+
+
+def _reconstruct_persistent_obj(meta: Any) -> PersistentRecord:
+    if not isinstance(meta, dict) or not isinstance(meta.get("class_name"), str) or not isinstance(meta.get("state"), dict):
+        raise pickle.UnpicklingError("malformed persistent object record")
+    extra = {k: v for k, v in meta.items() if k not in ("type", "version", "module_src", "class_name", "state")}
+    return PersistentRecord(
+        class_name=meta["class_name"],
+        state=dict(meta["state"]),
+        version=meta.get("version"),
+        kind=str(meta.get("type", "class")),
+        had_source=bool(meta.get("module_src")),
+        extra=extra,
+    )
+
+
+def _load_storage_from_bytes(data: bytes) -> Any:
+    if not isinstance(data, (bytes, bytearray)):
+        raise pickle.UnpicklingError("tensor storage is not a byte string")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TypedStorage deprecation: legacy streams hold typed storages
+        storage = torch.load(io.BytesIO(bytes(data)), map_location="cpu", weights_only=True)
+    if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
+        raise pickle.UnpicklingError(f"embedded tensor stream holds a {type(storage).__name__}, not a storage")
+    return storage
+
+
+def _rebuild_tensor(storage: Any, storage_offset: int, size: tuple, stride: tuple, requires_grad: bool = False,
+                    backward_hooks: Any = None, metadata: Any = None) -> torch.Tensor:
+    if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
+        raise pickle.UnpicklingError("tensor rebuilt from something that is not a storage")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dtype = storage.dtype if isinstance(storage, torch.TypedStorage) else torch.uint8
+        untyped = storage.untyped() if isinstance(storage, torch.TypedStorage) else storage
+    tensor = torch.empty((0,), dtype=dtype)
+    tensor.set_(untyped, int(storage_offset), tuple(int(s) for s in size), tuple(int(s) for s in stride))
+    return tensor  # hooks and requires_grad are training-time state: dropped
+
+
+def _rebuild_parameter(data: Any, requires_grad: bool = False, backward_hooks: Any = None, state: Any = None) -> torch.Tensor:
+    if not isinstance(data, torch.Tensor):
+        raise pickle.UnpicklingError("parameter rebuilt from something that is not a tensor")
+    return data
+
+
+_NUMERIC_KINDS = "biufc"
+
+
+def _numpy_dtype(name: Any, align: bool = False, copy: bool = False) -> np.dtype:
+    if not isinstance(name, str):
+        raise pickle.UnpicklingError("numpy dtype given by something other than its name")
+    dtype = np.dtype(name)
+    if dtype.kind not in _NUMERIC_KINDS:
+        raise pickle.UnpicklingError(f"numpy dtype {name!r} is not numeric")
+    return dtype
+
+
+def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
+    if not isinstance(dtype, np.dtype) or dtype.kind not in _NUMERIC_KINDS or not isinstance(data, bytes):
+        raise pickle.UnpicklingError("numpy scalar of an unsupported kind")
+    if len(data) != dtype.itemsize:
+        raise pickle.UnpicklingError("numpy scalar with the wrong number of bytes")
+    return np.frombuffer(data, dtype=dtype, count=1)[0]
+
+
+def _latin1_encode(text: Any, encoding: str = "latin1") -> bytes:
+    # protocol-2 pickles spell bytes objects as _codecs.encode(str, 'latin1')
+    if not isinstance(text, str) or codecs.lookup(encoding).name != "iso8859-1":
+        raise pickle.UnpicklingError("only latin-1 byte strings are allowed")
+    return text.encode("latin1")
+
+
+def _make_set(items: Any = ()) -> set:
+    return set(items)
+
+
+def _make_frozenset(items: Any = ()) -> frozenset:
+    return frozenset(items)
+
+
+# The exact allow-list: (module, name) -> local stand-in. Nothing else resolves.
+ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any] | type] = {
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    ("builtins", "set"): _make_set,
+    ("builtins", "frozenset"): _make_frozenset,
+    ("_codecs", "encode"): _latin1_encode,
+    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+    ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+    ("torch.storage", "_load_from_bytes"): _load_storage_from_bytes,
+    ("torch_utils.persistence", "_reconstruct_persistent_obj"): _reconstruct_persistent_obj,
+    ("dnnlib.util", "EasyDict"): AttrDict,
+    ("numpy", "dtype"): _numpy_dtype,
+    ("numpy.core.multiarray", "scalar"): _numpy_scalar,
+    ("numpy._core.multiarray", "scalar"): _numpy_scalar,
+}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler that resolves only ALLOWED_GLOBALS and refuses persistent ids."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"refused global {module}.{name} (not on the allow-list)") from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise pickle.UnpicklingError("refused persistent id (not a network pickle)")
+
+
+def loads(data: bytes) -> Any:
+    """Unpickle bytes with the restricted unpickler (pickle.UnpicklingError on anything refused)."""
+    return RestrictedUnpickler(io.BytesIO(data)).load()
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Unpickle a file; every failure becomes CheckpointError naming the file and the reason."""
+    try:
+        with open(path, "rb") as handle:
+            return RestrictedUnpickler(handle).load()
+    except pickle.UnpicklingError as exc:
+        text = str(exc)
+        if "truncated" in text:
+            raise CheckpointError(path, f"the pickle is truncated or damaged ({text})") from exc
+        raise CheckpointError(path, f"refused to unpickle: {text}") from exc
+    except EOFError as exc:
+        raise CheckpointError(path, "the pickle is truncated (ended early)") from exc
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read the file ({exc})") from exc
+    except (RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError, MemoryError,
+            OverflowError, UnicodeDecodeError, ImportError) as exc:
+        # malformed opcode streams surface as assorted errors from the pickle machine
+        raise CheckpointError(path, f"not a readable pickle ({type(exc).__name__}: {exc})") from exc
