@@ -215,17 +215,18 @@ class Trainer:
                     bad = not bool(torch.isfinite(values).all())
                     if distributed.any_rank(bad, ctx):
                         raise TrainingDiverged(self._diverged_message(step_losses, values, iteration, ckpt_path))
-                    losses = dict(zip(step_losses, values.tolist()))
+                    step_values = dict(zip(step_losses, values.tolist()))
+                    losses.update(step_values)  # the latest value of every term, for the provenance
                     distributed.average_buffers(recipe.nets.values(), ctx)
                     if self.on_iteration is not None:
                         self.on_iteration(iteration)
                     stopping = distributed.any_rank(stop.signal is not None, ctx)
 
                     if log is not None and (iteration % args.log_every == 0 or iteration == args.iters):
-                        log.write(iteration, losses)
+                        log.write(iteration, step_values)
                     if progress is not None:
                         progress.update(1)
-                        progress.set_postfix({k: f"{v:.3g}" for k, v in list(losses.items())[:4]}, refresh=False)
+                        progress.set_postfix({k: f"{v:.3g}" for k, v in list(step_values.items())[:4]}, refresh=False)
                     if fixed is not None and (iteration % args.sample_every == 0 or iteration == args.iters):
                         self._write_samples(recipe, runtime, fixed, out / "samples" / f"iter_{iteration:07d}.png")
                     if stopping or iteration % args.checkpoint_every == 0 or iteration == args.iters:
