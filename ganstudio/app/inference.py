@@ -20,6 +20,7 @@ from .worker import InferenceWorker, RunnerFactory
 
 class InferenceController(QObject):
     deviceReady = Signal(str, str)  # description, note
+    jobStarted = Signal(object)  # Job
     resultReady = Signal(object)  # Result, fresh only
     failed = Signal(object, str)  # Job, message naming the cause
     progress = Signal(int, int, int, str)  # job_id, done, total, message
@@ -48,6 +49,7 @@ class InferenceController(QObject):
         self._thread.started.connect(self._worker.run)
         self._worker.stopped.connect(self._thread.quit)
         self._worker.deviceReady.connect(self._on_device_ready)
+        self._worker.jobStarted.connect(self.jobStarted)
         self._worker.resultReady.connect(self._on_result)
         self._worker.failed.connect(self.failed)
         self._worker.progress.connect(self.progress)

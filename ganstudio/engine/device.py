@@ -120,7 +120,12 @@ class Runtime:
 
     def tensor(self, array: np.ndarray | torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
         """A numpy input on this device: floats in the run precision, integers as they are."""
-        value = torch.as_tensor(np.ascontiguousarray(array)) if isinstance(array, np.ndarray) else array
+        if isinstance(array, np.ndarray):
+            # job arrays are read-only; torch warns on sharing those, so copy them (once, on the CPU)
+            array = np.ascontiguousarray(array) if array.flags.writeable else np.array(array, order="C")
+            value = torch.from_numpy(array)
+        else:
+            value = array
         if dtype is None and value.is_floating_point():
             dtype = self.dtype
         value = value.to(device=self.device, dtype=dtype, non_blocking=True)

@@ -47,7 +47,7 @@ class JobRunner:
         self.choice = choose_device(device)
         self.device = self.choice.device
         self.precision = precision
-        self.cache = cache or ModelCache(precision=precision)
+        self.cache = cache if cache is not None else ModelCache(precision=precision)
         self.max_sessions = max_sessions
         self._sessions: OrderedDict[tuple[type[Session], Hashable], Session] = OrderedDict()
         self._hints: dict[str, dict[str, Any]] = {}  # resolved path -> hints of its last load
