@@ -1,0 +1,175 @@
+"""StyleGAN2 (Karras et al. 2020), trained as in stylegan2-ada-pytorch without
+augmentation: non-saturating logistic loss, lazy R1 on D, style-mixing
+regularization, an exponential moving average of G (the exported network),
+and optional lazy path-length regularization."""
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from ganstudio.models.stylegan2 import Discriminator, Generator
+
+from .. import distributed, losses
+from ..data import ImageFolderDataset
+from ..distributed import DistContext
+from ..ema import EMA
+from ..loop import cli_run
+from ..options import add_common_arguments
+from ..recipe import Recipe, make_transform, set_requires_grad
+
+DESCRIPTION = """Train StyleGAN2 on a folder of images (DATA/images/ or DATA, searched
+recursively). --resolution must be a power of two; images are resized to it.
+The export is the moving-average generator G_ema."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    add_common_arguments(parser, resolution=256, batch=32, iters=780_000, lr=0.002)
+    group = parser.add_argument_group("stylegan2")
+    group.add_argument("--z-dim", type=int, default=512, help="latent z size (default 512)")
+    group.add_argument("--w-dim", type=int, default=512, help="intermediate latent w size (default 512)")
+    group.add_argument("--map-layers", type=int, default=8, help="mapping network depth (default 8)")
+    group.add_argument("--channel-base", type=int, default=32768, help="channels = min(channel_base / resolution, channel_max) (default 32768)")
+    group.add_argument("--channel-max", type=int, default=512, help="most channels of any layer (default 512)")
+    group.add_argument("--mbstd-group", type=int, default=4, help="minibatch standard-deviation group size (default 4)")
+    group.add_argument("--r1-gamma", type=float, default=10.0, help="R1 regularization weight gamma (default 10)")
+    group.add_argument("--d-reg-interval", type=int, default=16, help="apply R1 every N iterations (lazy regularization, default 16)")
+    group.add_argument("--pl-weight", type=float, default=2.0, help="path-length regularization weight, 0 to disable (default 2)")
+    group.add_argument("--g-reg-interval", type=int, default=4, help="apply path-length regularization every N iterations (default 4)")
+    group.add_argument("--pl-batch-shrink", type=int, default=2, help="path-length batch = batch / N (default 2)")
+    group.add_argument("--pl-decay", type=float, default=0.01, help="decay of the running path-length mean (default 0.01)")
+    group.add_argument("--style-mixing", type=float, default=0.9, help="probability of mixing two latents per batch (default 0.9)")
+    group.add_argument("--ema-kimg", type=float, default=10.0, help="EMA half-life in thousands of images (default 10)")
+    group.add_argument("--ema-rampup", type=float, default=0.05, help="EMA half-life ramp-up as a fraction of images seen, 0 to disable (default 0.05)")
+
+
+class MixingGenerator(nn.Module):
+    """One forward for G's training pass (mapping, style mixing, synthesis), so
+    DistributedDataParallel sees every use of G's weights. Returns (images, ws)."""
+
+    def __init__(self, generator: Generator, mixing_prob: float) -> None:
+        super().__init__()
+        self.generator = generator
+        self.mixing_prob = mixing_prob
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        g = self.generator
+        ws = g.mapping(z, c)
+        if self.mixing_prob > 0:
+            cutoff = torch.empty([], dtype=torch.int64, device=ws.device).random_(1, ws.shape[1])
+            mixed = torch.rand([], device=ws.device) < self.mixing_prob
+            cutoff = torch.where(mixed, cutoff, torch.full_like(cutoff, ws.shape[1]))
+            other = g.mapping(torch.randn_like(z), c, skip_w_avg_update=True)
+            take_other = torch.arange(ws.shape[1], device=ws.device)[None, :, None] >= cutoff
+            ws = torch.where(take_other, other, ws)
+        return g.synthesis(ws, noise_mode="random"), ws
+
+
+class StyleGAN2Recipe(Recipe):
+    name = "stylegan2"
+    loss_names = ("G_main", "G_pl", "D_fake", "D_real", "D_r1", "pl_mean")
+
+    def build_dataset(self) -> ImageFolderDataset:
+        res = self.args.resolution
+        if res < 4 or res & (res - 1):
+            raise ValueError(f"--resolution must be a power of two >= 4, got {res}")
+        return ImageFolderDataset(self.args.data, make_transform(self.args, jitter=False))
+
+    def build(self, dataset: ImageFolderDataset) -> None:
+        a = self.args
+        self.nets["G"] = Generator(z_dim=a.z_dim, c_dim=0, w_dim=a.w_dim, img_resolution=a.resolution, img_channels=3,
+                                   mapping_kwargs={"num_layers": a.map_layers},
+                                   synthesis_kwargs={"channel_base": a.channel_base, "channel_max": a.channel_max})
+        self.nets["D"] = Discriminator(c_dim=0, img_resolution=a.resolution, img_channels=3, channel_base=a.channel_base,
+                                       channel_max=a.channel_max, epilogue_kwargs={"mbstd_group_size": min(a.mbstd_group, a.batch)})
+        self.ema = EMA(self.nets["G"], a.ema_kimg, a.ema_rampup or None)
+        self.nets["G_ema"] = self.ema.shadow
+        # Lazy regularization: scale lr and betas by interval / (interval + 1).
+        for name, interval in (("G", a.g_reg_interval if a.pl_weight > 0 else 0), ("D", a.d_reg_interval)):
+            ratio = interval / (interval + 1) if interval > 0 else 1.0
+            self.optimizers[name] = torch.optim.Adam(self.nets[name].parameters(), lr=a.lr * ratio,
+                                                     betas=(0.0, 0.99 ** ratio), eps=1e-8)
+        self.pl_mean = torch.zeros([])
+
+    def wrap(self, ctx: DistContext) -> None:
+        super().wrap(ctx)
+        self.ema.shadow = self.nets["G_ema"]
+        self.pl_mean = self.pl_mean.to(self.rt.device)
+        self.train_nets["G"] = distributed.wrap(MixingGenerator(self.nets["G"], self.args.style_mixing), ctx)
+
+    def _z(self, count: int) -> torch.Tensor:
+        return torch.randn(count, self.args.z_dim, device=self.rt.device)
+
+    def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
+        a, n = self.args, self.train_nets
+        real = batch["image"]
+        count = real.shape[0]
+        out: dict[str, torch.Tensor] = {}
+
+        # G main: non-saturating logistic loss
+        set_requires_grad(self.nets["G"], True)
+        set_requires_grad(self.nets["D"], False)
+        self.optimizers["G"].zero_grad(set_to_none=True)
+        with self.rt.autocast():
+            fake, _ = n["G"](self._z(count))
+            out["G_main"] = losses.logistic_nonsaturating(self.nets["D"](fake), True)
+        self.rt.backward(out["G_main"])
+        self.rt.step(self.optimizers["G"])
+        if a.pl_weight > 0 and iteration % a.g_reg_interval == 0:
+            # a separate optimizer step, as stylegan2-ada's "Greg" phase
+            self.optimizers["G"].zero_grad(set_to_none=True)
+            pl_count = max(1, count // a.pl_batch_shrink)
+            fake, ws = n["G"](self._z(pl_count))  # fp32: the penalty differentiates through G
+            penalty, self.pl_mean = losses.path_length_penalty(fake, ws, self.pl_mean, a.pl_decay)
+            out["G_pl"] = penalty.mean()
+            out["pl_mean"] = self.pl_mean.detach().clone()
+            # the zero term keeps every output-layer weight in the graph for DDP
+            self.rt.backward(out["G_pl"] * a.pl_weight * a.g_reg_interval + fake[:, 0, 0, 0].sum() * 0)
+            self.rt.step(self.optimizers["G"])
+
+        # D main: fakes scored low, reals high
+        set_requires_grad(self.nets["G"], False)
+        set_requires_grad(self.nets["D"], True)
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        with torch.no_grad(), self.rt.autocast():
+            fake, _ = MixingGenerator(self.nets["G"], a.style_mixing)(self._z(count))
+        with self.rt.autocast():
+            out["D_fake"] = losses.logistic_nonsaturating(n["D"](fake.detach()), False)
+            out["D_real"] = losses.logistic_nonsaturating(n["D"](real), True)
+        self.rt.backward(out["D_fake"] + out["D_real"])
+        self.rt.step(self.optimizers["D"])
+        if iteration % a.d_reg_interval == 0 and a.r1_gamma > 0:
+            # a separate optimizer step, as stylegan2-ada's "Dreg" phase
+            self.optimizers["D"].zero_grad(set_to_none=True)
+            real_r1 = real.detach().requires_grad_(True)
+            logits = n["D"](real_r1)
+            penalty = losses.r1_penalty(logits, real_r1)
+            out["D_r1"] = penalty.mean()
+            self.rt.backward(out["D_r1"] * (a.r1_gamma / 2) * a.d_reg_interval + logits.sum() * 0)
+            self.rt.step(self.optimizers["D"])
+
+        world = self.rt.ctx.world_size
+        self.ema.update(self.nets["G"], count * world, (iteration + 1) * count * world)
+        return out
+
+    def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        generator = torch.Generator().manual_seed(1234)
+        z = torch.randn(16, self.args.z_dim, generator=generator).to(self.rt.device)
+        return self.nets["G_ema"](z, noise_mode="const"), 8
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"pl_mean": self.pl_mean.cpu()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.pl_mean = state["pl_mean"].to(self.rt.device)
+
+    def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
+        return self.nets["G_ema"], {}, {"resolution": self.args.resolution}
+
+
+def run(args: argparse.Namespace) -> int:
+    return cli_run(StyleGAN2Recipe, args)
