@@ -43,6 +43,7 @@ from .palette import ColorMapping, Palette, palette_from_colors
 
 PALETTE_CHUNK = "ganstudio.palette"
 SETTINGS_CHUNK = "ganstudio.settings"
+_SIXTEEN_BIT_KEY = "ganstudio.16bit-colour"
 
 Source = str | os.PathLike[str] | BinaryIO
 
@@ -70,6 +71,9 @@ def open_image(source: Source, *, name: str | None = None) -> Image.Image:
     label = _name_of(source, name)
     try:
         image = Image.open(source)
+        # Pillow silently reduces 16-bit-per-channel colour to 8 bits; its raw mode
+        # (e.g. "RGB;16B") is the only trace, and it is gone after load().
+        raw_modes = [t.args if isinstance(t.args, str) else (t.args or ("",))[0] for t in image.tile]
         image.load()
     except FileNotFoundError:
         raise FileReadError("file not found", path=label) from None
@@ -79,6 +83,8 @@ def open_image(source: Source, *, name: str | None = None) -> Image.Image:
         raise FileReadError("not an image file, or a format that cannot be read", path=label) from None
     except _PIL_READ_ERRORS as exc:
         raise FileReadError(f"the image is corrupt or truncated ({exc})", path=label) from None
+    if any(isinstance(m, str) and ";16" in m for m in raw_modes) and image.mode in ("RGB", "RGBA"):
+        image.info[_SIXTEEN_BIT_KEY] = True
     return image
 
 
@@ -295,6 +301,8 @@ def read_photo(source: Source, *, keep_alpha: bool = True, name: str | None = No
             raise FileReadError(f"its colour mode {mode} cannot be converted to RGB ({exc})", path=label) from None
         notes.append(f"{mode} converted to RGB")
 
+    if image.info.get(_SIXTEEN_BIT_KEY):
+        notes.append("16 bits per channel reduced to 8")
     if pixels.shape[2] == 4 and not keep_alpha:
         pixels = pixels[..., :3]
         notes.append("the alpha channel was dropped")
