@@ -54,6 +54,7 @@ class PaintingViewModel(QObject):
     brushSizeChanged = Signal(int)
     referenceChanged = Signal()
     outputChanged = Signal()
+    stylesChanged = Signal()
     modifiedChanged = Signal(bool)
     synthesisRequested = Signal(object)  # PaintRequest
     notice = Signal(str)
@@ -73,8 +74,17 @@ class PaintingViewModel(QObject):
         self.output: np.ndarray | None = None  # RGB uint8 from the last synthesis
         self.output_revision = -1
         self.last_inference_ms: float | None = None
-        self.style: dict[str, Any] = {"mode": "random", "seed": 0}
+        # styles (see ganstudio.engine.painting): SPADE VAE z from a seed or an image,
+        # SEAN per-region codes from named sources (photo + its label map)
+        self.style_seed = 0
+        self.style_image: np.ndarray | None = None
+        self.style_sources: dict[str, dict[str, np.ndarray]] = {}
+        self.region_sources: dict[int, str] = {}
+        self.default_source: str | None = None
+        self.blend_source: str | None = None
+        self.blend_amount = 0.0
         self.synthesis_enabled = False  # the window turns it on when a model is loaded
+        self._modified_without_undo = False  # e.g. recovered work that was never saved
         self._stroke_before: np.ndarray | None = None
         self._stroke_box: label_ops.Box | None = None
         self._stroke_last: tuple[float, float] | None = None
@@ -99,7 +109,20 @@ class PaintingViewModel(QObject):
 
     @property
     def is_modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self._modified_without_undo or not self.undo_stack.isClean()
+
+    def set_palette_and_labels(self, palette: Palette, labels: np.ndarray, *, modified: bool = False) -> None:
+        """Replace palette and map together (open a project, recover, adopt a model's classes)."""
+        labels = np.asarray(labels)
+        if labels.size and int(labels.max()) >= len(palette):
+            raise ValueError(f"class id {int(labels.max())} is out of range: the palette has {len(palette)} classes (0-{len(palette) - 1})")
+        self.palette = palette
+        self.current_class = min(self.current_class, len(palette) - 1)
+        self.background_class = min(self.background_class, len(palette) - 1)
+        self.set_labels(labels)
+        self._modified_without_undo = modified
+        self.modifiedChanged.emit(self.is_modified)
+        self.currentClassChanged.emit(self.current_class)
 
     def set_palette(self, entries: Palette) -> None:
         """Switch palettes; fails (ValueError) if the map uses an id the new palette lacks."""
@@ -128,6 +151,7 @@ class PaintingViewModel(QObject):
         self.labels = np.ascontiguousarray(labels.astype(dtype, copy=True))
         self.undo_stack.clear()
         if mark_clean:
+            self._modified_without_undo = False
             self.undo_stack.setClean()
         self.revision += 1
         self.documentReset.emit()
@@ -141,7 +165,9 @@ class PaintingViewModel(QObject):
         self.referenceChanged.emit()
 
     def mark_saved(self) -> None:
+        self._modified_without_undo = False
         self.undo_stack.setClean()
+        self.modifiedChanged.emit(False)
 
     # ---- tool state -----------------------------------------------------
     def set_tool(self, tool: str) -> None:
@@ -269,10 +295,109 @@ class PaintingViewModel(QObject):
         self.labelsChanged.emit(y0, x0, y0 + h, x0 + w)
         self.request_synthesis(preview=False)
 
-    # ---- synthesis ----------------------------------------------------------
-    def set_style(self, style: dict[str, Any]) -> None:
-        self.style = dict(style)
+    # ---- styles ---------------------------------------------------------------
+    @property
+    def style(self) -> dict[str, Any]:
+        """The style part of a synthesis request (plain data; arrays are shared, never mutated)."""
+        style: dict[str, Any] = {"seed": self.style_seed, "mode": "image" if self.style_image is not None else "random"}
+        if self.style_image is not None:
+            style["image"] = self.style_image
+        if self.style_sources:
+            style["sources"] = dict(self.style_sources)
+            style["regions"] = {cid: name for cid, name in self.region_sources.items() if name in self.style_sources}
+            if self.default_source in self.style_sources:
+                style["default"] = self.default_source
+            if self.blend_source in self.style_sources and self.blend_amount > 0:
+                style["blend"] = {"source": self.blend_source, "amount": self.blend_amount}
+        return style
+
+    def _styles_changed(self) -> None:
+        self.stylesChanged.emit()
         self.request_synthesis(preview=False)
+
+    def random_style(self, seed: int) -> None:
+        """A seeded random style (reproducible): SPADE z, or SEAN's codes for regions without a source."""
+        self.style_seed = int(seed)
+        self.style_image = None
+        self._styles_changed()
+
+    def set_style_image(self, image: np.ndarray) -> None:
+        self.style_image = np.ascontiguousarray(image[..., :3].astype(np.uint8))
+        self._styles_changed()
+
+    def add_style_source(self, name: str, image: np.ndarray, labels: np.ndarray) -> str:
+        """Register a reference photo + its label map; returns the (unique) source name."""
+        if image.shape[:2] != labels.shape[:2]:
+            raise ValueError(f"the photo is {image.shape[1]}x{image.shape[0]} but its label map is {labels.shape[1]}x{labels.shape[0]}")
+        if labels.size and int(labels.max()) >= len(self.palette):
+            raise ValueError(f"the style label map uses class {int(labels.max())}, the palette has {len(self.palette)} classes")
+        base, n = name, 2
+        while name in self.style_sources:
+            name, n = f"{base} ({n})", n + 1
+        self.style_sources[name] = {"image": np.ascontiguousarray(image[..., :3].astype(np.uint8)), "labels": np.ascontiguousarray(labels)}
+        self._styles_changed()
+        return name
+
+    def remove_style_source(self, name: str) -> None:
+        self.style_sources.pop(name, None)
+        self.region_sources = {cid: src for cid, src in self.region_sources.items() if src != name}
+        if self.default_source == name:
+            self.default_source = None
+        if self.blend_source == name:
+            self.blend_source = None
+        self._styles_changed()
+
+    def set_region_source(self, class_id: int, name: str | None) -> None:
+        if name is None:
+            self.region_sources.pop(int(class_id), None)
+        else:
+            self.region_sources[int(class_id)] = name
+        self._styles_changed()
+
+    def set_all_regions(self, name: str | None) -> None:
+        """Every region takes its style from `name` (None: the random style)."""
+        self.region_sources.clear()
+        self.default_source = name
+        self._styles_changed()
+
+    def set_blend(self, name: str | None, amount: float) -> None:
+        self.blend_source = name
+        self.blend_amount = max(0.0, min(1.0, float(amount)))
+        self._styles_changed()
+
+    def style_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """(JSON part, arrays) for a project file."""
+        arrays: dict[str, np.ndarray] = {}
+        names = list(self.style_sources)
+        for index, name in enumerate(names):
+            arrays[f"source{index}.image"] = self.style_sources[name]["image"]
+            arrays[f"source{index}.labels"] = self.style_sources[name]["labels"]
+        if self.style_image is not None:
+            arrays["spade.image"] = self.style_image
+        state = {
+            "seed": self.style_seed,
+            "sources": names,
+            "regions": {str(cid): name for cid, name in self.region_sources.items()},
+            "default": self.default_source,
+            "blend": {"source": self.blend_source, "amount": self.blend_amount},
+        }
+        return state, arrays
+
+    def restore_style_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.style_seed = int(state.get("seed", 0))
+        self.style_image = arrays.get("spade.image")
+        self.style_sources = {}
+        for index, name in enumerate(state.get("sources") or []):
+            image, labels = arrays.get(f"source{index}.image"), arrays.get(f"source{index}.labels")
+            if image is not None and labels is not None:
+                self.style_sources[str(name)] = {"image": image, "labels": labels}
+        self.region_sources = {int(cid): str(name) for cid, name in (state.get("regions") or {}).items()}
+        self.default_source = state.get("default")
+        blend = state.get("blend") or {}
+        self.blend_source, self.blend_amount = blend.get("source"), float(blend.get("amount", 0.0))
+        self._styles_changed()
+
+    # ---- synthesis ----------------------------------------------------------
 
     def request_synthesis(self, preview: bool = False) -> None:
         if not self.synthesis_enabled:
@@ -283,7 +408,7 @@ class PaintingViewModel(QObject):
         if len(self._requested_at) > 256:  # keep the latency book small
             for key in itertools.islice(sorted(self._requested_at), 128):
                 del self._requested_at[key]
-        self.synthesisRequested.emit(PaintRequest(self.labels.copy(), self.revision, preview, dict(self.style)))
+        self.synthesisRequested.emit(PaintRequest(self.labels.copy(), self.revision, preview, self.style))
 
     def accept_output(self, revision: int, image: np.ndarray, elapsed_ms: float | None = None) -> bool:
         """Take a synthesized image; an older revision than the one shown is dropped."""

@@ -1,0 +1,45 @@
+"""`ganstudio [FILE] [--device auto|cpu|cuda] [--model PATH]`: open the studio window."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: paint with GANs.")
+    parser.add_argument("file", nargs="?", help="a label map, photo, project (.gstudio) or model file to open")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto", help="where models run (default: auto)")
+    parser.add_argument("--model", help="a model file to load at start")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.app.inference import InferenceController
+    from ganstudio.engine.device import worker_thread_count
+    from ganstudio.engine.runner import JobRunner
+    from ganstudio.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("GANStudio")
+    app.setApplicationName("GANStudio")
+    app.setApplicationDisplayName("GAN Studio")
+    device = args.device
+    controller = InferenceController(lambda: JobRunner(device=device, threads=worker_thread_count()))
+    window = MainWindow(controller=controller)
+    window.show()
+    if not os.environ.get("GANSTUDIO_NO_AUTOSAVE_PROMPT"):
+        window.offer_recovery()
+    model = args.model or (None if args.file else window.settings.value("models/last", "", str))
+    if model and os.path.exists(model):
+        window.load_model(model)
+    if args.file:
+        window.open_path(os.path.abspath(args.file))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The model library: bundled models, the user's model folder and files opened by hand.
+
+Listing reads only the safetensors header (JSON), never the weights and never
+torch, so the window can show architecture, resolution and classes at once.
+Official checkpoints (.pth/.ckpt/.pkl) are listed by name; what they hold is
+known once they are imported or loaded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+MODEL_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".pkl")
+PAINTING_ARCHS = ("spade", "sean")
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
+MAX_HEADER = 100_000_000
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: str
+    name: str
+    source: str  # "bundled", "user" or "opened"
+    arch: str = ""
+    resolution: Any = None
+    num_classes: int | None = None
+    labels: list[Any] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def summary(self) -> str:
+        if self.error:
+            return self.error
+        if not self.arch:
+            return "official checkpoint (imported when loaded)"
+        parts = [self.arch.upper() if len(self.arch) <= 5 else self.arch]
+        if self.resolution:
+            parts.append(f"{self.resolution} px" if isinstance(self.resolution, int) else str(self.resolution))
+        if self.num_classes:
+            parts.append(f"{self.num_classes} classes")
+        return ", ".join(parts)
+
+
+def read_native_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The GAN Studio header of a native .safetensors file, or None if it is not one."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            return None
+        (size,) = struct.unpack("<Q", head)
+        if size <= 0 or size > MAX_HEADER:
+            return None
+        header = json.loads(handle.read(size).decode("utf-8"))
+    meta = header.get("__metadata__") or {}
+    if meta.get("format") != "ganstudio/1" or "ganstudio" not in meta:
+        return None
+    return json.loads(meta["ganstudio"])
+
+
+def describe_model_file(path: str | os.PathLike[str], source: str) -> ModelEntry:
+    path = Path(path)
+    if path.suffix.lower() != ".safetensors":
+        return ModelEntry(str(path), path.name, source)
+    try:
+        header = read_native_header(path)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return ModelEntry(str(path), path.name, source, error=f"unreadable ({exc})")
+    if header is None:
+        return ModelEntry(str(path), path.name, source)
+    config = header.get("config") or {}
+    labels = list(header.get("labels") or [])
+    num_classes = len(labels) or config.get("label_nc")
+    return ModelEntry(str(path), path.name, source, str(header.get("arch", "")), header.get("resolution") or config.get("crop_size"), num_classes, labels)
+
+
+def scan_folder(folder: str | os.PathLike[str] | None, source: str) -> list[ModelEntry]:
+    if not folder or not Path(folder).is_dir():
+        return []
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES)
+    return [describe_model_file(p, source) for p in files]
+
+
+class ModelLibrary(QObject):
+    changed = Signal()
+
+    def __init__(self, user_folder: str | os.PathLike[str] | None = None, bundled_folder: str | os.PathLike[str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.user_folder = Path(user_folder) if user_folder else None
+        self.bundled_folder = Path(bundled_folder) if bundled_folder else BUNDLED_DIR
+        self._opened: dict[str, ModelEntry] = {}
+        self.entries: list[ModelEntry] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        found = scan_folder(self.bundled_folder, "bundled") + scan_folder(self.user_folder, "user")
+        known = {os.path.realpath(e.path) for e in found}
+        found += [e for p, e in self._opened.items() if os.path.realpath(p) not in known]
+        self.entries = found
+        self.changed.emit()
+
+    def add_opened(self, path: str | os.PathLike[str]) -> ModelEntry:
+        entry = describe_model_file(path, "opened")
+        self._opened[str(path)] = entry
+        self.refresh()
+        return entry
+
+    def entry_for(self, path: str) -> ModelEntry | None:
+        real = os.path.realpath(path)
+        return next((e for e in self.entries if os.path.realpath(e.path) == real), None)

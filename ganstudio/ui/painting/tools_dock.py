@@ -1,0 +1,103 @@
+"""Tool palette: the painting tools, brush size, eraser class, overlay opacity, reference photo."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
+
+from ganstudio.app.painting_viewmodel import MAX_BRUSH, MIN_BRUSH, PaintingViewModel
+
+from ..icons import icon
+
+# tool id, label, icon, single-key shortcut
+TOOL_SPECS = (
+    ("brush", "Brush", "fa5s.paint-brush", "B"),
+    ("eraser", "Eraser", "fa5s.eraser", "E"),
+    ("fill", "Fill", "fa5s.fill-drip", "G"),
+    ("eyedropper", "Eyedropper (or Alt+click)", "fa5s.eye-dropper", "I"),
+    ("line", "Line", "fa5s.slash", "L"),
+    ("rect", "Rectangle", "fa5.square", "R"),
+    ("replace", "Replace class everywhere", "fa5s.exchange-alt", "X"),
+)
+
+
+class ToolsPanel(QWidget):
+    referenceRequested = Signal()
+    referenceCleared = Signal()
+    opacityChanged = Signal(float)
+
+    def __init__(self, viewmodel: PaintingViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = viewmodel
+        self.tool_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        grid = QGridLayout()
+        for index, (tool, label, icon_name, key) in enumerate(TOOL_SPECS):
+            action = QAction(icon(icon_name), label, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(f"Shift+{key}"))  # plain letters type-to-search a class
+            action.setToolTip(f"{label} (Shift+{key})")
+            action.setData(tool)
+            action.setChecked(tool == viewmodel.tool)
+            action.triggered.connect(lambda _checked=False, t=tool: viewmodel.set_tool(t))
+            group.addAction(action)
+            self.tool_actions[tool] = action
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            button.setAutoRaise(True)
+            button.setObjectName(f"tool_{tool}")
+            grid.addWidget(button, index // 4, index % 4)
+        viewmodel.toolChanged.connect(lambda t: self.tool_actions[t].setChecked(True))
+
+        self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        self.size_slider.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.size_spin.setSuffix(" px")
+        for widget in (self.size_slider, self.size_spin):
+            widget.setValue(viewmodel.brush_size)
+            widget.valueChanged.connect(viewmodel.set_brush_size)
+        viewmodel.brushSizeChanged.connect(self._show_size)
+
+        self.background_combo = QComboBox()
+        self.background_combo.setToolTip("The class the eraser paints")
+        self.background_combo.currentIndexChanged.connect(lambda i: viewmodel.set_background_class(i) if i >= 0 else None)
+        viewmodel.documentReset.connect(self._fill_background_classes)
+        self._fill_background_classes()
+
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setValue(100)
+        self.opacity_slider.setToolTip("Label overlay opacity (the reference photo shows through)")
+        self.opacity_slider.valueChanged.connect(lambda v: self.opacityChanged.emit(v / 100.0))
+
+        reference = QPushButton(icon("fa5s.image"), "Reference photo...")
+        reference.clicked.connect(self.referenceRequested)
+        clear_reference = QPushButton("Clear")
+        clear_reference.clicked.connect(self.referenceCleared)
+
+        form = QFormLayout()
+        form.addRow("Size", self.size_slider)
+        form.addRow("", self.size_spin)
+        form.addRow("Eraser paints", self.background_combo)
+        form.addRow("Label opacity", self.opacity_slider)
+        form.addRow(reference, clear_reference)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+    def _show_size(self, size: int) -> None:
+        for widget in (self.size_slider, self.size_spin):
+            widget.blockSignals(True)
+            widget.setValue(size)
+            widget.blockSignals(False)
+
+    def _fill_background_classes(self) -> None:
+        self.background_combo.blockSignals(True)
+        self.background_combo.clear()
+        self.background_combo.addItems(self.vm.palette.names)
+        self.background_combo.setCurrentIndex(self.vm.background_class)
+        self.background_combo.blockSignals(False)
