@@ -16,6 +16,7 @@ import collections
 import io
 import os
 import pickle
+import pickletools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -187,8 +188,35 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError("refused persistent id (not a network pickle)")
 
 
+# Protocol-5 out-of-band buffers never occur in network pickles; refusing them
+# also avoids huge bytearray allocations from damaged length fields.
+REFUSED_OPCODES = {"BYTEARRAY8", "NEXT_BUFFER", "READONLY_BUFFER"}
+
+
+def prescan(data: bytes) -> None:
+    """Walk the opcode stream without executing it: catches truncation, junk and refused opcodes up front.
+
+    The opcode reader checks every declared length against the bytes that are
+    really there, so a damaged length cannot make the unpickler allocate wildly.
+    """
+    try:
+        for opcode, _arg, position in pickletools.genops(data):
+            if opcode.name in REFUSED_OPCODES:
+                raise pickle.UnpicklingError(f"refused opcode {opcode.name} at byte {position}")
+    except pickle.UnpicklingError:
+        raise
+    except ValueError as exc:
+        text = str(exc)
+        if any(hint in text for hint in ("remain", "exhausted", "but only", "not enough data", "no newline")):
+            raise pickle.UnpicklingError(f"pickle data was truncated ({text})") from exc
+        raise pickle.UnpicklingError(f"not a valid pickle ({text})") from exc
+    except UnicodeDecodeError as exc:
+        raise pickle.UnpicklingError(f"not a valid pickle (bad text: {exc.reason})") from exc
+
+
 def loads(data: bytes) -> Any:
     """Unpickle bytes with the restricted unpickler (pickle.UnpicklingError on anything refused)."""
+    prescan(data)
     return RestrictedUnpickler(io.BytesIO(data)).load()
 
 
@@ -196,7 +224,11 @@ def load(path: str | os.PathLike[str]) -> Any:
     """Unpickle a file; every failure becomes CheckpointError naming the file and the reason."""
     try:
         with open(path, "rb") as handle:
-            return RestrictedUnpickler(handle).load()
+            data = handle.read()
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read the file ({exc})") from exc
+    try:
+        return loads(data)
     except pickle.UnpicklingError as exc:
         text = str(exc)
         if "truncated" in text:
@@ -204,9 +236,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         raise CheckpointError(path, f"refused to unpickle: {text}") from exc
     except EOFError as exc:
         raise CheckpointError(path, "the pickle is truncated (ended early)") from exc
-    except OSError as exc:
-        raise CheckpointError(path, f"cannot read the file ({exc})") from exc
     except (RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError, MemoryError,
-            OverflowError, UnicodeDecodeError, ImportError) as exc:
+            OverflowError, UnicodeDecodeError, ImportError, OSError) as exc:
         # malformed opcode streams surface as assorted errors from the pickle machine
         raise CheckpointError(path, f"not a readable pickle ({type(exc).__name__}: {exc})") from exc
