@@ -14,6 +14,18 @@ only), so everything can be tested and used headless. Modules:
 - ``autosave``  recovery snapshots and crash recovery.
 - ``atomic``    atomic file writes.
 - ``errors``    DocumentError and its subclasses.
+
+Typical use by the app (one undo step per stroke)::
+
+    labelmap = LabelMap.blank(1024, 1024, palette)
+    stroke = BrushStroke(labelmap, class_id=palette.index_of("grass"), size=40)
+    dirty = stroke.begin(x, y)          # on press; redraw labelmap.colorize(dirty)
+    dirty = stroke.move_to(x2, y2)      # on each move
+    record = stroke.finish()            # on release: EditRecord or None
+    record.undo(labelmap); record.redo(labelmap)
+
+Errors meant for the user are DocumentError subclasses whose ``str()`` names
+the file and the problem.
 """
 from .bbox import BBox
 from .edits import (

@@ -81,6 +81,8 @@ def open_image(source: Source, *, name: str | None = None) -> Image.Image:
         raise FileReadError("is a folder, not an image file", path=label) from None
     except UnidentifiedImageError:
         raise FileReadError("not an image file, or a format that cannot be read", path=label) from None
+    except Image.DecompressionBombError as exc:
+        raise FileReadError(f"the image is too large to open safely ({exc})", path=label) from None
     except _PIL_READ_ERRORS as exc:
         raise FileReadError(f"the image is corrupt or truncated ({exc})", path=label) from None
     if any(isinstance(m, str) and ";16" in m for m in raw_modes) and image.mode in ("RGB", "RGBA"):
@@ -194,8 +196,12 @@ def read_label_map(
         use = Palette.generic(int(ids.max()) + 1 if ids.size else 1)
         notes.append(f"the file has no palette; using {len(use)} generic classes")
     elif palette is not None and file_palette is not None and kind != "rgb" and file_palette != palette:
-        if file_palette.names[: len(palette)] != palette.names[: len(file_palette)]:
+        # a PLTE alone carries no names, so only its colours can be compared
+        common = min(len(palette), len(file_palette))
+        if chunk_palette is not None and file_palette.names[:common] != palette.names[:common]:
             notes.append("the file's class names differ from the current palette; class ids were kept as they are")
+        elif chunk_palette is None and not np.array_equal(file_palette.colors[:common], palette.colors[:common]):
+            notes.append("the file's colours differ from the current palette; class ids were kept as they are")
     check_class_ids(ids, use, path=label)
     return LabelMapFile(LabelMap(ids, use, copy=False), kind, file_palette, mapping, notes)
 
@@ -256,7 +262,11 @@ def read_photo(source: Source, *, keep_alpha: bool = True, name: str | None = No
     notes: list[str] = []
     if getattr(image, "n_frames", 1) > 1:
         notes.append(f"only the first of {image.n_frames} frames was used")
-    orientation = image.getexif().get(0x0112, 1)
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except _PIL_READ_ERRORS:
+        orientation = 1
+        notes.append("its EXIF data is unreadable, so its orientation was ignored")
     if orientation not in (None, 1):
         try:
             image = ImageOps.exif_transpose(image)

@@ -119,6 +119,12 @@ class LabelMap:
         self._palette = palette
         self.touch()
 
+    def snapshot(self) -> tuple[np.ndarray, int]:
+        """A read-only copy of the ids and the revision it shows, for a job on another thread."""
+        ids = self._ids.copy()
+        ids.setflags(write=False)
+        return ids, self._revision
+
     def copy(self) -> "LabelMap":
         return LabelMap(self._ids, self._palette, copy=True)
 

@@ -56,7 +56,16 @@ def test_foreign_indexed_png_uses_its_plte(tmp_path):
     assert read.labelmap.palette.colors.tolist() == [[10, 20, 30], [40, 50, 60], [70, 80, 90]]
     assert read.labelmap.ids.tolist() == [[0, 1], [2, 1]]
     # with the current model's palette the ids are kept and validated against it
-    assert read_label_map(tmp_path / "plain.png", PALETTE).labelmap.palette == PALETTE
+    read = read_label_map(tmp_path / "plain.png", PALETTE)
+    assert read.labelmap.palette == PALETTE and read.labelmap.ids.tolist() == [[0, 1], [2, 1]]
+    assert read.notes == ["the file's colours differ from the current palette; class ids were kept as they are"]
+
+
+def test_class_name_mismatch_is_noted(tmp_path):
+    other = Palette([("water", (0, 0, 255)), ("grass", (0, 200, 0))])
+    write_label_map(tmp_path / "m.png", LabelMap(np.array([[0, 1]]), other))
+    read = read_label_map(tmp_path / "m.png", PALETTE)
+    assert read.labelmap.palette == PALETTE and "class names differ" in read.notes[0]
 
 
 def test_grayscale_ids_and_out_of_range(tmp_path):

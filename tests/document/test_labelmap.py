@@ -76,3 +76,12 @@ def test_bbox_helpers():
     mask[1, 2] = mask[3, 4] = True
     assert mask_bbox(mask, origin=(10, 20)) == BBox(12, 21, 15, 24)
     assert mask_bbox(np.zeros((2, 2), bool)) is None
+
+
+def test_snapshot_is_frozen_and_tagged():
+    lm = LabelMap.blank(4, 3, Palette.generic(2))
+    lm.touch()
+    ids, revision = lm.snapshot()
+    assert revision == lm.revision and not ids.flags.writeable
+    lm.ids[0, 0] = 1
+    assert ids[0, 0] == 0

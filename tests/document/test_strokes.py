@@ -111,3 +111,17 @@ def test_replace_class_and_pick():
     assert replace_class(ids, 1, 0) is None
     assert pick_class(ids, (0.5, 1.9)) == 2
     assert pick_class(ids, (3.0, 0.0)) is None and pick_class(ids, (-0.1, 0)) is None
+
+
+def test_200px_segment_on_1024_map_fits_a_frame():
+    # the real figures come from benchmarks/bench_strokes.py; this only guards against
+    # an accidental slowdown by orders of magnitude (the budget is one 60 fps frame)
+    import time
+
+    ids = np.zeros((1024, 1024), np.uint8)
+    times = []
+    for i in range(20):
+        start = time.perf_counter()
+        paint_segment(ids, (300.0 + 16 * i, 400.0), (316.0 + 16 * i, 410.0), 200, 1 + i % 2)
+        times.append(time.perf_counter() - start)
+    assert sorted(times)[len(times) // 2] < 0.016
