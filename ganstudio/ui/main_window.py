@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
             self.painting.output.update()
             return
         self.model_label.setText(f"Model: {info.get('name')} ({str(info.get('arch', '')).upper()})")
+        self.notify(f"Loaded {info.get('name')} on {info.get('device', 'the worker')}")
         self.models_panel.set_current(str(info.get("path", "")))
         self.settings.setValue("models/last", str(info.get("path", "")))
         self.vm.request_synthesis(preview=False)
@@ -257,7 +258,7 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         name = Path(self.document_path).name if self.document_path else "Untitled"
-        self.setWindowTitle(f"{name}{'*' if self.vm.is_modified else ''} — {APP_NAME}")
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
         self.setWindowModified(self.vm.is_modified)
 
     # ------------------------------------------------------------------ models

@@ -53,4 +53,5 @@ class ModelsPanel(QWidget):
                 item.setIcon(0, icon("fa5s.check"))
             self.tree.addTopLevelItem(item)
         self.empty.setVisible(not self.library.entries)
-        self.tree.resizeColumnToContents(0)
+        for column in range(2):
+            self.tree.resizeColumnToContents(column)

@@ -142,7 +142,7 @@ def test_project_save_and_load_round_trip(make_window, tmp_path) -> None:  # typ
     window.dialogs.save_answers.append(str(path))
     assert window.save()
     assert path.exists() and not vm.is_modified
-    assert window.windowTitle().startswith("work.gstudio")
+    assert window.windowTitle().startswith("work.gstudio") and not window.isWindowModified()
 
     window.new_document()
     assert (vm.labels == 0).all()

@@ -51,7 +51,7 @@ class PaintingCanvas(QWidget):
         viewmodel.labelsChanged.connect(self._on_labels_changed)
         viewmodel.documentReset.connect(self._rebuild_image)
         viewmodel.referenceChanged.connect(self._on_reference_changed)
-        viewmodel.brushSizeChanged.connect(lambda _: self.update())
+        viewmodel.brushSizeChanged.connect(self._on_brush_size)
         self._rebuild_image()
 
     # ---- image from the label map ---------------------------------------
@@ -84,6 +84,9 @@ class PaintingCanvas(QWidget):
                 self._rebuild_image()
                 return
         self.update(self.image_to_widget_rect(QRectF(x0, y0, x1 - x0, y1 - y0)).adjusted(-2, -2, 2, 2))
+
+    def _on_brush_size(self, _size: int) -> None:
+        self.update()  # the brush outline changed
 
     def _on_reference_changed(self) -> None:
         self._reference = None if self.vm.reference is None else rgb_image(self.vm.reference)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
@@ -84,8 +85,13 @@ class RegionStylesPanel(QWidget):
 
         viewmodel.stylesChanged.connect(self.rebuild)
         viewmodel.documentReset.connect(self.rebuild)
-        viewmodel.undo_stack.indexChanged.connect(lambda _i: self.rebuild())
+        viewmodel.undo_stack.indexChanged.connect(self._on_history_moved)
         self.rebuild()
+
+    def _on_history_moved(self, _index: int) -> None:
+        # the classes present may have changed; the undo stack also emits while the window is torn down
+        if shiboken6.isValid(self.all_combo):
+            self.rebuild()
 
     def set_sean(self, sean: bool) -> None:
         self.note.setVisible(not sean)

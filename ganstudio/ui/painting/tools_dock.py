@@ -49,7 +49,7 @@ class ToolsPanel(QWidget):
             button.setAutoRaise(True)
             button.setObjectName(f"tool_{tool}")
             grid.addWidget(button, index // 4, index % 4)
-        viewmodel.toolChanged.connect(lambda t: self.tool_actions[t].setChecked(True))
+        viewmodel.toolChanged.connect(self._show_tool)
 
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_BRUSH, MAX_BRUSH)
@@ -88,6 +88,9 @@ class ToolsPanel(QWidget):
         layout.addLayout(grid)
         layout.addLayout(form)
         layout.addStretch(1)
+
+    def _show_tool(self, tool: str) -> None:
+        self.tool_actions[tool].setChecked(True)
 
     def _show_size(self, size: int) -> None:
         for widget in (self.size_slider, self.size_spin):
