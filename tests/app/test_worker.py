@@ -111,13 +111,17 @@ def value(x: float = 1.0) -> np.ndarray:
     return np.full((2, 2), x, np.float32)
 
 
-def test_the_device_is_reported_when_the_worker_starts(qtbot, controller) -> None:  # type: ignore[no-untyped-def]
-    # worker signals reach the controller through the UI event loop, so waiting after creation cannot miss it
-    with qtbot.waitSignal(controller.deviceReady, timeout=TIMEOUT_MS) as blocker:
-        pass
-    description, note = blocker.args
-    assert description.startswith("CPU (") and note == ""
-    assert controller.device_description == description and controller.running
+def test_the_device_is_reported_when_the_worker_starts(qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller = make_controller()
+    try:
+        # worker signals reach the controller through this thread's event loop, which has not run since
+        with qtbot.waitSignal(controller.deviceReady, timeout=TIMEOUT_MS) as blocker:
+            pass
+        description, note = blocker.args
+        assert description.startswith("CPU (") and note == ""
+        assert controller.device_description == description and controller.running
+    finally:
+        controller.shutdown()
 
 
 def test_latest_wins_under_load(qtbot, controller) -> None:  # type: ignore[no-untyped-def]
