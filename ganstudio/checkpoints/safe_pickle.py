@@ -182,7 +182,12 @@ class RestrictedUnpickler(pickle.Unpickler):
         try:
             return ALLOWED_GLOBALS[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(f"refused global {module}.{name} (not on the allow-list)") from None
+            pass
+        if module.startswith("dnnlib.tflib"):
+            raise pickle.UnpicklingError(
+                f"this is a TensorFlow-era StyleGAN pickle ({module}.{name}); convert it to a PyTorch "
+                "network pickle with stylegan2-ada-pytorch's legacy.py first")
+        raise pickle.UnpicklingError(f"refused global {module}.{name} (not on the allow-list)")
 
     def persistent_load(self, pid: Any) -> Any:
         raise pickle.UnpicklingError("refused persistent id (not a network pickle)")

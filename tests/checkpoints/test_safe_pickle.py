@@ -200,3 +200,12 @@ def test_random_bytes_with_pkl_suffix(tmp_path: Path) -> None:
 
 def test_python2_style_bytes_encoding_is_understood() -> None:
     assert safe_pickle.loads(pickle.dumps({"b": b"\x00\xffabc"}, protocol=2)) == {"b": b"\x00\xffabc"}
+
+
+def test_tensorflow_era_pickle_gets_a_pointed_message(tmp_path: Path) -> None:
+    # protocol 2 spells globals as "c<module>\n<name>\n": rename a harmless class to the TF network's
+    blob = pickle.dumps((AttrDict(a=1), AttrDict(a=2), AttrDict(a=3)), protocol=2)
+    blob = blob.replace(b"cganstudio.checkpoints.safe_pickle\nAttrDict\n", b"cdnnlib.tflib.network\nNetwork\n")
+    path = tmp_path / "stylegan2-ffhq-config-f.pkl"
+    path.write_bytes(blob)
+    expect_error(path, "TensorFlow", "legacy.py")
