@@ -367,7 +367,9 @@ class SynthesisLayer(nn.Module):
             strength = self.noise_strength * noise_scale if noise_scale != 1 else self.noise_strength
             if noise_mode == "random":
                 shape = [x.shape[0], 1, self.resolution, self.resolution]
-                noise = torch.randn(shape, device=x.device, dtype=x.dtype, generator=noise_generator) * strength
+                # drawn where the generator lives, so a CPU generator gives the same noise on any device
+                device = noise_generator.device if noise_generator is not None else x.device
+                noise = torch.randn(shape, device=device, generator=noise_generator).to(x.device) * strength
             else:
                 noise = self.noise_const * strength
         x = modulated_conv2d(x, self.weight, styles, noise=noise, up=self.up, padding=self.padding,
