@@ -245,3 +245,17 @@ def test_fir_upsampling_keeps_a_constant_image_constant() -> None:
     asym = torch.arange(1.0, 10.0).reshape(3, 3)
     out = upfirdn2d(impulse, asym, padding=(1, 1, 1, 1))
     assert torch.equal(out[0, 0, 2:5, 2:5], asym)
+
+
+@torch.no_grad()
+def test_accepts_every_argument_of_a_converted_official_pickle() -> None:
+    """legacy.py writes all of these into init_kwargs of the published ffhq.pkl-style files."""
+    G = Generator(z_dim=8, c_dim=2, w_dim=8, img_resolution=8, img_channels=3,
+                  mapping_kwargs=dict(num_layers=3, embed_features=None, layer_features=None, activation="lrelu",
+                                      lr_multiplier=0.01, w_avg_beta=0.995),
+                  synthesis_kwargs=dict(channel_base=32, channel_max=8, num_fp16_res=0, conv_clamp=None,
+                                        architecture="skip", resample_filter=[1, 3, 3, 1], use_noise=False,
+                                        activation="lrelu")).eval()
+    assert G.noise_layer_names == []
+    img = G(torch.randn(2, 8), torch.eye(2), noise_mode="random", noise_scales=[])
+    assert img.shape == (2, 3, 8, 8) and torch.isfinite(img).all()
