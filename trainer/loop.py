@@ -15,6 +15,7 @@ import random
 import signal
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -41,6 +42,7 @@ class RunResult:
     out_dir: Path
     export_path: Path | None
     final_losses: dict[str, float] = field(default_factory=dict)
+    recipe: Recipe | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -208,8 +210,12 @@ class Trainer:
                     batch = runtime.to_device(stream.next())
                     step_losses = recipe.train_step(batch, iteration)
                     runtime.end_iteration()
-                    for scheduler in recipe.schedulers.values():
-                        scheduler.step()
+                    with warnings.catch_warnings():
+                        # Schedules count iterations; an optimiser that skipped this
+                        # iteration (StarGAN's G between critic steps) still follows them.
+                        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()` before")
+                        for scheduler in recipe.schedulers.values():
+                            scheduler.step()
                     iteration += 1
                     values = torch.stack([v.detach().float().reshape(()) for v in step_losses.values()]).cpu() if step_losses else torch.zeros(0)
                     bad = not bool(torch.isfinite(values).all())
@@ -259,7 +265,7 @@ class Trainer:
             save_model(module, export_path, parts=parts or None, **meta)
             self._say(ctx, f"exported {export_path}")
         distributed.barrier(ctx)
-        return RunResult(iteration, interrupted, out, export_path, losses)
+        return RunResult(iteration, interrupted, out, export_path, losses, recipe)
 
     # -- helpers --------------------------------------------------------------
     @staticmethod
