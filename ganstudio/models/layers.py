@@ -87,7 +87,10 @@ class SpectralNormConv2d(nn.Module):
         key = self._state_key()
         if self._folded is None or self._folded_key != key:
             with torch.no_grad():
-                self._folded = self.weight.detach()
+                # fold in float32 even for half-precision weights: sigma sums many products
+                w = self.weight_orig.float()
+                sigma = torch.dot(self.weight_u.float(), torch.mv(w.flatten(1), self.weight_v.float()))
+                self._folded = (w / sigma).to(self.weight_orig.dtype)
             self._folded_key = key
         return self._folded
 

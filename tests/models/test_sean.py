@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from ganstudio.checkpoints import load_model, save_model
-from ganstudio.models.sean import SEANGenerator, region_map
+import torch.nn.functional as F
+
+from ganstudio.models.sean import SEANGenerator, conv_of_region_map, region_map
 
 STYLE = 16  # tiny style width keeps these models small
 
@@ -61,6 +63,15 @@ def test_region_map_lets_the_last_class_win_like_a_sequential_scatter() -> None:
             mask = seg[b, j].bool()
             expected[b][:, mask] = styles[b, j].unsqueeze(1)
     assert torch.equal(region_map(styles, seg), expected)
+
+
+def test_convolving_the_class_masks_equals_convolving_the_painted_map() -> None:
+    gen = torch.Generator().manual_seed(2)
+    styles = torch.randn(2, 3, 8, generator=gen)
+    seg = (torch.rand(2, 3, 6, 5, generator=gen) > 0.4).float()
+    weight, bias = torch.randn(4, 8, 3, 3, generator=gen), torch.randn(4, generator=gen)
+    expected = F.conv2d(region_map(styles, seg), weight, bias, padding=1)
+    assert rel_err(conv_of_region_map(weight, bias, styles, seg), expected) < 1e-6
 
 
 def test_generate_with_encoded_styles_equals_forward() -> None:
