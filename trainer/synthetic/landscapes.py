@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 import numpy as np
 from PIL import Image
 
-from trainer.synthetic.noise import fractal_1d, fractal_2d
+from trainer.synthetic.noise import auto_batch_size, fractal_1d, fractal_2d
 
 LANDSCAPE_CLASSES: list[dict] = [
     {"name": "sky", "color": [110, 160, 230]},
@@ -136,6 +137,7 @@ def render_layouts(layout_seeds: Sequence[int], size: int) -> Layout:
     # --- mountains: far and near ranges from ridge profiles; snow above a snow line ---
     gully = fractal_2d(rngs, [(2, 12), (4, 24)], h, w)
     snow_jitter = fractal_2d(rngs, [(8, 16), (16, 32)], h, w)
+    gully_slope = np.gradient(gully, axis=2) * (w * 0.0125)
     for name, far in (("far", True), ("near", False)):
         ridge = _ridge_profile(rngs, w)
         top = hz[:, :, 0] - (p[f"{name}_base"][:, None] + p[f"{name}_amp"][:, None] * ridge)
@@ -147,7 +149,7 @@ def render_layouts(layout_seeds: Sequence[int], size: int) -> Layout:
         dridge = np.clip(np.gradient(ridge, axis=1) * w * 0.08, -1.5, 1.5)
         blurred = _box_blur_1d(dridge, max(w // 16, 1))
         fall = np.clip((Y - top) / 0.12, 0.0, 1.0)
-        s = _lerp(dridge[:, None, :], blurred[:, None, :], fall) + 0.25 * np.gradient(gully, axis=2) * w * 0.05
+        s = _lerp(dridge[:, None, :], blurred[:, None, :], fall) + gully_slope
         slope = np.where(inside, s, slope)
         depth = np.where(inside, 1.0 if far else 0.6, depth)
         if far:
@@ -159,26 +161,31 @@ def render_layouts(layout_seeds: Sequence[int], size: int) -> Layout:
     g = np.clip((Y - hz) / (1.0 - hz), 0.0, 1.0)  # 0 at the horizon, 1 at the bottom
     ground = np.broadcast_to(Y >= hz, (b, h, w))
     wnoise = fractal_2d(rngs, [(3, 4), (6, 8), (12, 16)], h, w, gain=0.45)
-    kind = col["water_kind"]
-    sea = 7.0 * (g - col["water_g0"]) + 0.5 * wnoise
-    lake = (
-        4.0 * ((g - col["water_g0"]) / 0.45) ** 2
-        + 4.0 * ((X - col["water_x0"]) / col["water_w"]) ** 2
-        - 1.0
-        + 0.6 * wnoise
-    )
-    meander = col["water_x0"] + 0.25 * fractal_1d(rngs, [3, 6], h)[:, :, None] * g
-    river_half = 0.01 + 0.2 * g**1.3
-    river = (np.abs(X - meander) - river_half) / (river_half + 0.02) + 0.3 * wnoise
-    field = np.where(kind == 1, sea, np.where(kind == 2, lake, np.where(kind == 3, river, 9.0)))
-    field = np.where(ground, field, 9.0)
+    meander_noise = fractal_1d(rngs, [3, 6], h)[:, :, None]
+    # Water field, negative in water; each image evaluates only its own kind of water.
+    field = np.full((b, h, w), 9.0, np.float32)
+    kind = p["water_kind"]
+    sel = np.flatnonzero(kind == 1)  # sea: a band from the horizon
+    if sel.size:
+        field[sel] = 7.0 * (g[sel] - col["water_g0"][sel]) + 0.5 * wnoise[sel]
+    sel = np.flatnonzero(kind == 2)  # lake: a noisy ellipse
+    if sel.size:
+        field[sel] = (
+            4.0 * ((g[sel] - col["water_g0"][sel]) / 0.45) ** 2
+            + 4.0 * ((X - col["water_x0"][sel]) / col["water_w"][sel]) ** 2
+            - 1.0
+            + 0.6 * wnoise[sel]
+        )
+    sel = np.flatnonzero(kind == 3)  # river: a meandering band, wider nearer the viewer
+    if sel.size:
+        gs = g[sel]
+        meander = col["water_x0"][sel] + 0.25 * meander_noise[sel] * gs
+        half = 0.01 + 0.2 * gs**1.3
+        field[sel] = (np.abs(X - meander) - half) / (half + 0.02) + 0.3 * wnoise[sel]
     rock_noise = fractal_2d(rngs, [(4, 6), (8, 12), (16, 24)], h, w)
     relief = np.where(ground, rock_noise + 0.8 * g - col["rock_t"] - 0.8, -1.0).astype(np.float32)
-    rock = relief > 0
-    label[ground] = GRASS
-    label[rock] = ROCK
-    label[ground & (field >= 0) & (field < col["sand_w"])] = SAND
-    label[ground & (field < 0)] = WATER
+    terrain = np.where(field < 0, WATER, np.where(field < col["sand_w"], SAND, np.where(relief > 0, ROCK, GRASS)))
+    label = np.where(ground, terrain.astype(np.uint8), label)
     depth = np.where(ground, 1.0 - g, depth)
     slope = np.where(ground, 0.25 * np.gradient(rock_noise, axis=2) * w * 0.05, slope)
 
@@ -355,6 +362,14 @@ def draw_styles(style_seeds: Sequence[int], seasons: Sequence[str | None] | None
     return style, rngs
 
 
+@lru_cache(maxsize=8)
+def _grain_tile(h: int, w: int) -> np.ndarray:
+    """A fixed [2h, 2w] unit-normal noise tile (read-only), shared by all images of that size."""
+    tile = np.random.default_rng(0x6A1).standard_normal((2 * h, 2 * w), dtype=np.float32)
+    tile.setflags(write=False)
+    return tile
+
+
 def _per_image(values: Sequence[Sequence[float]]) -> np.ndarray:
     """[B, 3] colours -> [B, 1, 1, 3] for broadcasting over images."""
     return np.asarray(values, np.float32)[:, None, None, :]
@@ -379,8 +394,12 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
     fine = fractal_2d(rngs, [(max(h // 4, 4), max(w // 4, 4)), (max(h // 2, 4), max(w // 2, 4))], h, w, gain=0.7)
     mid = fractal_2d(rngs, [(8, 8), (16, 16), (32, 32)], h, w, gain=0.6)
     streak = fractal_2d(rngs, [(max(h // 3, 4), 6), (max(h // 2, 4), 10)], h, w)
-    grain = np.stack([r.standard_normal((h, w), dtype=np.float32) for r in rngs])
-    stars = np.stack([r.random((h, w), dtype=np.float32) for r in rngs]) > 0.996
+    # Film grain and stars: windows at random offsets into one fixed noise tile, which is
+    # far cheaper than drawing fresh per-pixel randoms for every image.
+    tile = _grain_tile(h, w)
+    offsets = [r.integers(0, (h, w), size=(2, 2)) for r in rngs]
+    grain = np.stack([tile[oy : oy + h, ox : ox + w] for (oy, ox), _ in offsets])
+    stars = np.stack([tile[oy : oy + h, ox : ox + w] for _, (oy, ox) in offsets]) > 2.65
 
     # --- sky everywhere: vertical gradient, sun/moon glow and disc, stars at night ---
     zenith = _per_image([_SKY[t][0] for t in tod])
@@ -394,8 +413,10 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
     glow_col = _per_image([_SKY[t][2] for t in tod])
     glow_amount = np.asarray([{"day": 0.35, "dusk": 0.8, "night": 0.25}[t] for t in tod], np.float32)
     img += glow_col * (glow_amount[:, None, None] * np.exp(-dist2 / 0.02))[..., None]
-    disc = np.clip((0.028 - np.sqrt(dist2)) * h * 0.7, 0.0, 1.0)[..., None]
-    img = _lerp(img, _per_image([_SKY[t][4] for t in tod]), disc)
+    disc = np.clip((0.028 - np.sqrt(dist2)) * h * 0.7, 0.0, 1.0)
+    on_disc = np.nonzero(disc)
+    disc_col = np.asarray([_SKY[t][4] for t in tod], np.float32)[on_disc[0]]
+    img[on_disc] = _lerp(img[on_disc], disc_col, disc[on_disc][:, None])
     twinkle = stars & night[:, None, None] & (label == SKY)
     img[twinkle] = 0.7 + 0.3 * img[twinkle]
 
@@ -413,6 +434,16 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
     mountain_tint = np.stack([r.uniform(-0.05, 0.05, 3).astype(np.float32) for r in rngs])
     snow_col = np.float32([0.95, 0.96, 1.0])
     cover = np.array([_GROUND[s][2] for s in season], np.float32)
+
+    haze_col = horizon_col[:, 0, 0, :]
+
+    def finish(idx: np.ndarray, bi: np.ndarray, yf: np.ndarray, col: np.ndarray, lit: bool = True) -> np.ndarray:
+        """Aerial haze towards the horizon colour, then the light colour (terrain only:
+        the sky already carries its time-of-day colours)."""
+        haze = style.haze[bi] * np.clip(1.0 - np.abs(yf - layout.horizon[bi]) * 5.0, 0, 1)
+        haze *= np.clip(depth_f[idx], 0, 1)
+        col = _lerp(col, haze_col[bi], haze[:, None])
+        return col * style.light[bi] if lit else col
 
     def settled_snow(idx: np.ndarray, bi: np.ndarray) -> np.ndarray:
         """Winter snow cover on the ground, 0..1 (look only, labels unchanged)."""
@@ -449,13 +480,13 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
         col = base * (slope_light * (1.0 + 0.12 * fine_f[idx] + 0.1 * streak_f[idx]) * foot)[:, None]
         settle = settled_snow(idx, bi) * (slope_light > 0.95)
         snow = snow_col * np.clip(0.72 + 0.3 * light_dir[bi] * slope_f[idx], 0.5, 1.05)[:, None]
-        flat_img[idx] = _lerp(col, snow, 0.55 * settle[:, None])
+        flat_img[idx] = finish(idx, bi, yf, _lerp(col, snow, 0.55 * settle[:, None]))
     idx, bi, yf = pixels(SNOW)
     if idx.size:
         s = light_dir[bi] * slope_f[idx]
         shade = np.clip(0.72 + 0.3 * s + 0.04 * fine_f[idx], 0.5, 1.05)[:, None]
         # Shadowed snow turns blue.
-        flat_img[idx] = snow_col * shade - np.float32([0.06, 0.03, 0.0]) * np.clip(-0.35 * s, 0, 1)[:, None]
+        flat_img[idx] = finish(idx, bi, yf, snow_col * shade - np.float32([0.06, 0.03, 0.0]) * np.clip(-0.35 * s, 0, 1)[:, None])
 
     # --- rock outcrops: lit on top (where relief rises upwards), darker at the foot ---
     idx, bi, yf = pixels(ROCK)
@@ -467,7 +498,7 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
         col = (np.float32([0.50, 0.49, 0.47]) + 0.5 * mountain_tint[bi]) * (
             light * (1.0 + 0.15 * fine_f[idx] + 0.1 * np.abs(streak_f[idx]) - 0.05))[:, None]
         settle = settled_snow(idx, bi) * (light > 1.0)
-        flat_img[idx] = _lerp(col, ground_snow(idx, bi, slope_f[idx], settle), 0.6 * settle[:, None])
+        flat_img[idx] = finish(idx, bi, yf, _lerp(col, ground_snow(idx, bi, slope_f[idx], settle), 0.6 * settle[:, None]))
 
     # --- grass and sand: textured, lighter towards the horizon, snow in winter ---
     grass_cols = np.asarray([_GROUND[s][0] for s in season], np.float32)
@@ -476,13 +507,13 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
         tex = (1.0 + 0.10 * fine_f[idx] + 0.08 * mid_f[idx]) * (1.0 + 0.06 * streak_f[idx])
         col = grass_cols[bi] * (tex * (0.92 + 0.16 * depth_f[idx]))[:, None]
         settle = settled_snow(idx, bi)
-        flat_img[idx] = _lerp(col, ground_snow(idx, bi, slope_f[idx], settle), settle[:, None])
+        flat_img[idx] = finish(idx, bi, yf, _lerp(col, ground_snow(idx, bi, slope_f[idx], settle), settle[:, None]))
     idx, bi, yf = pixels(SAND)
     if idx.size:
         ripples = 1.0 + 0.06 * fine_f[idx] + 0.05 * np.sin(streak_f[idx] * 6 + yf * 60)
         col = np.float32([0.86, 0.76, 0.54]) * ripples[:, None]
         settle = settled_snow(idx, bi)
-        flat_img[idx] = _lerp(col, ground_snow(idx, bi, slope_f[idx], settle), 0.9 * settle[:, None])
+        flat_img[idx] = finish(idx, bi, yf, _lerp(col, ground_snow(idx, bi, slope_f[idx], settle), 0.9 * settle[:, None]))
 
     # --- trees: sphere-like shading from the sun side, season colours, snow on top ---
     idx, bi, yf = pixels(TREE)
@@ -500,7 +531,7 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
         snow_on_leaf = (np.clip(-ny * 1.5 + 0.4 * fine_f[idx] - 0.1, 0, 1) * winter[bi])[:, None]
         leaf = _lerp(leaf, snow_col * 0.9 * shade, 0.8 * snow_on_leaf)
         trunk = np.float32([0.28, 0.19, 0.12]) * (0.9 + 0.2 * fine_f[idx])[:, None]
-        flat_img[idx] = np.where(kind == 3, trunk, leaf)
+        flat_img[idx] = finish(idx, bi, yf, np.where(kind == 3, trunk, leaf))
 
     # Contact shadows under trees, on the ground around them.
     occ = layout.occlusion.reshape(-1)
@@ -517,29 +548,22 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
         src_x = np.clip(xi + (f * 1.2).astype(np.int64), 0, w - 1)
         mirrored = flat_img[bi * hw + src_y * w + src_x]
         above = src_y < h_row  # only the scene above the horizon can be mirrored
-        deep = np.float32([0.10, 0.24, 0.36])
+        # The mirrored scene is already lit; only the water's own colours take the light.
+        deep = np.float32([0.10, 0.24, 0.36]) * style.light[bi]
         g_water = np.clip((yi + 0.5 - h_row) / np.maximum(h - h_row, 1), 0, 1)[:, None]
         reflect = np.where(above[:, None], 0.82 * mirrored, deep)
         col = _lerp(reflect, deep * (1 + 0.1 * f[:, None]), 0.25 + 0.45 * g_water)
         col = col + np.clip(st * 2.5 - 3.0, 0, 1)[:, None] * 0.25  # glints
-        ice = np.float32([0.72, 0.82, 0.90]) * (0.9 + 0.08 * f + 0.05 * st)[:, None]
+        ice = np.float32([0.72, 0.82, 0.90]) * (0.9 + 0.08 * f + 0.05 * st)[:, None] * style.light[bi]
         frozen = (winter & style.ice)[bi][:, None]
-        flat_img[idx] = np.where(frozen, _lerp(ice, mirrored, 0.15), col)
+        flat_img[idx] = finish(idx, bi, yf, np.where(frozen, _lerp(ice, mirrored, 0.15), col), lit=False)
 
-    # --- global grading: aerial haze and light colour on the terrain, temperature, grain ---
-    terrain = np.flatnonzero((flat_label != SKY) & (flat_label != CLOUD))
-    bi = terrain // hw
-    yf = (((terrain % hw) // w) + 0.5).astype(np.float32) / h
-    haze = style.haze[bi] * np.clip(1.0 - np.abs(yf - layout.horizon[bi]) * 5.0, 0, 1) * np.clip(depth_f[terrain], 0, 1)
-    col = _lerp(flat_img[terrain], horizon_col[:, 0, 0, :][bi], haze[:, None])
-    # The sky already carries its time-of-day colours; the terrain is lit by the light colour.
-    flat_img[terrain] = col * style.light[bi]
+    # --- global grading: colour temperature and grain ---
     warm = style.warmth[:, None] * np.float32([1.0, 0.0, -1.0]) + style.hue_jitter
-    img += warm[:, None, None, :]
-    img += 0.012 * grain[..., None]
-    np.clip(img, 0.0, 1.0, out=img)
     img *= 255.0
-    img += 0.5
+    img += (255.0 * warm + 0.5)[:, None, None, :]
+    img += (255.0 * 0.012 * grain)[..., None]
+    np.clip(img, 0.0, 255.0, out=img)
     return img.astype(np.uint8)
 
 
@@ -576,7 +600,7 @@ def iter_batches(
     n: int,
     size: int,
     seed: int = 0,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     season: str | None = None,
     time_of_day: str | None = None,
     first_index: int = 0,
@@ -586,6 +610,7 @@ def iter_batches(
     Image k of a run uses layout seed ``seed * 1_000_003 + first_index + k`` and a
     style seed derived from it, so any image can be re-rendered alone.
     """
+    batch_size = batch_size or auto_batch_size(size)
     for start in range(0, n, batch_size):
         k = np.arange(start, min(start + batch_size, n), dtype=np.int64) + first_index
         layout_seeds = seed * 1_000_003 + k
@@ -618,7 +643,7 @@ def make_landscapes(
     n: int,
     size: int,
     seed: int = 0,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     season: str | None = None,
     time_of_day: str | None = None,
     cyclegan_n: int | None = None,

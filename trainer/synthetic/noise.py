@@ -95,3 +95,8 @@ def fractal_1d(
         amplitude *= gain
     total *= 1.0 / np.sqrt(norm)
     return total
+
+
+def auto_batch_size(size: int) -> int:
+    """Images per batch so one [B, size, size] float32 field stays around 4 MiB (cache friendly)."""
+    return max(1, min(64, (1 << 20) // (size * size)))
