@@ -24,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--crop-size", type=int, help="SPADE/SEAN output width the model was trained at")
     parser.add_argument("--aspect-ratio", type=float, help="SPADE/SEAN width / height (cityscapes: 2)")
     parser.add_argument("--upsampling", choices=["normal", "more", "most"], help="SPADE num_upsampling_layers")
+    parser.add_argument("--label-nc", type=int, help="SPADE/SEAN number of label classes (when no preset fits)")
+    parser.add_argument("--dontcare", action="store_true", default=None, help="SPADE/SEAN: the input has an extra dontcare channel")
+    parser.add_argument("--no-instance", action="store_true", default=None, help="SPADE/SEAN: the input has no instance-edge channel")
+    parser.add_argument("--encoder", type=Path, help="SPADE VAE: the latest_net_E.pth to store with the generator")
     parser.add_argument("--arch", help="force an architecture instead of detecting it")
     parser.add_argument("--half", action="store_true", help="store weights in float16 (half the size)")
     return parser
@@ -38,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             "crop_size": args.crop_size,
             "aspect_ratio": args.aspect_ratio,
             "num_upsampling_layers": args.upsampling,
+            "label_nc": args.label_nc,
+            "contain_dontcare_label": args.dontcare,
+            "no_instance": args.no_instance,
             "arch": args.arch,
         }.items()
         if value is not None
@@ -45,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or args.input.with_suffix(".safetensors")
     try:
         loaded = load_model(args.input, **hints)
-        save_model(loaded, output, dtype=torch.float16 if args.half else None)
+        parts = {}
+        if args.encoder is not None:
+            parts["encoder"] = load_model(args.encoder, arch="spade_encoder")
+        save_model(loaded, output, parts=parts, dtype=torch.float16 if args.half else None)
     except CheckpointError as exc:
         print(f"ganstudio-convert: {exc}", file=sys.stderr)
         return 2
