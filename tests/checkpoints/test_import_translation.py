@@ -132,7 +132,7 @@ def test_stargan_discriminator_matches_reference():
     assert rel_l2(out_cls, data["expected_D_cls"]) <= TOLERANCE
 
 
-def test_stargan_attribute_hints(tmp_path):
+def test_stargan_attribute_hints():
     names = ["a", "b", "c", "d", "e"]
     assert load_model(fixture("stargan", "1000-G.ckpt"), attributes=names).attributes == names
     with pytest.raises(CheckpointError, match="c_dim=5"):
