@@ -1,0 +1,142 @@
+"""LatentViewModel driven through a real inference worker with a tiny random-weight StyleGAN2 model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.app.inference import InferenceController
+from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.checkpoints import save_model
+from ganstudio.document.errors import DocumentError
+from ganstudio.document.image_io import read_image_settings
+from ganstudio.document.latent_io import read_latent_npz, write_latent_npz
+from ganstudio.document.project import Project, load_project, save_project
+from ganstudio.engine.runner import JobRunner
+from ganstudio.models.stylegan2 import Generator
+
+TIMEOUT = 20_000
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    gen = Generator(z_dim=32, c_dim=3, w_dim=32, img_resolution=32, img_channels=3,
+                    mapping_kwargs={"num_layers": 2}, synthesis_kwargs={"channel_base": 256, "channel_max": 16})
+    with torch.no_grad():
+        for name, param in gen.named_parameters():
+            if name.endswith("noise_strength"):
+                param.fill_(0.5)
+    path = tmp_path_factory.mktemp("m") / "tiny-sg2-cond.safetensors"
+    save_model(gen, path, resolution=32)
+    return path
+
+
+@pytest.fixture
+def vm(qtbot, model_path):  # type: ignore[no-untyped-def]
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    model = LatentViewModel(controller)
+    with qtbot.waitSignal(model.outputChanged, timeout=TIMEOUT, check_params_cb=lambda *a: model.output is not None):
+        model.load_model(str(model_path))
+    yield model
+    controller.shutdown()
+
+
+def wait_output(qtbot, vm: LatentViewModel, action) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Run `action` and wait until the output of the revision it posted arrives."""
+    before = vm.revision
+    action()
+    wanted = vm.revision
+    assert wanted > before
+    qtbot.waitUntil(lambda: vm.output is not None and vm.output.revision == wanted, timeout=TIMEOUT)
+    return vm.output.image
+
+
+def test_model_facts_and_seed_navigation(qtbot, vm: LatentViewModel) -> None:  # type: ignore[no-untyped-def]
+    assert (vm.layout.resolution, vm.num_ws, vm.num_classes) == (32, 8, 3)
+    assert len(vm.noise_scales) == len(vm.layout.noise_layers) == 7
+    first = vm.output.image.copy()
+    second = wait_output(qtbot, vm, vm.next_seed)
+    assert vm.seed == 1 and not np.array_equal(first, second)
+    assert np.array_equal(wait_output(qtbot, vm, vm.previous_seed), first)  # same seed, same picture
+    other_class = wait_output(qtbot, vm, lambda: vm.set_class(2))
+    assert not np.array_equal(other_class, first)
+    with pytest.raises(ValueError, match="out of range"):
+        vm.set_class(3)
+
+
+def test_mixing_toggle_and_crossover_change_exactly_the_expected_ws(qtbot, vm: LatentViewModel) -> None:  # type: ignore[no-untyped-def]
+    ws_a = vm.output.ws.copy()
+    vm.set_mixing_seed(0, 9)
+    wait_output(qtbot, vm, lambda: vm.cycle_layer_source(2))
+    assert vm.layer_sources == [0, 0, 1, 0, 0, 0, 0, 0]
+    changed = np.flatnonzero(np.any(vm.output.ws != ws_a, axis=1)).tolist()
+    assert changed == [2]
+    wait_output(qtbot, vm, lambda: vm.set_crossover(4))
+    changed = np.flatnonzero(np.any(vm.output.ws != ws_a, axis=1)).tolist()
+    assert changed == [4, 5, 6, 7]
+
+
+def test_pad_cursor_blends_corners_and_release_is_full_resolution(qtbot, vm: LatentViewModel) -> None:  # type: ignore[no-untyped-def]
+    corner = wait_output(qtbot, vm, lambda: vm.set_cursor(0.0, 0.0))
+    assert corner.shape == (32, 32, 3)
+    preview = wait_output(qtbot, vm, lambda: vm.set_cursor(0.5, 0.5, preview=True))
+    assert vm.output.preview and preview.shape == (16, 16, 3)
+    full = wait_output(qtbot, vm, lambda: vm.set_cursor(0.5, 0.5))
+    assert not vm.output.preview and full.shape == (32, 32, 3)
+    assert not np.array_equal(full, corner)
+    # moving an anchor off its corner switches to inverse-distance weights
+    vm.move_anchor(3, 0.6, 0.6)
+    blend = vm.pad_blend()
+    assert len(blend) == 4 and max(w for _, w in blend) == blend[3][1]
+
+
+def test_files_favourites_and_project_round_trip(qtbot, vm: LatentViewModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wait_output(qtbot, vm, lambda: vm.set_seed(42))
+    wait_output(qtbot, vm, lambda: vm.set_psi(0.5))
+    vm.export_image(str(tmp_path / "out.png"))
+    settings = read_image_settings(tmp_path / "out.png")
+    assert settings["seed"] == 42 and settings["psi"] == 0.5 and settings["noise"]["mode"] == "const"
+    assert "layer_sources" in settings["mixing"]
+
+    vm.export_latent(str(tmp_path / "w.npz"))
+    w = read_latent_npz(tmp_path / "w.npz", 8, 32)
+    np.testing.assert_array_equal(w[0], vm.output.ws)
+    shown = vm.output.image.copy()
+    wait_output(qtbot, vm, lambda: vm.set_seed(3))
+    imported = wait_output(qtbot, vm, lambda: vm.import_latent(str(tmp_path / "w.npz")))
+    assert vm.base == "saved" and np.array_equal(imported, shown)
+
+    write_latent_npz(tmp_path / "wrong.npz", np.zeros((1, 14, 512), np.float32))
+    with pytest.raises(DocumentError, match=r"shape \[1, 14, 512\].*needs \[1, 8, 32\]"):
+        vm.import_latent(str(tmp_path / "wrong.npz"))
+
+    fav = vm.add_favourite()
+    assert fav.thumbnail.shape == (32, 32, 3) and vm.favourites == [fav]
+    entries, arrays = vm.favourites_state()
+    save_project(tmp_path / "p.gstudio", Project(latent_favourites=entries, latents=arrays))
+    project = load_project(tmp_path / "p.gstudio")
+    other = LatentViewModel()
+    assert other.restore_favourites(project.latent_favourites, project.latents) == []
+    np.testing.assert_array_equal(other.favourites[0].ws, fav.ws)
+    np.testing.assert_array_equal(other.favourites[0].thumbnail, fav.thumbnail)
+
+    wait_output(qtbot, vm, lambda: vm.set_seed(5))
+    again = wait_output(qtbot, vm, lambda: vm.apply_favourite(0))
+    assert np.array_equal(again, shown)
+
+
+def test_gif_export_reports_progress_and_can_be_cancelled(qtbot, vm: LatentViewModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    progress = []
+    vm.animationProgress.connect(lambda done, total: progress.append((done, total)))
+    with qtbot.waitSignal(vm.animationFinished, timeout=TIMEOUT) as finished:
+        vm.export_gif(str(tmp_path / "walk.gif"), frames_per_segment=2)
+    assert finished.args == [str(tmp_path / "walk.gif")]
+    assert progress[-1] == (8, 8) and (tmp_path / "walk.gif").exists()
+
+    vm.animationProgress.connect(lambda done, total: vm.cancel_animation() if done == 1 else None)
+    with qtbot.waitSignal(vm.animationCancelled, timeout=TIMEOUT):
+        vm.export_gif(str(tmp_path / "never.gif"), frames_per_segment=20)
+    assert not (tmp_path / "never.gif").exists() and vm.animation_job is None
