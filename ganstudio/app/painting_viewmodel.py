@@ -1,7 +1,9 @@
 """The painting workspace's state and actions: label map, tools, undo, synthesis requests.
 
 Widgets call the actions (begin_stroke, fill_at, ...) with image coordinates
-and repaint on the signals. The view-model never runs a model: it emits
+and repaint on the signals. The map is a document LabelMap and every
+edit goes through the document's tools (BrushStroke, fill_region, ...), whose
+EditRecords become undo commands. The view-model never runs a model: it emits
 `synthesisRequested` with a PaintRequest (numpy only) and takes results back
 through `accept_output`. Preview requests are throttled while painting and a
 full-quality request follows every finished edit.
@@ -11,16 +13,20 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from ganstudio.document import edits
+from ganstudio.document.bbox import BBox
+from ganstudio.document.edits import BrushStroke, EditRecord
+from ganstudio.document.errors import DocumentError
+from ganstudio.document.labelmap import LabelMap
 from ganstudio.document.palette import Palette, default_palette
 
-from . import label_ops
-from .undo_commands import LabelPatchCommand
+from .undo_commands import LabelEditCommand
 
 TOOLS = ("brush", "eraser", "fill", "eyedropper", "line", "rect", "replace")
 MIN_BRUSH, MAX_BRUSH = 1, 200
@@ -63,8 +69,7 @@ class PaintingViewModel(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
-        self.palette: Palette = default_palette()
-        self.labels = np.zeros((height, width), dtype=np.uint8)
+        self.labelmap = LabelMap.blank(width, height, default_palette())
         self.current_class = self.palette.find("grass") or 0  # a visible first stroke
         self.background_class = 0
         self.tool = "brush"
@@ -85,10 +90,7 @@ class PaintingViewModel(QObject):
         self.blend_amount = 0.0
         self.synthesis_enabled = False  # the window turns it on when a model is loaded
         self._modified_without_undo = False  # e.g. recovered work that was never saved
-        self._stroke_before: np.ndarray | None = None
-        self._stroke_box: label_ops.Box | None = None
-        self._stroke_last: tuple[float, float] | None = None
-        self._stroke_value = 0
+        self._stroke: BrushStroke | None = None
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_INTERVAL_MS)
@@ -100,12 +102,21 @@ class PaintingViewModel(QObject):
 
     # ---- document -------------------------------------------------------
     @property
+    def labels(self) -> np.ndarray:
+        """The live class-id array (painted in place; copy it to keep a state)."""
+        return self.labelmap.ids
+
+    @property
+    def palette(self) -> Palette:
+        return self.labelmap.palette
+
+    @property
     def width(self) -> int:
-        return int(self.labels.shape[1])
+        return self.labelmap.width
 
     @property
     def height(self) -> int:
-        return int(self.labels.shape[0])
+        return self.labelmap.height
 
     @property
     def is_modified(self) -> bool:
@@ -113,13 +124,7 @@ class PaintingViewModel(QObject):
 
     def set_palette_and_labels(self, palette: Palette, labels: np.ndarray, *, modified: bool = False) -> None:
         """Replace palette and map together (open a project, recover, adopt a model's classes)."""
-        labels = np.asarray(labels)
-        if labels.size and int(labels.max()) >= len(palette):
-            raise ValueError(f"class id {int(labels.max())} is out of range: the palette has {len(palette)} classes (0-{len(palette) - 1})")
-        self.palette = palette
-        self.current_class = min(self.current_class, len(palette) - 1)
-        self.background_class = min(self.background_class, len(palette) - 1)
-        self.set_labels(labels)
+        self._replace_map(_checked_labelmap(labels, palette))
         self._modified_without_undo = modified
         self.modifiedChanged.emit(self.is_modified)
         self.currentClassChanged.emit(self.current_class)
@@ -129,9 +134,7 @@ class PaintingViewModel(QObject):
         top = int(self.labels.max()) if self.labels.size else 0
         if top >= len(entries):
             raise ValueError(f"the label map uses class {top}, but the palette has only {len(entries)} classes")
-        self.palette = entries
-        if self.labels.dtype != entries.id_dtype():
-            self.labels = np.ascontiguousarray(self.labels.astype(entries.id_dtype()))
+        self.labelmap.set_palette(entries)  # may change the id dtype: views rebuild on documentReset
         self.current_class = min(self.current_class, len(entries) - 1)
         self.background_class = min(self.background_class, len(entries) - 1)
         self.documentReset.emit()
@@ -139,17 +142,16 @@ class PaintingViewModel(QObject):
 
     def set_labels(self, labels: np.ndarray, *, mark_clean: bool = True) -> None:
         """Replace the whole map (open/new/recover). Clears the undo history."""
-        labels = np.asarray(labels)
-        if labels.ndim != 2 or labels.size == 0:
-            raise ValueError(f"a label map must be a non-empty 2-D array, got shape {labels.shape}")
-        top = int(labels.max())
-        if top >= len(self.palette):
-            raise ValueError(f"class id {top} is out of range: the palette has {len(self.palette)} classes (0-{len(self.palette) - 1})")
-        if int(labels.min()) < 0:
-            raise ValueError("negative class ids in the label map")
-        dtype = self.palette.id_dtype()
-        self.labels = np.ascontiguousarray(labels.astype(dtype, copy=True))
-        self.undo_stack.clear()
+        self._replace_map(_checked_labelmap(labels, self.palette), mark_clean=mark_clean)
+
+    def _replace_map(self, labelmap: LabelMap, *, mark_clean: bool = True) -> None:
+        if self._stroke is not None:
+            self._stroke.cancel()
+            self._stroke = None
+        self.labelmap = labelmap
+        self.current_class = min(self.current_class, len(labelmap.palette) - 1)
+        self.background_class = min(self.background_class, len(labelmap.palette) - 1)
+        self.undo_stack.clear()  # its records belong to the old map
         if mark_clean:
             self._modified_without_undo = False
             self.undo_stack.setClean()
@@ -205,50 +207,43 @@ class PaintingViewModel(QObject):
 
     # ---- strokes (brush, eraser) ------------------------------------------
     def begin_stroke(self, x: float, y: float, *, erase: bool | None = None) -> None:
+        if self._stroke is not None:
+            self.end_stroke()
         erase = self.tool == "eraser" if erase is None else erase
-        self._stroke_value = self.background_class if erase else self.current_class
-        self._stroke_before = self.labels.copy()  # one memcpy; only the bbox patch is kept
-        self._stroke_box = None
-        self._stroke_last = (x, y)
-        self._paint_segment((x, y), (x, y))
+        value = self.background_class if erase else self.current_class
+        name = "Erase" if erase else "Brush stroke"
+        self._stroke = BrushStroke(self.labelmap, value, self.brush_size, f"{name} ({self.palette[value].name})")
+        self._stroke_painted(self._stroke.begin(x, y))
 
     def stroke_to(self, x: float, y: float) -> None:
-        if self._stroke_last is None:
-            return
-        self._paint_segment(self._stroke_last, (x, y))
-        self._stroke_last = (x, y)
+        if self._stroke is not None:
+            self._stroke_painted(self._stroke.move_to(x, y))
 
     def end_stroke(self) -> None:
-        if self._stroke_before is None:
-            return
-        before, box = self._stroke_before, self._stroke_box
-        self._stroke_before = self._stroke_box = self._stroke_last = None
-        name = "Erase" if self._stroke_value == self.background_class and self.tool == "eraser" else "Brush stroke"
-        self._push_patch(f"{name} ({self.palette[self._stroke_value].name})", before, box)
+        stroke, self._stroke = self._stroke, None
+        if stroke is not None:
+            self._push(stroke.finish())
 
     @property
     def stroke_active(self) -> bool:
-        return self._stroke_before is not None
+        return self._stroke is not None
 
-    def _paint_segment(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
-        box = label_ops.paint_segment(self.labels, p0, p1, self.brush_size, self._stroke_value)
+    def _stroke_painted(self, box: BBox | None) -> None:
         if box is None:
             return
-        self._stroke_box = label_ops.union(self._stroke_box, box)
-        self.revision += 1
-        self.labelsChanged.emit(*box)
+        self._announce(box)
         if self.synthesis_enabled and not self._preview_timer.isActive():
             self._preview_timer.start()
 
     # ---- one-shot tools ---------------------------------------------------
     def fill_at(self, x: float, y: float) -> None:
-        self._one_shot("Fill", lambda: label_ops.flood_fill(self.labels, int(x), int(y), self.current_class))
+        self._one_shot(lambda: edits.fill_region(self.labelmap, (x, y), self.current_class))
 
     def draw_line(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
-        self._one_shot("Line", lambda: label_ops.paint_segment(self.labels, p0, p1, self.brush_size, self.current_class))
+        self._one_shot(lambda: edits.draw_line(self.labelmap, p0, p1, self.current_class, self.brush_size))
 
     def draw_rect(self, p0: tuple[float, float], p1: tuple[float, float]) -> None:
-        self._one_shot("Rectangle", lambda: label_ops.fill_rect(self.labels, p0, p1, self.current_class))
+        self._one_shot(lambda: edits.draw_rectangle(self.labelmap, p0, p1, self.current_class))
 
     def replace_everywhere(self, old: int, new: int | None = None) -> None:
         new = self.current_class if new is None else int(new)
@@ -256,44 +251,37 @@ class PaintingViewModel(QObject):
             self.notice.emit("Replace: class id out of range")
             return
         text = f"Replace {self.palette[old].name} with {self.palette[new].name}"
-        self._one_shot(text, lambda: label_ops.replace_class(self.labels, old, new))
+        self._one_shot(lambda: edits.replace_class_everywhere(self.labelmap, old, new), text)
 
     def pick_at(self, x: float, y: float) -> int | None:
-        ix, iy = int(x), int(y)
-        if not (0 <= ix < self.width and 0 <= iy < self.height):
-            return None
-        class_id = int(self.labels[iy, ix])
-        self.set_current_class(class_id)
+        class_id = edits.eyedropper(self.labelmap, (x, y))
+        if class_id is not None:
+            self.set_current_class(class_id)
         return class_id
 
-    def _one_shot(self, text: str, edit) -> None:  # type: ignore[no-untyped-def]
-        if self.stroke_active:
+    def _one_shot(self, edit: Callable[[], EditRecord | None], text: str | None = None) -> None:
+        if self._stroke is not None:
             self.end_stroke()
-        before = self.labels.copy()
-        box = edit()
-        if box is None:
-            return
-        self.revision += 1
-        self.labelsChanged.emit(*box)
-        self._push_patch(text, before, box)
+        record = edit()
+        if record is not None:
+            self._announce(record.bbox)
+            self._push(record, text)
 
-    def _push_patch(self, text: str, before_map: np.ndarray, box: label_ops.Box | None) -> None:
-        if box is None:
+    # ---- undo -------------------------------------------------------------
+    def _push(self, record: EditRecord | None, text: str | None = None) -> None:
+        """Put a finished edit on the undo stack and ask for a full-quality output."""
+        if record is None:
             return
-        y0, x0, y1, x1 = box
-        before = before_map[y0:y1, x0:x1].copy()
-        after = self.labels[y0:y1, x0:x1].copy()
-        if np.array_equal(before, after):
-            return
-        self.undo_stack.push(LabelPatchCommand(text, y0, x0, before, after, self._write_patch))
+        self.undo_stack.push(LabelEditCommand(text or record.description, record, self.labelmap, self._patch_written))
         self.request_synthesis(preview=False)
 
-    def _write_patch(self, y0: int, x0: int, patch: np.ndarray) -> None:
-        h, w = patch.shape
-        self.labels[y0:y0 + h, x0:x0 + w] = patch
-        self.revision += 1
-        self.labelsChanged.emit(y0, x0, y0 + h, x0 + w)
+    def _patch_written(self, box: BBox) -> None:
+        self._announce(box)
         self.request_synthesis(preview=False)
+
+    def _announce(self, box: BBox) -> None:
+        self.revision += 1
+        self.labelsChanged.emit(box.y0, box.x0, box.y1, box.x1)
 
     # ---- styles ---------------------------------------------------------------
     @property
@@ -427,5 +415,20 @@ class PaintingViewModel(QObject):
         return None if started is None else (time.perf_counter() - started) * 1000.0
 
     def classes_present(self) -> list[int]:
-        counts = np.bincount(self.labels.ravel(), minlength=len(self.palette))
-        return [int(i) for i in np.flatnonzero(counts)]
+        return [int(i) for i in np.flatnonzero(self.labelmap.class_counts())]
+
+
+def _checked_labelmap(labels: np.ndarray, palette: Palette) -> LabelMap:
+    """A LabelMap holding a copy of `labels`; ValueError naming the problem if they do not fit `palette`."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or labels.size == 0:
+        raise ValueError(f"a label map must be a non-empty 2-D array, got shape {labels.shape}")
+    top = int(labels.max())
+    if top >= len(palette):
+        raise ValueError(f"class id {top} is out of range: the palette has {len(palette)} classes (0-{len(palette) - 1})")
+    if int(labels.min()) < 0:
+        raise ValueError("negative class ids in the label map")
+    try:
+        return LabelMap(labels, palette, copy=True)
+    except DocumentError as exc:  # e.g. float "ids"
+        raise ValueError(str(exc)) from exc

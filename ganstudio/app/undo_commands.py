@@ -1,44 +1,45 @@
-"""Undo commands for the painting document: one bounding-box patch per edit."""
+"""Undo commands for the painting document: one document EditRecord (tight bbox patches) per edit."""
 from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-# (y0, x0, patch) -> None: writes `patch` into the label map at (y0, x0) and
-# announces the change; owned by the view-model.
-PatchWriter = Callable[[int, int, np.ndarray], None]
+from ganstudio.document.bbox import BBox
+from ganstudio.document.edits import EditRecord
+from ganstudio.document.labelmap import LabelMap
+
+# Called after undo/redo wrote a patch, with the box it wrote; owned by the view-model.
+PatchWritten = Callable[[BBox], None]
 
 
-class LabelPatchCommand(QUndoCommand):
-    """Swap a rectangle of the label map between its before and after states.
+class LabelEditCommand(QUndoCommand):
+    """Swap an EditRecord's box of the label map between its before and after patches.
 
-    Only the touched rectangle is stored (never the whole map). The edit is
-    already on the map when the command is pushed, so the first redo() that
-    QUndoStack.push() performs does nothing.
+    The edit is already on the map when the command is pushed, so the first
+    redo() that QUndoStack.push() performs does nothing. (Replacing the whole
+    map clears the undo stack, so a command never outlives its map.)
     """
 
-    def __init__(self, text: str, y0: int, x0: int, before: np.ndarray, after: np.ndarray, write: PatchWriter) -> None:
+    def __init__(self, text: str, record: EditRecord, labelmap: LabelMap, written: PatchWritten) -> None:
         super().__init__(text)
-        if before.shape != after.shape:
-            raise ValueError("before and after patches differ in shape")
-        self.y0, self.x0 = int(y0), int(x0)
-        self.before = before
-        self.after = after
-        self._write = write
+        self.record = record
+        self._labelmap = labelmap
+        self._written = written
         self._applied = True
 
     def undo(self) -> None:
-        self._write(self.y0, self.x0, self.before)
+        self.record.undo(self._labelmap)
         self._applied = False
+        self._written(self.record.bbox)
 
     def redo(self) -> None:
         if self._applied:
             return
-        self._write(self.y0, self.x0, self.after)
+        self.record.redo(self._labelmap)
         self._applied = True
+        self._written(self.record.bbox)
 
     @property
     def stored_bytes(self) -> int:
-        return int(self.before.nbytes + self.after.nbytes)
+        return self.record.nbytes

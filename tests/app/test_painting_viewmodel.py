@@ -7,7 +7,6 @@ from collections import deque
 import numpy as np
 import pytest
 
-from ganstudio.app import label_ops
 from ganstudio.app.model_library import ModelLibrary, describe_model_file
 from ganstudio.app.painting_viewmodel import MAX_BRUSH, MIN_BRUSH, PaintingViewModel
 
@@ -28,26 +27,46 @@ def naive_fill(labels: np.ndarray, x: int, y: int, value: int) -> np.ndarray:
     return out
 
 
+def changed_boxes(vm: PaintingViewModel) -> list[tuple[int, int, int, int]]:
+    boxes: list[tuple[int, int, int, int]] = []
+    vm.labelsChanged.connect(lambda *box: boxes.append(box))
+    return boxes
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_flood_fill_matches_a_pixel_by_pixel_fill(seed: int) -> None:
+def test_fill_tool_matches_a_pixel_by_pixel_fill(qapp, seed: int) -> None:  # type: ignore[no-untyped-def]
     labels = (np.random.default_rng(seed).random((40, 50)) > 0.45).astype(np.uint8)
+    vm = PaintingViewModel(50, 40)
+    vm.set_labels(labels)
+    vm.set_current_class(5)
     expected = naive_fill(labels, 7, 9, 5)
-    box = label_ops.flood_fill(labels, 7, 9, 5)
-    assert np.array_equal(labels, expected)
+    boxes = changed_boxes(vm)
+    vm.fill_at(7, 9)
+    assert np.array_equal(vm.labels, expected)
     rows, cols = np.nonzero(expected == 5)
-    assert box == (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
+    assert boxes == [(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)]
+    vm.undo_stack.undo()
+    assert np.array_equal(vm.labels, labels)
 
 
-def test_brush_is_round_hard_edged_and_sized() -> None:
-    labels = np.zeros((300, 300), np.uint8)
-    box = label_ops.paint_segment(labels, (150, 150), (150, 150), 200, 3)
+def test_brush_is_round_hard_edged_and_sized(qapp) -> None:  # type: ignore[no-untyped-def]
+    vm = PaintingViewModel(300, 300)
+    vm.set_current_class(3)
+    vm.set_brush_size(200)
+    boxes = changed_boxes(vm)
+    vm.begin_stroke(150, 150)
+    vm.end_stroke()
+    labels = vm.labels
     assert set(np.unique(labels)) == {0, 3}  # no blending
     area = (labels == 3).sum()
     assert abs(area - math.pi * 100 * 100) / (math.pi * 100 * 100) < 0.02
-    assert box == (50, 50, 250, 250)
-    one = np.zeros((10, 10), np.uint8)
-    label_ops.paint_segment(one, (4.5, 6.5), (4.5, 6.5), 1, 2)
-    assert (one == 2).sum() == 1 and one[6, 4] == 2
+    assert boxes == [(50, 50, 250, 250)]
+    one = PaintingViewModel(10, 10)
+    one.set_current_class(2)
+    one.set_brush_size(1)
+    one.begin_stroke(4.5, 6.5)
+    one.end_stroke()
+    assert (one.labels == 2).sum() == 1 and one.labels[6, 4] == 2
 
 
 def test_stroke_is_one_undo_step_storing_only_its_box(qapp) -> None:  # type: ignore[no-untyped-def]
