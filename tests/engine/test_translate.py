@@ -1,0 +1,119 @@
+"""The conversion session: one image at any size, both CycleGAN directions, pix2pix modes, folders."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganstudio.document.image_io import read_photo
+from ganstudio.engine.jobs import Progress
+from ganstudio.engine.runner import JobRunner
+from ganstudio.engine.session import CancelToken, RunContext
+from ganstudio.engine.translate import ConvertFolderJob, ConvertJob, ConvertOptions
+from translation_models import save_cyclegan, save_pix2pix, smooth_image
+
+
+@pytest.fixture(scope="module")
+def cyclegan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_cyclegan(tmp_path_factory.mktemp("m") / "tiny-cyclegan.safetensors", resolution=32)
+
+
+@pytest.fixture(scope="module")
+def pix2pix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_pix2pix(tmp_path_factory.mktemp("m") / "tiny-pix2pix.safetensors")
+
+
+@pytest.fixture(scope="module")
+def runner() -> JobRunner:
+    return JobRunner(device="cpu")
+
+
+def test_any_size_keeps_size_and_alpha_and_tiles(runner: JobRunner, cyclegan: Path) -> None:
+    image = smooth_image(45, 77, alpha=True)  # odd sizes, larger than one 32 px tile
+    result = runner.run(ConvertJob(image=image, model_path=str(cyclegan)))
+    out = result.outputs["image"]
+    assert out.shape == (45, 77, 4) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[..., 3], image[..., 3])
+    assert result.outputs["tiles"] > 1 and result.outputs["shared_statistics"]
+    untiled = runner.run(ConvertJob(image=image, model_path=str(cyclegan), options=ConvertOptions(tiled=False))).outputs["image"]
+    assert untiled.shape == out.shape
+
+
+def test_cyclegan_directions_use_different_generators(runner: JobRunner, cyclegan: Path) -> None:
+    image = smooth_image(32, 32)
+    a2b = runner.run(ConvertJob(image=image, model_path=str(cyclegan))).outputs["image"]
+    b2a = runner.run(ConvertJob(image=image, model_path=str(cyclegan), options=ConvertOptions(direction="BtoA"))).outputs["image"]
+    assert np.abs(a2b.astype(int) - b2a.astype(int)).mean() > 1
+
+
+def test_pix2pix_one_way_only_and_reference_mode_is_seeded(runner: JobRunner, pix2pix: Path) -> None:
+    image = smooth_image(40, 50)
+    with pytest.raises(ValueError, match="one way only"):
+        runner.run(ConvertJob(image=image, model_path=str(pix2pix), options=ConvertOptions(direction="BtoA")))
+    plain = runner.run(ConvertJob(image=image, model_path=str(pix2pix))).outputs
+    assert plain["mode"] == "deterministic" and plain["image"].shape == (40, 50, 3)
+    again = runner.run(ConvertJob(image=image, model_path=str(pix2pix))).outputs["image"]
+    np.testing.assert_array_equal(plain["image"], again)
+    ref1 = runner.run(ConvertJob(image=image, model_path=str(pix2pix), options=ConvertOptions(reference_mode=True, seed=3))).outputs
+    ref2 = runner.run(ConvertJob(image=image, model_path=str(pix2pix), options=ConvertOptions(reference_mode=True, seed=3))).outputs
+    ref3 = runner.run(ConvertJob(image=image, model_path=str(pix2pix), options=ConvertOptions(reference_mode=True, seed=4))).outputs
+    assert ref1["mode"] == "reference-test"
+    np.testing.assert_array_equal(ref1["image"], ref2["image"])
+    assert np.abs(ref1["image"].astype(int) - ref3["image"].astype(int)).max() > 0  # dropout is on
+    assert np.abs(ref1["image"].astype(int) - plain["image"].astype(int)).mean() > 1
+    # the model is back in eval mode afterwards
+    np.testing.assert_array_equal(runner.run(ConvertJob(image=image, model_path=str(pix2pix))).outputs["image"], plain["image"])
+
+
+def _folder(tmp_path: Path, count: int) -> list[Path]:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        path = folder / f"img{i}.png"
+        Image.fromarray(smooth_image(40, 48, seed=i)).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_folder_conversion_skips_unreadable_files_and_never_overwrites_inputs(runner: JobRunner, cyclegan: Path, tmp_path: Path) -> None:
+    inputs = _folder(tmp_path, 2)
+    broken = inputs[0].parent / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    gray = inputs[0].parent / "gray.png"
+    Image.fromarray(np.full((20, 30), 90, np.uint8), mode="L").save(gray)
+    sources = [str(p) for p in (*inputs, broken, gray)]
+    progress: list[Progress] = []
+    job = ConvertFolderJob(inputs=tuple(sources), output_folder=str(inputs[0].parent), template="{stem}.png", model_path=str(cyclegan))
+    outputs = runner.run(job, RunContext(job, report=progress.append)).outputs
+    assert not outputs["cancelled"]
+    assert [Path(s).name for s, _why in outputs["skipped"]] == ["broken.png"]
+    assert "corrupt" in outputs["skipped"][0][1] or "not an image" in outputs["skipped"][0][1]
+    assert sorted(Path(p).name for p in outputs["written"]) == ["gray (2).png", "img0 (2).png", "img1 (2).png"]
+    assert read_photo(inputs[0]).pixels.shape == (40, 48, 3)  # the inputs are untouched
+    assert outputs["notes"][str(gray)] == ["grayscale converted to RGB"]
+    assert read_photo(outputs["written"][-1]).size == (30, 20)
+    assert progress[-1].done <= progress[-1].total and progress[0].done == 0
+
+
+def test_cancel_midway_leaves_complete_files_and_no_partial_one(runner: JobRunner, cyclegan: Path, tmp_path: Path) -> None:
+    inputs = _folder(tmp_path, 4)
+    out_dir = tmp_path / "out"
+    token = CancelToken()
+    job = ConvertFolderJob(inputs=tuple(str(p) for p in inputs), output_folder=str(out_dir), model_path=str(cyclegan))
+
+    def report(progress: Progress) -> None:
+        # cancel in the middle of the third image, between two of its tiles
+        if progress.done > 2 * 1000 + 100:
+            token.cancel()
+
+    outputs = runner.run(job, RunContext(job, token, report=report)).outputs
+    assert outputs["cancelled"]
+    assert len(outputs["written"]) == 2
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert files == sorted(Path(p).name for p in outputs["written"])  # no temp or half-written file
+    for path in outputs["written"]:
+        assert read_photo(path).size == (48, 40)
