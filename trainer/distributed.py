@@ -21,6 +21,7 @@ class DistContext:
     world_size: int = 1
     local_rank: int = 0
     device: torch.device = torch.device("cpu")
+    owns_group: bool = False  # whether init() created the process group (and shutdown() ends it)
 
     @property
     def enabled(self) -> bool:
@@ -47,27 +48,32 @@ def init(requested_device: str = "auto") -> DistContext:
     device = choose_device(requested_device, local_rank)
     if device.type == "cuda":
         torch.cuda.set_device(device)
+    owns_group = False
     if world_size > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank, device=device)
+        owns_group = True
+    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank, device=device, owns_group=owns_group)
 
 
 def shutdown(ctx: DistContext) -> None:
-    if ctx.enabled and dist.is_initialized():
+    if ctx.owns_group and dist.is_initialized():
         dist.destroy_process_group()
 
 
-def wrap(module: nn.Module, ctx: DistContext) -> nn.Module:
+def wrap(module: nn.Module, ctx: DistContext, find_unused_parameters: bool = False) -> nn.Module:
     """DistributedDataParallel around a trainable module when running on several processes.
 
     Buffers are not broadcast on every forward: GAN steps call a network
     several times per backward and an in-place broadcast would invalidate the
     autograd graph; `average_buffers` keeps them equal instead.
+    `find_unused_parameters` is for networks with weights a forward never
+    touches (SEAN's last block keeps style layers it does not use).
     """
     if not ctx.enabled or not any(p.requires_grad for p in module.parameters()):
         return module
     device_ids = [ctx.device.index] if ctx.device.type == "cuda" else None
-    return DistributedDataParallel(module, device_ids=device_ids, broadcast_buffers=False)
+    return DistributedDataParallel(module, device_ids=device_ids, broadcast_buffers=False,
+                                   find_unused_parameters=find_unused_parameters)
 
 
 def unwrap(module: nn.Module) -> nn.Module:

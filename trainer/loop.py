@@ -12,6 +12,7 @@ import datetime
 import math
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -213,7 +214,7 @@ class Trainer:
                     with warnings.catch_warnings():
                         # Schedules count iterations; an optimiser that skipped this
                         # iteration (StarGAN's G between critic steps) still follows them.
-                        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()` before")
+                        warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()` before"))
                         for scheduler in recipe.schedulers.values():
                             scheduler.step()
                     iteration += 1

@@ -105,6 +105,7 @@ class Recipe:
 
     name: str = ""
     loss_names: tuple[str, ...] = ()
+    nets_with_unused_parameters: tuple[str, ...] = ()
 
     def __init__(self, args: argparse.Namespace, runtime: Runtime) -> None:
         self.args = args
@@ -125,7 +126,7 @@ class Recipe:
     def wrap(self, ctx: DistContext) -> None:
         for name, net in self.nets.items():
             self.nets[name] = self.rt.prepare(net)
-        self.train_nets = {name: distributed.wrap(net, ctx) for name, net in self.nets.items()}
+        self.train_nets = {name: distributed.wrap(net, ctx, name in self.nets_with_unused_parameters) for name, net in self.nets.items()}
 
     # -- training -------------------------------------------------------------
     def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:

@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 class SEANRecipe(SemanticRecipe):
     name = "sean"
+    nets_with_unused_parameters = ("G",)  # up_3 has no style branch but keeps its layers, as the reference
 
     def make_generator(self, label_nc: int) -> nn.Module:
         a = self.args

@@ -85,10 +85,14 @@ class _Identity:
             raise AttributeError(name) from exc
 
 
+# Head placement in the frame (centre offset and size), as fractions of half the image.
+_PLACEMENT = {"cx": (-0.05, 0.05), "cy": (-0.04, 0.04), "scale": (0.93, 1.04)}
+
+
 def _draw_identities(rngs: list[np.random.Generator]) -> _Identity:
     """Every draw happens for every identity, whatever its attributes."""
     scalar_ranges = {
-        "cx": (-0.05, 0.05), "cy": (-0.04, 0.04), "scale": (0.93, 1.04),
+        **_PLACEMENT,
         "face_w": (0.37, 0.43), "face_h": (0.50, 0.57), "taper": (0.0, 1.0),
         "skin": (0.0, 1.0), "eye_x": (0.15, 0.18), "eye_y": (-0.03, 0.02), "eye_w": (0.075, 0.09),
         "gaze": (-0.3, 0.3), "iris": (0.0, 1.0), "brow_arch": (0.01, 0.035), "brow_y": (0.085, 0.11),
@@ -125,11 +129,18 @@ class _Canvas:
         self.pixel = (1.0 / self.s)[:, None, None]  # one pixel in face units, [B, 1, 1]
 
     def window(self, u0: float, u1: float, v0: float, v1: float) -> tuple[slice, slice, np.ndarray, np.ndarray]:
-        """Rows/cols covering face-unit box [u0, u1] x [v0, v1] in every image; U [B,1,w], V [B,h,1]."""
-        x0 = int(np.floor(np.min(self.px + u0 * self.s))) - 1
-        x1 = int(np.ceil(np.max(self.px + u1 * self.s))) + 1
-        y0 = int(np.floor(np.min(self.py + v0 * self.s))) - 1
-        y1 = int(np.ceil(np.max(self.py + v1 * self.s))) + 1
+        """Rows/cols covering face-unit box [u0, u1] x [v0, v1] for any head placement; U [B,1,w], V [B,h,1].
+
+        The window depends on the placement *ranges*, not on this batch, so a face
+        comes out the same whatever batch it is rendered in.
+        """
+        half = self.size / 2.0
+        (c_lo, c_hi), (s_lo, s_hi) = _PLACEMENT["cx"], _PLACEMENT["scale"]
+        (r_lo, r_hi) = _PLACEMENT["cy"]
+        x0 = int(np.floor(half * (1.0 + c_lo + min(u0 * s_lo, u0 * s_hi)))) - 1
+        x1 = int(np.ceil(half * (1.0 + c_hi + max(u1 * s_lo, u1 * s_hi)))) + 1
+        y0 = int(np.floor(half * (1.0 + r_lo + min(v0 * s_lo, v0 * s_hi)))) - 1
+        y1 = int(np.ceil(half * (1.0 + r_hi + max(v1 * s_lo, v1 * s_hi)))) + 1
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = max(min(x1, self.size), x0), max(min(y1, self.size), y0)
         xs = np.arange(x0, x1, dtype=np.float32) + 0.5

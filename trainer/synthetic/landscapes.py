@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Sequence
@@ -638,6 +639,16 @@ def _save_png(array: np.ndarray, path: str) -> None:
     Image.fromarray(array).save(path, compress_level=1)
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link dst to src (no extra disk), copying where links are not possible."""
+    if os.path.exists(dst):
+        os.remove(dst)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
 def make_landscapes(
     out: str,
     n: int,
@@ -647,30 +658,39 @@ def make_landscapes(
     season: str | None = None,
     time_of_day: str | None = None,
     cyclegan_n: int | None = None,
+    pix2pix: bool = True,
     progress: bool = False,
 ) -> dict:
     """Write a landscape dataset under `out` and return what meta.json records.
 
     Layout: labels/NNNNN.png (class ids), images/NNNNN.png (photos),
-    palette.json, cyclegan/trainA (summer day) and cyclegan/trainB (winter day)
-    rendered from disjoint layout seeds (unpaired), and meta.json.
+    palette.json, pix2pix/A (label maps in the palette colours) and pix2pix/B
+    (the photos, hard-linked where possible), cyclegan/trainA (summer day) and
+    cyclegan/trainB (winter day) rendered from disjoint layout seeds (unpaired),
+    and meta.json. cyclegan_n=0 skips the CycleGAN sets.
     """
     cyclegan_n = n if cyclegan_n is None else cyclegan_n
-    dirs = {k: os.path.join(out, k) for k in ("labels", "images", "cyclegan/trainA", "cyclegan/trainB")}
+    names = ["labels", "images"] + (["pix2pix/A", "pix2pix/B"] if pix2pix else [])
+    names += ["cyclegan/trainA", "cyclegan/trainB"] if cyclegan_n else []
+    dirs = {k: os.path.join(out, k) for k in names}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     width = max(5, len(str(max(n, cyclegan_n) - 1)))
     index = 0
     for labels, images, _, _ in iter_batches(n, size, seed, batch_size, season, time_of_day):
         for label, image in zip(labels, images):
-            _save_png(label, os.path.join(dirs["labels"], f"{index:0{width}d}.png"))
-            _save_png(image, os.path.join(dirs["images"], f"{index:0{width}d}.png"))
+            name = f"{index:0{width}d}.png"
+            _save_png(label, os.path.join(dirs["labels"], name))
+            _save_png(image, os.path.join(dirs["images"], name))
+            if pix2pix:
+                _save_png(colorize(label), os.path.join(dirs["pix2pix/A"], name))
+                _link_or_copy(os.path.join(dirs["images"], name), os.path.join(dirs["pix2pix/B"], name))
             index += 1
         if progress:
             print(f"landscapes {index}/{n}", flush=True)
     # Unpaired domains: A and B draw their layouts from index ranges no other set uses.
     domains = {"trainA": ("summer", n), "trainB": ("winter", n + cyclegan_n)}
-    for folder, (domain_season, first) in domains.items():
+    for folder, (domain_season, first) in (domains.items() if cyclegan_n else ()):
         index = 0
         for _, images, _, _ in iter_batches(cyclegan_n, size, seed, batch_size, domain_season, "day", first):
             for image in images:
@@ -685,6 +705,7 @@ def make_landscapes(
         "time_of_day": time_of_day,
         "layout_seed": "seed * 1000003 + index",
         "style_seed": "layout_seed * 7 + 3",
+        "pix2pix": pix2pix,
         "cyclegan": {
             "n": cyclegan_n,
             "trainA": {"season": "summer", "time_of_day": "day", "first_index": n},
