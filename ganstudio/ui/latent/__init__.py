@@ -1,0 +1,1 @@
+"""The StyleGAN latent explorer workspace: controls, interpolation pad, favourites and the picture."""

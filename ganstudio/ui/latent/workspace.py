@@ -1,0 +1,196 @@
+"""The latent explorer workspace: controls on the left, the picture in the middle, the pad and favourites on the right."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.document.errors import DocumentError
+
+from ..dialogs import EXPORT_FILTER, MODEL_FILTER
+from ..icons import icon
+from .favourites_panel import FavouritesPanel
+from .image_view import LatentImageView
+from .latent_panel import LatentPanel
+from .mixing_panel import MixingPanel
+from .noise_panel import NoisePanel
+from .pad import InterpolationPad
+
+LATENT_FILTER = "Latents (*.npz);;All files (*)"
+GIF_FILTER = "GIF animation (*.gif)"
+
+
+def _group(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(widget)
+    return box
+
+
+class LatentWorkspace(QWidget):
+    title = "Latent"
+
+    def __init__(self, viewmodel: LatentViewModel, dialogs: Any, parent: QWidget | None = None) -> None:
+        """`dialogs` answers open_file / save_file / error (see ganstudio.ui.dialogs.Dialogs)."""
+        super().__init__(parent)
+        self.vm = viewmodel
+        self.dialogs = dialogs
+        self.latent_panel = LatentPanel(viewmodel)
+        self.noise_panel = NoisePanel(viewmodel)
+        self.mixing_panel = MixingPanel(viewmodel)
+        self.view = LatentImageView()
+        self.pad = InterpolationPad(viewmodel)
+        self.favourites = FavouritesPanel(viewmodel)
+        self.status = QLabel("")
+
+        controls = QWidget()
+        column = QVBoxLayout(controls)
+        column.addWidget(_group("Latent", self.latent_panel))
+        column.addWidget(_group("Style mixing", self.mixing_panel))
+        column.addWidget(_group("Noise", self.noise_panel))
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(controls)
+        scroll.setMinimumWidth(300)
+
+        self.reset_pad_button = QPushButton("Corners from seed")
+        self.reset_pad_button.setToolTip("Four corner anchors: the current seed and the next three")
+        pad_box = QWidget()
+        pad_column = QVBoxLayout(pad_box)
+        pad_column.setContentsMargins(0, 0, 0, 0)
+        pad_column.addWidget(self.pad, 1)
+        pad_column.addWidget(self.reset_pad_button)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(_group("Interpolation pad", pad_box))
+        right.addWidget(_group("Favourites", self.favourites))
+
+        self.open_button = QPushButton(icon("fa5s.cube"), "Open model...")
+        self.export_button = QPushButton(icon("fa5s.file-export"), "Export image...")
+        self.export_latent_button = QPushButton("Export latent...")
+        self.import_latent_button = QPushButton("Import latent...")
+        self.gif_button = QPushButton(icon("fa5s.film"), "Export GIF...")
+        self.gif_frames = QSpinBox()
+        self.gif_frames.setRange(1, 240)
+        self.gif_frames.setValue(12)
+        self.gif_frames.setSuffix(" frames / anchor")
+        self.gif_progress = QProgressBar()
+        self.gif_progress.setVisible(False)
+        self.gif_cancel = QPushButton("Cancel")
+        self.gif_cancel.setVisible(False)
+        bar = QHBoxLayout()
+        for widget in (self.open_button, self.export_button, self.export_latent_button, self.import_latent_button,
+                       self.gif_button, self.gif_frames, self.gif_progress, self.gif_cancel):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+
+        centre = QWidget()
+        centre_column = QVBoxLayout(centre)
+        centre_column.setContentsMargins(0, 0, 0, 0)
+        centre_column.addWidget(self.view, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(centre)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+        self.open_button.clicked.connect(self.open_model_dialog)
+        self.export_button.clicked.connect(self.export_image_dialog)
+        self.export_latent_button.clicked.connect(self.export_latent_dialog)
+        self.import_latent_button.clicked.connect(self.import_latent_dialog)
+        self.gif_button.clicked.connect(self.export_gif_dialog)
+        self.gif_cancel.clicked.connect(viewmodel.cancel_animation)
+        self.reset_pad_button.clicked.connect(viewmodel.reset_anchors)
+        viewmodel.outputChanged.connect(self._on_output)
+        viewmodel.modelChanged.connect(self._on_model)
+        viewmodel.modelRejected.connect(lambda path, why: self.dialogs.error("Cannot explore this model", f"{path}: {why}"))
+        viewmodel.renderFailed.connect(self.status.setText)
+        viewmodel.animationStarted.connect(self._on_animation_started)
+        viewmodel.animationProgress.connect(lambda done, total: (self.gif_progress.setMaximum(total), self.gif_progress.setValue(done)))
+        viewmodel.animationFinished.connect(lambda path: self._animation_ended(f"Saved {path}"))
+        viewmodel.animationCancelled.connect(lambda: self._animation_ended("GIF export cancelled"))
+        viewmodel.animationFailed.connect(lambda message: (self._animation_ended(message), self.dialogs.error("GIF export failed", message)))
+        self._on_model(viewmodel.model_info)
+
+    # -- reactions -------------------------------------------------------------------
+    def _on_model(self, _info: object) -> None:
+        loaded = self.vm.layout is not None
+        for button in (self.export_button, self.export_latent_button, self.import_latent_button, self.gif_button):
+            button.setEnabled(loaded)
+        self.pad.setEnabled(loaded)
+
+    def _on_output(self) -> None:
+        output = self.vm.output
+        self.view.set_pixels(None if output is None else output.image)
+        if output is not None:
+            side = output.image.shape[0]
+            self.status.setText(f"{'preview ' if output.preview else ''}{side}x{side}, {output.elapsed_ms:.0f} ms")
+
+    def _on_animation_started(self, total: int) -> None:
+        self.gif_progress.setRange(0, total)
+        self.gif_progress.setValue(0)
+        self.gif_progress.setVisible(True)
+        self.gif_cancel.setVisible(True)
+        self.gif_button.setEnabled(False)
+
+    def _animation_ended(self, message: str) -> None:
+        self.gif_progress.setVisible(False)
+        self.gif_cancel.setVisible(False)
+        self.gif_button.setEnabled(self.vm.layout is not None)
+        self.status.setText(message)
+        self.vm.notice.emit(message)
+
+    # -- files -------------------------------------------------------------------------
+    def open_model_dialog(self) -> None:
+        path = self.dialogs.open_file("Open StyleGAN2 model", MODEL_FILTER)
+        if path:
+            self.vm.load_model(path)
+
+    def _run(self, title: str, action, *args: Any) -> bool:  # type: ignore[no-untyped-def]
+        """Do a file action; a problem becomes a message naming it, never a crash."""
+        try:
+            action(*args)
+        except (ValueError, OSError, DocumentError) as exc:
+            self.dialogs.error(title, str(exc))
+            return False
+        return True
+
+    def export_image_dialog(self) -> None:
+        path = self.dialogs.save_file("Export image", EXPORT_FILTER, "latent.png")
+        if path and self._run("Cannot export the image", self.vm.export_image, path):
+            self.vm.notice.emit(f"Exported {path}")
+
+    def export_latent_dialog(self) -> None:
+        path = self.dialogs.save_file("Export latent", LATENT_FILTER, "latent.npz")
+        if path and self._run("Cannot export the latent", self.vm.export_latent, path):
+            self.vm.notice.emit(f"Exported {path}")
+
+    def import_latent_dialog(self) -> None:
+        path = self.dialogs.open_file("Import latent", LATENT_FILTER)
+        if path:
+            self._run("Cannot import the latent", self.vm.import_latent, path)
+
+    def export_gif_dialog(self) -> None:
+        path = self.dialogs.save_file("Export GIF", GIF_FILTER, "walk.gif")
+        if path:
+            self._run("Cannot export the GIF", self.vm.export_gif, path, self.gif_frames.value())

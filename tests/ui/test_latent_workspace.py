@@ -1,0 +1,153 @@
+"""The latent explorer workspace driven with real mouse events and a tiny random-weight StyleGAN2 model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from ganstudio.app.inference import InferenceController
+from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.document.latent_io import write_latent_npz
+from ganstudio.engine.runner import JobRunner
+from ganstudio.ui.latent.workspace import LatentWorkspace
+
+TIMEOUT = 20_000
+
+
+@pytest.fixture(scope="module")
+def stylegan_path(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    import torch
+
+    from ganstudio.checkpoints import save_model
+    from ganstudio.models.stylegan2 import Generator
+
+    torch.manual_seed(0)
+    gen = Generator(z_dim=32, c_dim=0, w_dim=32, img_resolution=32, img_channels=3,
+                    mapping_kwargs={"num_layers": 2}, synthesis_kwargs={"channel_base": 256, "channel_max": 16})
+    with torch.no_grad():
+        for name, param in gen.named_parameters():
+            if name.endswith("noise_strength"):
+                param.fill_(0.5)
+    path = tmp_path_factory.mktemp("models") / "tiny-stylegan2.safetensors"
+    save_model(gen, path, resolution=32)
+    return path
+
+
+@pytest.fixture
+def workspace(qtbot, dialogs, stylegan_path):  # type: ignore[no-untyped-def]
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    vm = LatentViewModel(controller)
+    widget = LatentWorkspace(vm, dialogs)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    dialogs.open_answers.append(str(stylegan_path))
+    qtbot.mouseClick(widget.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: vm.output is not None and not vm.output.preview, timeout=TIMEOUT)
+    yield widget
+    controller.shutdown()
+
+
+def settle(qtbot, vm: LatentViewModel) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the output of the newest request."""
+    wanted = vm.revision
+    qtbot.waitUntil(lambda: vm.output is not None and vm.output.revision == wanted, timeout=TIMEOUT)
+
+
+def test_dragging_the_pad_cursor_changes_the_output_along_the_drag(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    vm, pad = workspace.vm, workspace.pad
+    to_point = lambda x, y: pad.to_widget(x, y).toPoint()  # noqa: E731
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=to_point(0.1, 0.1))
+    settle(qtbot, vm)
+    frames = [vm.output.image.copy()]
+    assert vm.base == "pad" and vm.output.preview
+    for step in (0.3, 0.5, 0.7, 0.9):
+        qtbot.mouseMove(pad, to_point(step, step))
+        settle(qtbot, vm)
+        assert vm.output.preview and vm.output.image.shape == (16, 16, 3)
+        frames.append(vm.output.image.copy())
+    assert vm.cursor[0] == pytest.approx(0.9, abs=0.01)
+    for before, after in zip(frames, frames[1:]):
+        assert not np.array_equal(before, after)
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=to_point(0.9, 0.9))
+    settle(qtbot, vm)
+    assert not vm.output.preview and vm.output.image.shape == (32, 32, 3)
+    assert workspace.view.image is not None and workspace.view.image.width() == 32
+
+
+def test_anchors_move_by_drag_and_are_removed(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    vm, pad = workspace.vm, workspace.pad
+    start = pad.to_widget(1.0, 1.0).toPoint()
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(pad, pad.to_widget(0.7, 0.6).toPoint())
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=pad.to_widget(0.7, 0.6).toPoint())
+    assert (vm.anchors[3].x, vm.anchors[3].y) == pytest.approx((0.7, 0.6), abs=0.01)
+    assert pad.selected == 3
+    qtbot.keyClick(pad, Qt.Key.Key_Delete)
+    assert len(vm.anchors) == 3 and pad.selected == -1
+
+
+def test_a_mixing_toggle_changes_exactly_its_w(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    vm = workspace.vm
+    ws_a = vm.output.ws.copy()
+    assert [t.text() for t in workspace.mixing_panel.toggles] == ["A"] * 8
+    qtbot.mouseClick(workspace.mixing_panel.toggles[5], Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    assert workspace.mixing_panel.toggles[5].text() == "B"
+    assert np.flatnonzero(np.any(vm.output.ws != ws_a, axis=1)).tolist() == [5]
+    workspace.mixing_panel.crossover.setValue(6)  # coarse 0-5 from A, fine 6-7 from B
+    settle(qtbot, vm)
+    assert [t.text() for t in workspace.mixing_panel.toggles] == list("AAAAAABB")
+    assert np.flatnonzero(np.any(vm.output.ws != ws_a, axis=1)).tolist() == [6, 7]
+
+
+def test_noise_sliders_change_the_image_only_through_noise(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    vm, noise = workspace.vm, workspace.noise_panel
+    assert len(noise.layer_sliders) == 7
+    before = vm.output
+    noise.layer_sliders[2].slider.setValue(200)
+    settle(qtbot, vm)
+    assert vm.noise_scales[2] == 2.0
+    assert not np.array_equal(vm.output.image, before.image)
+    np.testing.assert_array_equal(vm.output.ws, before.ws)
+    noise.mode_combo.setCurrentIndex(noise.mode_combo.findData("none"))
+    settle(qtbot, vm)
+    silent = vm.output.image.copy()
+    noise.global_slider.slider.setValue(0)
+    noise.layer_sliders[0].slider.setValue(150)
+    settle(qtbot, vm)
+    np.testing.assert_array_equal(vm.output.image, silent)  # without noise the sliders change nothing
+
+
+def test_latent_files_favourites_and_gif_through_the_buttons(qtbot, workspace: LatentWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vm = workspace.vm
+    shown = vm.output.image.copy()
+    dialogs.save_answers.append(str(tmp_path / "w.npz"))
+    qtbot.mouseClick(workspace.export_latent_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(workspace.latent_panel.next_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    assert vm.seed == 1 and not np.array_equal(vm.output.image, shown)
+    dialogs.open_answers.append(str(tmp_path / "w.npz"))
+    qtbot.mouseClick(workspace.import_latent_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    np.testing.assert_array_equal(vm.output.image, shown)
+
+    write_latent_npz(tmp_path / "bad.npz", np.zeros((1, 18, 512), np.float32))
+    dialogs.open_answers.append(str(tmp_path / "bad.npz"))
+    qtbot.mouseClick(workspace.import_latent_button, Qt.MouseButton.LeftButton)
+    assert dialogs.errors and "[1, 18, 512]" in dialogs.errors[-1][1] and "[1, 8, 32]" in dialogs.errors[-1][1]
+
+    qtbot.mouseClick(workspace.favourites.add_button, Qt.MouseButton.LeftButton)
+    assert workspace.favourites.list.count() == 1
+    qtbot.mouseClick(workspace.favourites.pad_button, Qt.MouseButton.LeftButton)
+    assert len(vm.anchors) == 5 and vm.anchors[-1].source.w is not None
+
+    workspace.gif_frames.setValue(2)
+    dialogs.save_answers.append(str(tmp_path / "walk.gif"))
+    with qtbot.waitSignal(vm.animationFinished, timeout=TIMEOUT):
+        qtbot.mouseClick(workspace.gif_button, Qt.MouseButton.LeftButton)
+        assert workspace.gif_progress.isVisible() and workspace.gif_cancel.isVisible()
+    assert (tmp_path / "walk.gif").exists() and not workspace.gif_progress.isVisible()
