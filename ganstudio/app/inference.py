@@ -57,6 +57,9 @@ class InferenceController(QObject):
         self._worker.modelLoaded.connect(self.modelLoaded)
         self._worker.modelFailed.connect(self.modelFailed)
         self._worker.jobFinished.connect(self._on_job_finished)
+        # a safety net for an owner that is destroyed without calling shutdown(): the lambda
+        # holds the worker and the thread, not the controller, so it still works then
+        self.destroyed.connect(lambda *_, worker=self._worker, thread=self._thread: _stop(worker, thread))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -108,9 +111,7 @@ class InferenceController(QObject):
             return
         worker, thread = self._worker, self._thread
         self._worker = None
-        worker.stop()
-        thread.quit()  # in case the loop never started
-        thread.wait()
+        _stop(worker, thread)
         self._thread = None
         if self._outstanding:
             self._outstanding.clear()
@@ -140,3 +141,9 @@ class InferenceController(QObject):
             self._outstanding.discard(job_id)
             if not self._outstanding:
                 self.busyChanged.emit(False)
+
+
+def _stop(worker: InferenceWorker, thread: QThread) -> None:
+    worker.stop()
+    thread.quit()  # in case the loop never started
+    thread.wait()

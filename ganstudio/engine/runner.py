@@ -52,6 +52,7 @@ class JobRunner:
         self._sessions: OrderedDict[tuple[type[Session], Hashable], Session] = OrderedDict()
         self._hints: dict[str, dict[str, Any]] = {}  # resolved path -> hints of its last load
         self._on_cpu: set[str] = set()  # resolved paths that ran out of GPU memory
+        self._active: list[Session] = []  # sessions inside run(); a batch job lets others run between its steps
 
     # --- models ---------------------------------------------------------------------------
 
@@ -80,6 +81,10 @@ class JobRunner:
     def _session(self, cls: type[Session], ready: ReadyModel | None) -> Session:
         key = (cls, None if ready is None else ready.key)
         session = self._sessions.get(key)
+        if session is not None and any(session is active for active in self._active):
+            # a job running between the steps of a batch job on the same session gets its own,
+            # so that no session is ever re-entered in the middle of a run
+            return cls(ready, session.runtime)
         if session is None:
             runtime = ready.runtime if ready is not None else runtime_for(self.device, "", self.precision)
             session = cls(ready, runtime)
@@ -134,14 +139,18 @@ class JobRunner:
             self._fall_back_to_cpu(session)
             return session.run(job, ctx)
 
-        with torch.inference_mode():
-            outcome = run_with_oom_fallback(
-                lambda: session.run(job, ctx),
-                lower_cost=lower_cost,
-                on_cpu=on_cpu if device.type != "cpu" else None,
-                device=device,
-            )
-            outputs = plain(dict(outcome.result))
+        self._active.append(session)
+        try:
+            with torch.inference_mode():
+                outcome = run_with_oom_fallback(
+                    lambda: session.run(job, ctx),
+                    lower_cost=lower_cost,
+                    on_cpu=on_cpu if device.type != "cpu" else None,
+                    device=device,
+                )
+                outputs = plain(dict(outcome.result))
+        finally:
+            self._active.pop()
         return Result(
             job_id=job.job_id,
             channel=job.channel,

@@ -292,3 +292,17 @@ def test_shutdown_right_after_start(qtbot) -> None:  # type: ignore[no-untyped-d
     controller = make_controller()
     controller.shutdown()
     assert not controller.running
+
+
+def test_destroying_the_owner_without_shutdown_still_stops_the_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    controller = InferenceController(lambda: JobRunner(device="cpu"), parent=owner)
+    thread = controller._thread
+    with qtbot.waitSignal(controller.deviceReady, timeout=TIMEOUT_MS):
+        pass
+    del controller
+    shiboken6.delete(owner)  # e.g. the main window closed without calling shutdown()
+    assert not thread.isRunning()

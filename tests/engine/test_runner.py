@@ -210,3 +210,41 @@ def test_load_describes_the_model_and_remembers_hints(runner: JobRunner, model_f
 def test_plain_turns_nested_tensors_into_numpy() -> None:
     value = plain({"a": torch.ones(2, dtype=torch.float16), "b": [torch.zeros(1, dtype=torch.int64), 3], "c": "x"})
     assert value["a"].dtype == np.float32 and value["b"][0].dtype == np.int64 and value["b"][1] == 3 and value["c"] == "x"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class SweepJob(BatchJob):
+    """A batch job whose steps let an interactive job on the same session and model run."""
+
+    image: np.ndarray
+    seen: list
+
+    title: ClassVar[str] = "Sweep"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PeekJob(Job):
+    seen: list
+
+
+class SweepSession(Session):
+    def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
+        job.seen.append(id(self))
+        if isinstance(job, SweepJob):
+            ctx.step(1, 2)
+            job.seen.append(id(self))
+        return {"ok": True}
+
+
+SweepJob.session = PeekJob.session = SweepSession
+
+
+def test_a_job_between_batch_steps_never_reenters_the_running_session(runner: JobRunner, model_file: str) -> None:
+    seen: list[int] = []
+    peek = PeekJob(channel="canvas", model_path=model_file, seen=seen)
+    batch = SweepJob(channel="convert", model_path=model_file, image=image(), seen=seen)
+    runner.run(batch, RunContext(batch, between_steps=lambda: runner.run(peek)))
+    batch_session, nested_session, batch_again = seen
+    assert batch_session == batch_again and nested_session != batch_session
+    runner.run(peek)  # afterwards the cached session serves again
+    assert seen[-1] == batch_session
