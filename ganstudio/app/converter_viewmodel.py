@@ -1,0 +1,206 @@
+"""The converter workspace's state and actions: pix2pix / CycleGAN on one image or a folder.
+
+One image: opening it (or changing the model, direction or mode) converts it
+on the worker; the newest request wins and stale results are dropped. A
+folder: every image file in it goes through a ConvertFolderJob followed by a
+BatchRun (progress, ETA, cancel, summary of written and skipped files).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from ganstudio.document.batch_names import DEFAULT_TEMPLATE, TemplateError, check_template, list_images
+from ganstudio.document.errors import DocumentError
+from ganstudio.document.image_io import read_photo, write_image
+from ganstudio.engine.jobs import Job, Result
+from ganstudio.engine.translate import DIRECTIONS, TRANSLATION_ARCHS, ConvertFolderJob, ConvertJob, ConvertOptions
+
+from .batch_run import BatchRun
+from .inference import InferenceController
+from .model_slot import ModelSlot
+
+CHANNEL = "convert"
+MODES = {"deterministic": "Deterministic (eval mode)", "reference": "As the reference test (dropout + batch statistics)"}
+
+
+class ConverterViewModel(QObject):
+    modelChanged = Signal(object)  # info dict or None
+    inputChanged = Signal()
+    outputChanged = Signal()  # a new output, or none (new input)
+    outputReady = Signal(int)  # a conversion arrived: its revision
+    optionsChanged = Signal()
+    notice = Signal(str)
+    conversionFailed = Signal(str)
+
+    def __init__(self, controller: InferenceController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model = ModelSlot(controller, TRANSLATION_ARCHS, "conversion needs a pix2pix or CycleGAN model", self)
+        self.batch = BatchRun(controller, self)
+        self.direction = "AtoB"
+        self.reference_mode = False
+        self.seed = 0
+        self.input: np.ndarray | None = None  # RGB(A) uint8
+        self.input_path = ""
+        self.input_notes: list[str] = []
+        self.output: np.ndarray | None = None
+        self.output_info: dict[str, Any] = {}
+        self.revision = 0
+        self.output_revision = -1
+        self.pending_job: int | None = None
+        self.model.modelChanged.connect(self._on_model_changed)
+        self.model.modelRejected.connect(lambda path, why: self.notice.emit(f"Cannot use {Path(path).name}: {why}"))
+        controller.resultReady.connect(self._on_result)
+        controller.failed.connect(self._on_failed)
+
+    # ---- model and options --------------------------------------------------
+    def load_model(self, path: str | os.PathLike[str]) -> None:
+        self.model.load(path)
+
+    @property
+    def can_reverse(self) -> bool:
+        return bool(self.model.info and "reverse" in (self.model.info.get("parts") or []))
+
+    @property
+    def has_test_mode(self) -> bool:
+        return self.model.arch == "pix2pix_unet"
+
+    def _on_model_changed(self, info: dict[str, Any] | None) -> None:
+        if not self.can_reverse:
+            self.direction = "AtoB"
+        if not self.has_test_mode:
+            self.reference_mode = False
+        self.modelChanged.emit(info)
+        self.optionsChanged.emit()
+        self.convert()
+
+    def set_direction(self, direction: str) -> None:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}")
+        if direction == "BtoA" and not self.can_reverse:
+            self.notice.emit("This model converts one way only (A to B)")
+            return
+        if direction != self.direction:
+            self.direction = direction
+            self.optionsChanged.emit()
+            self.convert()
+
+    def set_reference_mode(self, enabled: bool) -> None:
+        enabled = bool(enabled) and self.has_test_mode
+        if enabled != self.reference_mode:
+            self.reference_mode = enabled
+            self.optionsChanged.emit()
+            self.convert()
+
+    def set_seed(self, seed: int) -> None:
+        if int(seed) != self.seed:
+            self.seed = int(seed)
+            if self.reference_mode:
+                self.convert()
+
+    def options(self) -> ConvertOptions:
+        return ConvertOptions(direction=self.direction, reference_mode=self.reference_mode, seed=self.seed)
+
+    # ---- one image ------------------------------------------------------------
+    def open_image(self, path: str | os.PathLike[str]) -> bool:
+        try:
+            photo = read_photo(path)
+        except DocumentError as exc:
+            self.notice.emit(f"Cannot open the image: {exc}")
+            return False
+        self.set_input(photo.pixels, os.fspath(path), photo.notes)
+        if photo.notes:
+            self.notice.emit(f"{Path(path).name}: " + "; ".join(photo.notes))
+        return True
+
+    def set_input(self, pixels: np.ndarray, path: str = "", notes: list[str] | None = None) -> None:
+        self.input = np.ascontiguousarray(pixels)
+        self.input_path = path
+        self.input_notes = list(notes or [])
+        self.output = None
+        self.inputChanged.emit()
+        self.outputChanged.emit()
+        self.convert()
+
+    def convert(self) -> int | None:
+        """Convert the current image with the current options (when both a model and an image are there)."""
+        if self.input is None or not self.model.path:
+            return None
+        self.revision += 1
+        job = ConvertJob(image=self.input, options=self.options(), revision=self.revision, model_path=self.model.path)
+        self.pending_job = self.controller.submit(job)
+        return self.pending_job
+
+    def _on_result(self, result: Result) -> None:
+        if result.channel != CHANNEL or result.revision < self.revision or "image" not in result.outputs:
+            return
+        self.output = result.outputs["image"]
+        self.output_info = {k: v for k, v in result.outputs.items() if k != "image"}
+        self.output_revision = result.revision
+        self.pending_job = None
+        if result.note:
+            self.notice.emit(result.note)
+        self.outputChanged.emit()
+        self.outputReady.emit(result.revision)
+
+    def _on_failed(self, job: Job, message: str) -> None:
+        if isinstance(job, ConvertJob):
+            self.pending_job = None
+            self.conversionFailed.emit(message)
+            self.notice.emit(message)
+
+    def save_output(self, path: str | os.PathLike[str]) -> bool:
+        if self.output is None:
+            self.notice.emit("There is no converted image to save yet")
+            return False
+        if self.input_path and os.path.realpath(path) == os.path.realpath(self.input_path):
+            self.notice.emit("Choose another name: the input image is never overwritten")
+            return False
+        settings = {"source": Path(self.input_path).name, "model": Path(self.model.path).name, "direction": self.direction, "mode": self.output_info.get("mode", "")}
+        try:
+            write_image(path, self.output, settings=settings)
+        except (DocumentError, OSError) as exc:
+            self.notice.emit(f"Cannot save: {exc}")
+            return False
+        self.notice.emit(f"Saved {Path(path).name}")
+        return True
+
+    # ---- a folder ---------------------------------------------------------------
+    def convert_folder(self, input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str], template: str = DEFAULT_TEMPLATE, *, overwrite: bool = False) -> int | None:
+        """Start converting every image file of `input_folder`; None (with a notice) if it cannot start."""
+        if not self.model.path:
+            self.notice.emit("Open a pix2pix or CycleGAN model first")
+            return None
+        if self.batch.running:
+            self.notice.emit("A folder conversion is already running")
+            return None
+        try:
+            check_template(template)
+            inputs = list_images(input_folder)
+        except TemplateError as exc:
+            self.notice.emit(f"Output names: {exc}")
+            return None
+        except OSError as exc:
+            self.notice.emit(f"Cannot read the folder {input_folder}: {exc.strerror or exc}")
+            return None
+        if not inputs:
+            self.notice.emit(f"There are no image files in {input_folder}")
+            return None
+        job = ConvertFolderJob(
+            inputs=tuple(os.fspath(p) for p in inputs),
+            output_folder=os.fspath(output_folder),
+            template=template,
+            overwrite=overwrite,
+            options=self.options(),
+            model_path=self.model.path,
+            revision=self.batch.next_revision(),
+        )
+        return self.batch.start(job)
+
+    def cancel_folder(self) -> bool:
+        return self.batch.cancel()
