@@ -59,7 +59,8 @@ class InferenceController(QObject):
         self._worker.jobFinished.connect(self._on_job_finished)
         # a safety net for an owner that is destroyed without calling shutdown(): the lambda
         # holds the worker and the thread, not the controller, so it still works then
-        self.destroyed.connect(lambda *_, worker=self._worker, thread=self._thread: _stop(worker, thread))
+        self._stop_when_destroyed = lambda *_, worker=self._worker, thread=self._thread: _stop(worker, thread)
+        self.destroyed.connect(self._stop_when_destroyed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -111,6 +112,7 @@ class InferenceController(QObject):
             return
         worker, thread = self._worker, self._thread
         self._worker = None
+        self.destroyed.disconnect(self._stop_when_destroyed)
         _stop(worker, thread)
         self._thread = None
         if self._outstanding:
@@ -145,5 +147,8 @@ class InferenceController(QObject):
 
 def _stop(worker: InferenceWorker, thread: QThread) -> None:
     worker.stop()
-    thread.quit()  # in case the loop never started
-    thread.wait()
+    try:
+        thread.quit()  # in case the loop never started
+        thread.wait()
+    except RuntimeError:  # the C++ thread object is gone already (interpreter exit): nothing runs
+        pass

@@ -75,12 +75,19 @@ class LoadModelJob(Job):
 
     Handled by the worker itself, not by a session; `hints` go to
     `load_model` for official files whose weights cannot tell everything.
+    The channel defaults to one per file, so that workspaces loading
+    different models at the same time do not replace each other's requests.
     """
 
-    channel: str = "models"
+    channel: str = ""
     hints: Mapping[str, Any] = field(default_factory=dict)
 
     title: ClassVar[str] = "Loading model"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.channel:
+            object.__setattr__(self, "channel", f"model:{self.model_path}")
 
 
 @dataclass(frozen=True)

@@ -306,3 +306,23 @@ def test_destroying_the_owner_without_shutdown_still_stops_the_thread(qtbot) -> 
     del controller
     shiboken6.delete(owner)  # e.g. the main window closed without calling shutdown()
     assert not thread.isRunning()
+
+
+def test_loads_of_different_models_do_not_replace_each_other(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = [tmp_path / "painting.pth", tmp_path / "faces.pth"]
+    for path in paths:
+        torch.save(TinyTranslator().state_dict(), path)
+    controller = make_controller(lambda: JobRunner(device="cpu", cache=ModelCache(load_tiny)))
+    loaded: list[str] = []
+    controller.modelLoaded.connect(lambda info: loaded.append(info["name"]))
+    try:
+        gate = threading.Event()
+        with qtbot.waitSignal(controller.jobStarted, timeout=TIMEOUT_MS):
+            controller.submit(DoubleJob(channel="canvas", value=value(), gate=gate))
+        for path in paths:  # two workspaces ask for their models while the worker is busy
+            controller.load_model(path)
+        with qtbot.waitSignal(controller.busyChanged, timeout=TIMEOUT_MS, check_params_cb=lambda busy: not busy):
+            gate.set()
+        assert loaded == ["painting.pth", "faces.pth"]
+    finally:
+        controller.shutdown()
