@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QUndoView, QWidget
 
 from ganstudio.app.inference import InferenceController
+from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.painting_synthesis import PaintingSynthesis
 from ganstudio.app.painting_viewmodel import PaintingViewModel, palette_from_model_labels
@@ -29,6 +30,7 @@ from ganstudio.document.project import ModelReference, Project, load_project, sa
 
 from .dialogs import EXPORT_FILTER, IMAGE_FILTER, LABEL_FILTER, MODEL_FILTER, OPEN_FILTER, PROJECT_FILTER, Dialogs
 from .icons import icon
+from .latent.workspace import LatentWorkspace
 from .models_dock import ModelsPanel
 from .painting.classes_dock import ClassesPanel
 from .painting.region_styles_dock import RegionStylesPanel
@@ -81,6 +83,10 @@ class MainWindow(QMainWindow):
         self.workspaces = QTabWidget()
         self.workspaces.setDocumentMode(True)
         self.workspaces.addTab(self.painting, icon("fa5s.paint-brush"), PaintingWorkspace.title)
+        self.latent_vm = LatentViewModel(self.controller, self)
+        self.latent = LatentWorkspace(self.latent_vm, self.dialogs)
+        self.workspaces.addTab(self.latent, icon("fa5s.sliders-h"), LatentWorkspace.title)
+        self.latent_vm.notice.connect(self.notify)
         self.setCentralWidget(self.workspaces)
 
         self._build_docks()
@@ -274,7 +280,11 @@ class MainWindow(QMainWindow):
         return palette
 
     def load_model(self, path: str) -> None:
-        self.library.add_opened(path)
+        entry = self.library.add_opened(path)
+        if entry.arch == "stylegan2" or Path(path).suffix.lower() == ".pkl":  # StyleGAN: the latent explorer's
+            self.workspaces.setCurrentWidget(self.latent)
+            self.latent_vm.load_model(path)
+            return
         self.notify(f"Loading {Path(path).name}...")
         self.synthesis.load(path)
 
@@ -458,6 +468,7 @@ class MainWindow(QMainWindow):
 
     def current_project(self) -> Project:
         styles, arrays = self.vm.style_state()
+        favourites, latents = self.latent_vm.favourites_state()
         model = ModelReference(self.synthesis.model_path, self.synthesis.arch) if self.synthesis.model_path else None
         return Project(
             label_map=LabelMap(self.vm.labels, self.vm.palette),
@@ -466,6 +477,8 @@ class MainWindow(QMainWindow):
             region_styles=styles,
             style_codes=arrays,
             workspace={"active": "painting"},
+            latent_favourites=favourites,
+            latents=latents,
         )
 
     def save(self) -> bool:
@@ -524,6 +537,8 @@ class MainWindow(QMainWindow):
         self.act_split.setChecked(bool(view.get("split", False)))
         self.painting.set_compare_split(self.act_split.isChecked())
         self.vm.restore_style_state(project.region_styles or {}, dict(project.style_codes))
+        for problem in self.latent_vm.restore_favourites(project.latent_favourites, project.latents):
+            self.notify(problem)
         if project.model is not None and project.model.path and project.model.path != self.synthesis.model_path:
             if Path(project.model.path).exists():
                 self.load_model(project.model.path)
