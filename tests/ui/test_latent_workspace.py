@@ -151,3 +151,19 @@ def test_latent_files_favourites_and_gif_through_the_buttons(qtbot, workspace: L
         qtbot.mouseClick(workspace.gif_button, Qt.MouseButton.LeftButton)
         assert workspace.gif_progress.isVisible() and workspace.gif_cancel.isVisible()
     assert (tmp_path / "walk.gif").exists() and not workspace.gif_progress.isVisible()
+
+
+def test_window_hosts_the_explorer_and_keeps_favourites_in_the_project(qtbot, make_window, stylegan_path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.load_model(str(stylegan_path))  # a StyleGAN model goes to the latent explorer, not the painting
+    assert window.workspaces.currentWidget() is window.latent
+    vm = window.latent_vm
+    qtbot.waitUntil(lambda: vm.output is not None, timeout=TIMEOUT)
+    favourite = vm.add_favourite("keeper")
+    assert window.save_project(str(tmp_path / "fav.gstudio"))
+    vm.remove_favourite(0)
+    assert window.open_project(str(tmp_path / "fav.gstudio"))
+    assert [f.name for f in vm.favourites] == ["keeper"]
+    np.testing.assert_array_equal(vm.favourites[0].ws, favourite.ws)
+    assert window.latent.favourites.list.count() == 1
+    assert not [e for e in window.messages if "Cannot use this model" in e]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -111,6 +111,9 @@ class LatentWorkspace(QWidget):
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        # an explicit minimum keeps this tab from widening the whole window (the painting tab shares it);
+        # below its natural size the panels are squeezed instead
+        self.setMinimumSize(400, 300)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
 
@@ -131,6 +134,10 @@ class LatentWorkspace(QWidget):
         viewmodel.animationCancelled.connect(lambda: self._animation_ended("GIF export cancelled"))
         viewmodel.animationFailed.connect(lambda message: (self._animation_ended(message), self.dialogs.error("GIF export failed", message)))
         self._on_model(viewmodel.model_info)
+
+    def sizeHint(self) -> QSize:
+        # modest, like the painting tab's: the window's dock layout is sized from the tabs' hints
+        return QSize(640, 480)
 
     # -- reactions -------------------------------------------------------------------
     def _on_model(self, _info: object) -> None:
