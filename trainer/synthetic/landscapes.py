@@ -306,6 +306,9 @@ _GROUND = {  # per season: grass, canopy (or None for autumn mix), snow cover of
     "autumn": ((0.58, 0.54, 0.24), None, 0.0),
     "winter": ((0.42, 0.44, 0.30), (0.34, 0.29, 0.25), 0.85),
 }
+_MOUNTAIN_ROCK = np.array(
+    [(0.46, 0.42, 0.40), (0.50, 0.40, 0.32), (0.40, 0.42, 0.48), (0.56, 0.40, 0.32)], np.float32
+)
 _AUTUMN_LEAVES = np.array(
     [(0.80, 0.38, 0.08), (0.86, 0.64, 0.12), (0.62, 0.18, 0.08), (0.38, 0.44, 0.12), (0.72, 0.50, 0.10)],
     np.float32,
@@ -432,7 +435,9 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
         return idx, idx // hw, ((idx % hw) // w + 0.5).astype(np.float32) / h
 
     light_dir = np.sign(style.sun_x - 0.5).astype(np.float32) * 0.9
-    mountain_tint = np.stack([r.uniform(-0.05, 0.05, 3).astype(np.float32) for r in rngs])
+    # Rock type of the mountains (grey granite, brown, blue-grey slate, red sandstone), slightly tinted.
+    mountain_base = _MOUNTAIN_ROCK[[r.integers(len(_MOUNTAIN_ROCK)) for r in rngs]]
+    mountain_tint = np.stack([r.uniform(-0.04, 0.04, 3).astype(np.float32) for r in rngs])
     snow_col = np.float32([0.95, 0.96, 1.0])
     cover = np.array([_GROUND[s][2] for s in season], np.float32)
 
@@ -449,7 +454,7 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
     def settled_snow(idx: np.ndarray, bi: np.ndarray) -> np.ndarray:
         """Winter snow cover on the ground, 0..1 (look only, labels unchanged)."""
         c = cover[bi]
-        return np.clip((0.6 * mid_f[idx] + 0.4 * fine_f[idx] + 1.6 * c - 0.55) * 4.0, 0.0, 1.0) * (c > 0)
+        return np.clip((0.6 * mid_f[idx] + 0.4 * fine_f[idx] + 1.6 * c - 0.1) * 4.0, 0.0, 1.0) * (c > 0)
 
     def ground_snow(idx: np.ndarray, bi: np.ndarray, slope: np.ndarray, settle: np.ndarray) -> np.ndarray:
         shade = np.clip(0.85 + 0.05 * fine_f[idx] + 0.15 * light_dir[bi] * slope, 0.6, 1.05)[:, None]
@@ -476,12 +481,15 @@ def render_images(layout: Layout, style: Style, rngs: list[np.random.Generator])
     idx, bi, yf = pixels(MOUNTAIN)
     if idx.size:
         slope_light = np.clip(1.0 + 0.35 * light_dir[bi] * slope_f[idx], 0.45, 1.4)
-        base = (np.float32([0.46, 0.42, 0.40]) + mountain_tint[bi])
+        base = mountain_base[bi] + mountain_tint[bi]
         foot = 0.78 + 0.22 * np.clip((yf - layout.horizon[bi]) / 0.3 + 1.0, 0, 1)
         col = base * (slope_light * (1.0 + 0.12 * fine_f[idx] + 0.1 * streak_f[idx]) * foot)[:, None]
         settle = settled_snow(idx, bi) * (slope_light > 0.95)
         snow = snow_col * np.clip(0.72 + 0.3 * light_dir[bi] * slope_f[idx], 0.5, 1.05)[:, None]
-        flat_img[idx] = finish(idx, bi, yf, _lerp(col, snow, 0.55 * settle[:, None]))
+        col = _lerp(col, snow, 0.55 * settle[:, None])
+        # Aerial perspective: the far range takes on the colour of the air.
+        far = (depth_f[idx] > 0.9)[:, None]
+        flat_img[idx] = finish(idx, bi, yf, _lerp(col, haze_col[bi], 0.3 * far * style.haze[bi, None] / 0.3))
     idx, bi, yf = pixels(SNOW)
     if idx.size:
         s = light_dir[bi] * slope_f[idx]
