@@ -409,7 +409,9 @@ def render_batch(identity_seeds: Sequence[int], attrs: np.ndarray, size: int) ->
     bangs_line = -0.17 - 0.04 * np.cos(U * 9.0) * 0.3 - 0.06 * (U / fw) ** 2
     swept_line = -0.28 + 0.14 * np.clip((U - part) / fw, -1, 1) * np.sign(part + 1e-3) - 0.05 * (U / fw) ** 2
     female_line = np.where(fringe > 0.5, bangs_line, swept_line)
-    male_line = -0.33 - 0.04 * (U / fw) ** 2 - 0.08 * _b(old) * np.exp(-((np.abs(U) - 0.15) / 0.08) ** 2)
+    # Men: a high hairline that drops at the temples to meet the sideburns; receding when old.
+    temples_down = 0.26 * np.clip((np.abs(U) / fw - 0.72) / 0.22, 0, 1)
+    male_line = -0.33 - 0.04 * (U / fw) ** 2 + temples_down - 0.08 * _b(old) * np.exp(-((np.abs(U) - 0.15) / 0.08) ** 2)
     hairline = np.where(_b(male), male_line, female_line)
     top_vol = np.where(_b(male), _b(ident.short_top), vol + 0.03)
     cap = _ellipse_sdf(U, V, 0.0, -0.07, fw + np.where(_b(male), 0.02, vol), fh * 0.93 + top_vol)
