@@ -31,7 +31,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
 
 from ganstudio.app.model_library import BUNDLED_DIR, scan_folder  # noqa: E402
 from ganstudio.engine.device import worker_thread_count  # noqa: E402

@@ -89,4 +89,3 @@ class LatentPanel(QWidget):
         with QSignalBlocker(self.class_combo):
             self.class_combo.setCurrentIndex(self.vm.class_index if self.vm.num_classes else -1)
         self.seed_spin.setToolTip("" if self.vm.base == "seed" else "The picture comes from the pad or a saved latent; pick a seed to go back")
-
