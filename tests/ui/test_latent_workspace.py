@@ -102,6 +102,10 @@ def test_a_mixing_toggle_changes_exactly_its_w(qtbot, workspace: LatentWorkspace
     settle(qtbot, vm)
     assert [t.text() for t in workspace.mixing_panel.toggles] == list("AAAAAABB")
     assert np.flatnonzero(np.any(vm.output.ws != ws_a, axis=1)).tolist() == [6, 7]
+    vm.set_crossover(3)  # the slider follows a crossover made elsewhere
+    assert workspace.mixing_panel.crossover.value() == 3 and vm.layer_sources == [0, 0, 0, 1, 1, 1, 1, 1]
+    settle(qtbot, vm)
+    assert np.flatnonzero(np.any(vm.output.ws != ws_a, axis=1)).tolist() == [3, 4, 5, 6, 7]
 
 
 def test_noise_sliders_change_the_image_only_through_noise(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]

@@ -106,6 +106,12 @@ class MixingPanel(QWidget):
         seeds = [s.seed for s in self.vm.mixing]
         if seeds != [spin.value() for spin in self.source_spins]:
             self._rebuild_sources()
+        sources, count = list(self.vm.layer_sources), len(self.vm.layer_sources)
+        crossover = next((k for k in range(count + 1) if sources == [0] * k + [1] * (count - k)), None)
+        if crossover is not None:  # the selection is a crossover: show where
+            with QSignalBlocker(self.crossover):
+                self.crossover.setValue(crossover)
+            self.crossover_label.setText(str(crossover))
         for toggle, source in zip(self.toggles, self.vm.layer_sources):
             toggle.setText(source_letter(source))
             toggle.setStyleSheet(f"background: {SOURCE_COLOURS[source % len(SOURCE_COLOURS)]}; color: white")
