@@ -350,10 +350,14 @@ def run_recipe(recipe_cls: type[Recipe], args: argparse.Namespace, on_iteration:
 
 
 def cli_run(recipe_cls: type[Recipe], args: argparse.Namespace) -> int:
-    """Entry used by the recipes' run(): exit status 0 done, 1 diverged, 130 interrupted."""
+    """Entry used by the recipes' run(): exit status 0 done, 1 diverged, 2 unusable
+    data or options, 130 interrupted."""
     try:
         result = run_recipe(recipe_cls, args)
     except TrainingDiverged as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 130 if result.interrupted else 0

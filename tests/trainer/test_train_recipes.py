@@ -73,3 +73,15 @@ def test_every_option_is_explained(recipe):
     text = parser.format_help()
     for option in ("--data", "--out", "--resolution", "--batch", "--iters", "--resume"):
         assert option in text
+
+
+def test_command_line_trains_and_reports_bad_data(tiny_data, tmp_path, capsys):
+    from trainer.cli import main
+
+    data = tiny_data("faces")
+    options = TINY["stargan"][1]
+    common = ["--out", str(tmp_path / "run"), "--resolution", "32", "--batch", "2", "--iters", "2", "--no-progress", "--sample-every", "0"]
+    assert main(["stargan", "--data", str(data), *common, *options]) == 0
+    assert load_model(tmp_path / "run" / "model.safetensors").attributes
+    assert main(["stargan", "--data", str(tmp_path / "missing"), *common, "--out", str(tmp_path / "other")]) == 2
+    assert "no attribute list" in capsys.readouterr().err
