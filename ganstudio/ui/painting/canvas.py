@@ -1,26 +1,21 @@
 """The label-map canvas: shows the map over an optional reference photo and turns mouse input into tool actions.
 
-The map is displayed through a QImage that wraps the view-model's numpy buffer
-(Indexed8 with the palette as colour table), so a stroke segment costs only a
-repaint of its bounding box, not a conversion of the whole document.
+The map is displayed through a LabelMapImage (an Indexed8 QImage over the
+view-model's numpy buffer), so a stroke segment costs only a repaint of its
+bounding box, not a conversion of the whole document.
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent, qRgba
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 
+from .label_image import LabelMapImage, rgb_image
+
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
-
-
-def rgb_image(array: np.ndarray) -> QImage:
-    """A QImage copy of an HxWx3 uint8 array."""
-    array = np.ascontiguousarray(array[..., :3], dtype=np.uint8)
-    h, w = array.shape[:2]
-    return QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
 class PaintingCanvas(QWidget):
@@ -37,9 +32,8 @@ class PaintingCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.zoom = 1.0
         self.offset = QPointF(0, 0)  # widget position of image pixel (0, 0)
-        self.overlay_opacity = 1.0
-        self._image: QImage | None = None
-        self._image_buffer: np.ndarray | None = None
+        self._labels = LabelMapImage(viewmodel)
+        self._last_size = self._labels.image.size()
         self._reference: QImage | None = None
         self._fit_pending = True
         self._space_down = False
@@ -52,37 +46,23 @@ class PaintingCanvas(QWidget):
         viewmodel.documentReset.connect(self._rebuild_image)
         viewmodel.referenceChanged.connect(self._on_reference_changed)
         viewmodel.brushSizeChanged.connect(self._on_brush_size)
-        self._rebuild_image()
 
     # ---- image from the label map ---------------------------------------
-    def _color_table(self) -> list[int]:
-        alpha = int(round(self.overlay_opacity * 255))
-        table = [qRgba(*entry.color, alpha) for entry in list(self.vm.palette)[:256]]
-        # ids past the palette show as magenta so they cannot be mistaken for a class
-        table += [qRgba(255, 0, 255, alpha)] * (256 - len(table))
-        return table
+    @property
+    def overlay_opacity(self) -> float:
+        return self._labels.opacity
 
     def _rebuild_image(self) -> None:
-        labels = self.vm.labels
-        if labels.dtype == np.uint8:
-            self._image_buffer = labels  # shared: the QImage reads the live map
-        else:
-            self._image_buffer = np.ascontiguousarray(np.minimum(labels, 255).astype(np.uint8))
-        h, w = self._image_buffer.shape
-        self._image = QImage(self._image_buffer.data, w, h, self._image_buffer.strides[0], QImage.Format.Format_Indexed8)
-        self._image.setColorTable(self._color_table())
-        if self._fit_pending or self._image.size() != getattr(self, "_last_size", None):
-            self._last_size = self._image.size()
-            self._fit_pending = True
+        image = self._labels.rebuild()
+        if image.size() != self._last_size:
+            self._last_size = image.size()
+            self._fit_pending = True  # a new document size: fit it into view
         self.update()
 
     def _on_labels_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
-        if self.vm.labels is not self._image_buffer:
-            if self.vm.labels.dtype != np.uint8 and self._image_buffer is not None and self._image_buffer.shape == self.vm.labels.shape:
-                self._image_buffer[y0:y1, x0:x1] = np.minimum(self.vm.labels[y0:y1, x0:x1], 255)
-            else:
-                self._rebuild_image()
-                return
+        if not self._labels.refresh(y0, x0, y1, x1):
+            self._rebuild_image()
+            return
         self.update(self.image_to_widget_rect(QRectF(x0, y0, x1 - x0, y1 - y0)).adjusted(-2, -2, 2, 2))
 
     def _on_brush_size(self, _size: int) -> None:
@@ -93,9 +73,7 @@ class PaintingCanvas(QWidget):
         self.update()
 
     def set_overlay_opacity(self, opacity: float) -> None:
-        self.overlay_opacity = max(0.0, min(1.0, float(opacity)))
-        if self._image is not None:
-            self._image.setColorTable(self._color_table())
+        self._labels.set_opacity(opacity)
         self.update()
 
     # ---- view transform ---------------------------------------------------
@@ -155,12 +133,11 @@ class PaintingCanvas(QWidget):
             painter.drawImage(target, self._reference)
         elif self.overlay_opacity < 1.0:
             painter.fillRect(target, QColor(255, 255, 255))
-        if self._image is not None:
-            # draw only the exposed part of the image: a stroke repaints a small rectangle
-            exposed = QRectF(event.rect()).intersected(target)
-            if not exposed.isEmpty():
-                src = QRectF((exposed.topLeft() - self.offset) / self.zoom, exposed.size() / self.zoom)
-                painter.drawImage(exposed, self._image, src)
+        # draw only the exposed part of the image: a stroke repaints a small rectangle
+        exposed = QRectF(event.rect()).intersected(target)
+        if not exposed.isEmpty():
+            src = QRectF((exposed.topLeft() - self.offset) / self.zoom, exposed.size() / self.zoom)
+            painter.drawImage(exposed, self._labels.image, src)
         painter.setPen(QPen(QColor(20, 20, 20), 1))
         painter.drawRect(target.adjusted(-1, -1, 0, 0))
         self._paint_tool_overlay(painter)

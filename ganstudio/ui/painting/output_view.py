@@ -1,14 +1,18 @@
-"""The synthesized photo, fitted to its panel; in split mode a draggable divider compares it with the label map."""
+"""The synthesized photo, fitted to its panel; in split mode a draggable divider compares it with the label map.
+
+The photo is scaled (smoothly) once per new output or panel size, not on every
+paint, and the label map is shown through an Indexed8 image over the live map,
+so a repaint never does work proportional to the document.
+"""
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 
-from .canvas import rgb_image
+from .label_image import LabelMapImage, rgb_image
 
 
 class OutputView(QWidget):
@@ -18,19 +22,43 @@ class OutputView(QWidget):
         self.split = False
         self.divider = 0.5  # fraction of the width showing the label map in split mode
         self._image: QImage | None = None
+        self._scaled: QImage | None = None  # _image at the size it is drawn
+        self._labels: LabelMapImage | None = None  # made when split mode first needs it
         self._dragging = False
         self.placeholder = "No model loaded: open one from the Model menu to see a photo here."
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         viewmodel.outputChanged.connect(self._on_output)
+        viewmodel.labelsChanged.connect(self._on_labels_changed)
+        viewmodel.documentReset.connect(self._on_document_reset)
 
     def _on_output(self) -> None:
         self._image = None if self.vm.output is None else rgb_image(self.vm.output)
+        self._scaled = None
         self.update()
+
+    def _on_labels_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
+        if self.split and self._labels is not None:
+            self._labels.refresh(y0, x0, y1, x1)
+            self.update()
+
+    def _on_document_reset(self) -> None:
+        if self._labels is not None:
+            self._labels.rebuild()
+        if self.split:
+            self.update()
 
     def set_split(self, split: bool) -> None:
         self.split = bool(split)
+        if self.split and self._labels is None:
+            self._labels = LabelMapImage(self.vm)
         self.update()
+
+    def _scaled_image(self, size: QSize) -> QImage:
+        assert self._image is not None
+        if self._scaled is None or self._scaled.size() != size:
+            self._scaled = self._image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        return self._scaled
 
     def image_rect(self) -> QRectF:
         w, h = (self._image.width(), self._image.height()) if self._image is not None else (self.vm.width, self.vm.height)
@@ -41,17 +69,17 @@ class OutputView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(48, 48, 52))
-        target = self.image_rect()
         if self._image is None:
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             painter.end()
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(target, self._image)
-        if self.split:
+        pixels = self.image_rect().toAlignedRect()
+        painter.drawImage(pixels.topLeft(), self._scaled_image(pixels.size()))
+        if self.split and self._labels is not None:
+            target = QRectF(pixels)
             cut = target.left() + target.width() * self.divider
-            labels = self._label_image()
+            labels = self._labels.image
             left = QRectF(target.left(), target.top(), cut - target.left(), target.height())
             src = QRectF(0, 0, labels.width() * self.divider, labels.height())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
@@ -59,11 +87,6 @@ class OutputView(QWidget):
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawLine(QPointF(cut, target.top()), QPointF(cut, target.bottom()))
         painter.end()
-
-    def _label_image(self) -> QImage:
-        colors = np.array([entry.color for entry in self.vm.palette] + [(255, 0, 255)], dtype=np.uint8)
-        ids = np.minimum(self.vm.labels, len(self.vm.palette))
-        return rgb_image(colors[ids])
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.split and event.button() == Qt.MouseButton.LeftButton:

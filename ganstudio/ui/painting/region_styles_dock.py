@@ -1,4 +1,9 @@
-"""SEAN region styles: each class present, the source its style comes from (with a thumbnail), and a blend."""
+"""SEAN region styles: each class present, the source its style comes from (with a thumbnail), and a blend.
+
+The list follows the classes present in the map. After an edit it is rebuilt
+only when that set changed (an O(map) count, then nothing), and not at all
+while the panel is hidden; source thumbnails are scaled once per source.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +26,8 @@ from PySide6.QtWidgets import (
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 
 from ..icons import icon
-from .canvas import rgb_image
 from .classes_dock import swatch
+from .label_image import rgb_image
 
 RANDOM = "Random (seed)"
 THUMB = 40
@@ -39,6 +44,8 @@ class RegionStylesPanel(QWidget):
     def __init__(self, viewmodel: PaintingViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vm = viewmodel
+        self._shown_classes: list[int] | None = None  # the classes the list shows
+        self._thumbnails: dict[str, tuple[np.ndarray, QIcon]] = {}  # source name -> (its image, icon)
         self.note = QLabel("Region styles need a SEAN model. With SPADE, use Model > Style from image / Random style.")
         self.note.setWordWrap(True)
         add = QPushButton(icon("fa5s.plus"), "Add style source...")
@@ -90,8 +97,23 @@ class RegionStylesPanel(QWidget):
 
     def _on_history_moved(self, _index: int) -> None:
         # the classes present may have changed; the undo stack also emits while the window is torn down
-        if shiboken6.isValid(self.all_combo):
+        if not shiboken6.isValid(self.all_combo):
+            return
+        if not self.isVisible():
+            self._shown_classes = None  # rebuilt when shown
+        elif self.vm.classes_present() != self._shown_classes:
             self.rebuild()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self._shown_classes is None:
+            self.rebuild()
+
+    def _thumbnail(self, name: str, image: np.ndarray) -> QIcon:
+        cached = self._thumbnails.get(name)
+        if cached is None or cached[0] is not image:
+            cached = self._thumbnails[name] = (image, thumbnail(image, 20))
+        return cached[1]
 
     def set_sean(self, sean: bool) -> None:
         self.note.setVisible(not sean)
@@ -105,7 +127,7 @@ class RegionStylesPanel(QWidget):
         combo.clear()
         combo.addItem(RANDOM, "")
         for name, source in self.vm.style_sources.items():
-            combo.addItem(thumbnail(source["image"], 20), name, name)
+            combo.addItem(self._thumbnail(name, source["image"]), name, name)
         index = combo.findData(current or "")
         combo.setCurrentIndex(max(0, index))
         combo.blockSignals(False)
@@ -115,7 +137,9 @@ class RegionStylesPanel(QWidget):
         self.seed.setValue(self.vm.style_seed)
         self.seed.blockSignals(False)
         self.regions.clear()
-        for class_id in self.vm.classes_present():
+        self._thumbnails = {name: icon for name, icon in self._thumbnails.items() if name in self.vm.style_sources}
+        self._shown_classes = self.vm.classes_present()
+        for class_id in self._shown_classes:
             entry = self.vm.palette[class_id]
             item = QTreeWidgetItem([entry.name, ""])
             item.setIcon(0, swatch(entry.color))
