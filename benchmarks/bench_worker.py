@@ -9,7 +9,11 @@ each result immediately submits the next job, and a second timer posts a
 
 Torch releases the GIL inside its kernels; the worker leaves one core to the
 UI (`device.worker_thread_count()`), so the UI thread only waits for the GIL
-during the worker's short stretches of Python between kernels.
+during the worker's short stretches of Python between kernels. The other
+in-process stall was Python's full garbage collection walking the ~200k
+objects torch creates (50-160 ms); the worker freezes long-lived objects
+(engine/pauses.py), which removed those. On a shared machine, stalls from
+other processes competing for the cores still show up (compare the idle line).
 Target: the longest stall <= 16 ms (one frame at 60 fps).
 Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_worker.py [--seconds 5] [--device cpu]``.
 """

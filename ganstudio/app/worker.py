@@ -17,6 +17,7 @@ from ganstudio.checkpoints import CheckpointError
 from ganstudio.engine.device import worker_thread_count
 from ganstudio.engine.jobs import Job, LoadModelJob, Progress
 from ganstudio.engine.mailbox import JobMailbox
+from ganstudio.engine.pauses import freeze_long_lived_objects
 from ganstudio.engine.runner import JobRunner
 from ganstudio.engine.session import CancelToken, Cancelled, RunContext
 
@@ -101,6 +102,7 @@ class InferenceWorker(QObject):
         """The loop, started by QThread.started; returns after `stop()`."""
         try:
             self._runner = self._runner_factory()
+            freeze_long_lived_objects()  # torch and Qt are loaded: keep full GC passes short
             self.deviceReady.emit(self._runner.choice.description, self._runner.choice.note)
         except Exception as exc:  # no usable torch/device: every job will say so
             log.exception("could not start the inference runner")

@@ -19,6 +19,7 @@ import torch
 from ganstudio.checkpoints import LoadedModel, load_model
 
 from .device import Runtime, describe_device, empty_device_cache, runtime_for
+from .pauses import freeze_long_lived_objects
 
 Loader = Callable[..., LoadedModel]
 
@@ -110,6 +111,7 @@ class ModelCache:
             part_runtimes[name].prepare(part.module)
         ready = ReadyModel(loaded, runtime, key, part_runtimes)
         self._models[key] = ready
+        freeze_long_lived_objects()  # the network lives long: keep it out of full GC passes
         return ready
 
     def __contains__(self, key: Hashable) -> bool:
@@ -139,6 +141,6 @@ class ModelCache:
     def _drop(self, key: Hashable) -> None:
         ready = self._models.pop(key)
         device = ready.runtime.device
-        del ready
-        gc.collect()  # module cycles would otherwise keep GPU memory until the next collection
+        del ready  # reference counting frees the network (it is frozen, see pauses.py)
+        gc.collect()  # and any cycles created since, before the allocator cache is emptied
         empty_device_cache(device)
