@@ -114,3 +114,12 @@ def test_the_real_loader_reports_unusable_files(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="missing.safetensors: file not found"):
         cache.get(tmp_path / "missing.safetensors", "cpu")
     assert len(cache) == 0
+
+
+def test_a_loaded_network_is_kept_out_of_full_gc_passes(tmp_path: Path, loader: TorchFileLoader) -> None:
+    import gc
+
+    ready = ModelCache(loader).get(save_tiny(tmp_path / "m.pth"), "cpu")
+    assert gc.get_freeze_count() > 0
+    tracked = {id(obj) for obj in gc.get_objects()}
+    assert id(ready.module) not in tracked and id(ready.module.conv) not in tracked
