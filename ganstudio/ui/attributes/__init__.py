@@ -1,0 +1,1 @@
+"""The StarGAN attributes workspace: crop view, attribute toggles."""

@@ -1,0 +1,149 @@
+"""The converter workspace: a pix2pix / CycleGAN model, one image in a compare view, or a folder."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget
+
+from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
+from ganstudio.document.batch_names import DEFAULT_TEMPLATE
+
+from .compare_view import CompareView
+from .folder_panel import FolderRunPanel, scrollable, shrinkable
+
+MODEL_FILTER = "Models (*.safetensors *.pth *.pt *.ckpt);;All files (*)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff);;All files (*)"
+EXPORT_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg)"
+SPLIT_STEPS = 1000
+
+
+class FileDialogs(Protocol):
+    def open_file(self, title: str, file_filter: str) -> str: ...
+    def save_file(self, title: str, file_filter: str, suggested: str = "") -> str: ...
+
+
+class ConverterWorkspace(QWidget):
+    title = "Convert"
+    notice = Signal(str)
+
+    def __init__(self, viewmodel: ConverterViewModel, dialogs: FileDialogs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = viewmodel
+        self.dialogs = dialogs
+        self.model_label = shrinkable(QLabel("No model: open a pix2pix or CycleGAN model"))
+        self.open_model_button = QPushButton("Open model...")
+        self.direction_combo = QComboBox()
+        self.direction_combo.addItem("A → B", "AtoB")
+        self.direction_combo.addItem("B → A", "BtoA")
+        self.mode_combo = QComboBox()
+        for key, text in MODES.items():
+            self.mode_combo.addItem(text, key)
+        self.mode_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_combo.setMinimumContentsLength(14)
+        self.mode_combo.setToolTip("pix2pix only: the reference test.py runs with dropout and batch statistics unless --eval")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setPrefix("seed ")
+        self.open_image_button = QPushButton("Open image...")
+        self.save_button = QPushButton("Save output...")
+        self.fit_button = QPushButton("Fit")
+        self.actual_button = QPushButton("100 %")
+        self.split_slider = QSlider(Qt.Orientation.Horizontal)
+        self.split_slider.setRange(0, SPLIT_STEPS)
+        self.split_slider.setValue(SPLIT_STEPS // 2)
+        self.split_slider.setToolTip("Split between input (left) and output (right)")
+        self.info_label = shrinkable(QLabel(""))
+        self.compare = CompareView()
+        self.folder = FolderRunPanel("Convert a folder", viewmodel.batch, DEFAULT_TEMPLATE, "Convert folder")
+
+        top = QHBoxLayout()
+        for widget in (self.open_model_button, self.model_label, self.direction_combo, self.mode_combo, self.seed_spin):
+            top.addWidget(widget, 1 if widget is self.model_label else 0)
+        view_row = QHBoxLayout()
+        for widget in (self.open_image_button, self.save_button, self.fit_button, self.actual_button, self.split_slider, self.info_label):
+            view_row.addWidget(widget, 1 if widget is self.info_label else 0)
+        self.split_slider.setMinimumWidth(80)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.compare)
+        splitter.addWidget(scrollable(self.folder))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(view_row)
+        layout.addWidget(splitter, 1)
+
+        self.open_model_button.clicked.connect(self.open_model_dialog)
+        self.open_image_button.clicked.connect(self.open_image_dialog)
+        self.save_button.clicked.connect(self.save_dialog)
+        self.fit_button.clicked.connect(self.compare.fit)
+        self.actual_button.clicked.connect(self.compare.actual_size)
+        self.direction_combo.currentIndexChanged.connect(lambda _i: self.vm.set_direction(self.direction_combo.currentData()))
+        self.mode_combo.currentIndexChanged.connect(lambda _i: self.vm.set_reference_mode(self.mode_combo.currentData() == "reference"))
+        self.seed_spin.valueChanged.connect(self.vm.set_seed)
+        self.split_slider.valueChanged.connect(lambda v: self.compare.set_split(v / SPLIT_STEPS))
+        self.compare.splitChanged.connect(lambda f: self.split_slider.setValue(round(f * SPLIT_STEPS)))
+        self.folder.startRequested.connect(self._start_folder)
+        viewmodel.modelChanged.connect(self._on_model)
+        viewmodel.optionsChanged.connect(self._sync_options)
+        viewmodel.inputChanged.connect(self._show)
+        viewmodel.outputChanged.connect(self._show)
+        viewmodel.notice.connect(self.notice)
+        self._on_model(None)
+
+    # ---- actions ---------------------------------------------------------------------
+    def open_model_dialog(self) -> None:
+        path = self.dialogs.open_file("Open a pix2pix or CycleGAN model", MODEL_FILTER)
+        if path:
+            self.vm.load_model(path)
+
+    def open_image_dialog(self) -> None:
+        path = self.dialogs.open_file("Open an image to convert", IMAGE_FILTER)
+        if path:
+            self.vm.open_image(path)
+
+    def save_dialog(self) -> None:
+        suggested = f"{Path(self.vm.input_path).stem or 'output'}_converted.png"
+        path = self.dialogs.save_file("Save the converted image", EXPORT_FILTER, suggested)
+        if path:
+            self.vm.save_output(path)
+
+    def _start_folder(self, source: str, target: str, template: str, overwrite: bool) -> None:
+        if not source:
+            self.notice.emit("Choose the folder of images to convert")
+            return
+        self.vm.convert_folder(source, target, template, overwrite=overwrite)
+
+    # ---- state -------------------------------------------------------------------------
+    def _on_model(self, info: dict[str, Any] | None) -> None:
+        if info is None:
+            self.model_label.setText("No model: open a pix2pix or CycleGAN model")
+        else:
+            kind = "CycleGAN" if info.get("arch") == "cyclegan_resnet" else "pix2pix"
+            self.model_label.setText(f"{info.get('name')} ({kind}, {info.get('resolution') or '?'} px tiles, {info.get('device', '')})")
+        self._sync_options()
+
+    def _sync_options(self) -> None:
+        self.direction_combo.setEnabled(self.vm.can_reverse)
+        self.mode_combo.setEnabled(self.vm.has_test_mode)
+        self.seed_spin.setEnabled(self.vm.reference_mode)
+        for combo, value in ((self.direction_combo, self.vm.direction), (self.mode_combo, "reference" if self.vm.reference_mode else "deterministic")):
+            index = combo.findData(value)
+            if index != combo.currentIndex():
+                combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
+
+    def _show(self) -> None:
+        self.compare.set_images(self.vm.input, self.vm.output)
+        self.save_button.setEnabled(self.vm.output is not None)
+        info = self.vm.output_info
+        if self.vm.output is not None and info:
+            self.info_label.setText(f"{info.get('tiles', 1)} tile(s) of {info.get('tile')} px, {info.get('mode')}")
+        elif self.vm.input is not None:
+            self.info_label.setText("converting..." if self.vm.model.path else "open a model to convert")
+        else:
+            self.info_label.setText("")
