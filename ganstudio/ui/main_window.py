@@ -31,6 +31,7 @@ from ganstudio.document.project import ModelReference, Project, load_project, sa
 from .dialogs import EXPORT_FILTER, IMAGE_FILTER, LABEL_FILTER, MODEL_FILTER, OPEN_FILTER, PROJECT_FILTER, Dialogs
 from .icons import icon
 from .latent.workspace import LatentWorkspace
+from .face_and_convert_tabs import FaceAndConvertTabs
 from .models_dock import ModelsPanel
 from .painting.classes_dock import ClassesPanel
 from .painting.region_styles_dock import RegionStylesPanel
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.latent = LatentWorkspace(self.latent_vm, self.dialogs)
         self.workspaces.addTab(self.latent, icon("fa5s.sliders-h"), LatentWorkspace.title)
         self.latent_vm.notice.connect(self.notify)
+        self.face_and_convert = FaceAndConvertTabs(self.workspaces, self.controller, self.dialogs, self.notify, self)
         self.setCentralWidget(self.workspaces)
 
         self._build_docks()
@@ -284,6 +286,8 @@ class MainWindow(QMainWindow):
         if entry.arch == "stylegan2" or Path(path).suffix.lower() == ".pkl":  # StyleGAN: the latent explorer's
             self.workspaces.setCurrentWidget(self.latent)
             self.latent_vm.load_model(path)
+            return
+        if self.face_and_convert.route_model(path, entry.arch):  # StarGAN, pix2pix, CycleGAN
             return
         self.notify(f"Loading {Path(path).name}...")
         self.synthesis.load(path)
