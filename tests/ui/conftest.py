@@ -79,12 +79,12 @@ def spade_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def stylegan_like_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A valid model file of an architecture that cannot paint."""
+    """A valid model file of an architecture no workspace opens (StarGAN, pix2pix and CycleGAN have their own tabs)."""
     from ganstudio.checkpoints import save_model
-    from ganstudio.models.stargan import Generator
+    from ganstudio.models.patchgan import NLayerDiscriminator
 
-    path = tmp_path_factory.mktemp("models") / "stargan.safetensors"
-    save_model(Generator(conv_dim=4, c_dim=2, repeat_num=1), path, attributes=["a", "b"])
+    path = tmp_path_factory.mktemp("models") / "patchgan.safetensors"
+    save_model(NLayerDiscriminator(ndf=4, n_layers=1), path)
     return path
 
 
