@@ -13,7 +13,7 @@ from typing import Any, Hashable, Mapping
 
 import torch
 
-from .device import Attempt, Runtime, choose_device, run_with_oom_fallback, runtime_for
+from .device import Attempt, Runtime, choose_device, empty_device_cache, run_with_oom_fallback, runtime_for
 from .jobs import Job, Result
 from .model_cache import ModelCache, ReadyModel
 from .session import RunContext, Session, plain
@@ -105,14 +105,14 @@ class JobRunner:
         if session.model is None:
             session.rebind(None, Runtime(cpu))
             return
-        gpu_key = session.model.key
+        gpu_key, gpu_device = session.model.key, session.runtime.device
         path = session.model.loaded.path
         self._on_cpu.add(os.path.realpath(path))
+        self.cache.discard(gpu_key)  # first, so the CPU copy does not push another model out
         cpu_ready = self._model(path)
-        session.rebind(cpu_ready, cpu_ready.runtime)
+        session.rebind(cpu_ready, cpu_ready.runtime)  # drops the last reference to the GPU copy
         self._sessions[(type(session), cpu_ready.key)] = session
-        self.cache.discard(gpu_key)  # give the GPU memory back
-        self._forget_sessions_of_evicted_models()
+        empty_device_cache(gpu_device)
 
     # --- running --------------------------------------------------------------------------
 
