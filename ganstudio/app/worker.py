@@ -4,6 +4,9 @@ Its loop blocks on the job mailbox (not on the thread's event loop), so
 everything the UI thread calls on it (`post`, `cancel`, `stop`) is plain
 thread-safe Python; everything it reports goes out as queued signals carrying
 numpy arrays and plain Python only. Use it through InferenceController.
+
+Every job ends in exactly one of resultReady, failed or cancelled, then
+jobFinished; a LoadModelJob ends in modelLoaded or modelFailed instead.
 """
 from __future__ import annotations
 
