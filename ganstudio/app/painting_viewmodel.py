@@ -91,6 +91,7 @@ class PaintingViewModel(QObject):
         self.synthesis_enabled = False  # the window turns it on when a model is loaded
         self._modified_without_undo = False  # e.g. recovered work that was never saved
         self._stroke: BrushStroke | None = None
+        self._class_counts: np.ndarray | None = None  # pixels per class, kept up to date per edit; None: recount
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_INTERVAL_MS)
@@ -135,6 +136,7 @@ class PaintingViewModel(QObject):
         if top >= len(entries):
             raise ValueError(f"the label map uses class {top}, but the palette has only {len(entries)} classes")
         self.labelmap.set_palette(entries)  # may change the id dtype: views rebuild on documentReset
+        self._class_counts = None
         self.current_class = min(self.current_class, len(entries) - 1)
         self.background_class = min(self.background_class, len(entries) - 1)
         self.documentReset.emit()
@@ -149,6 +151,7 @@ class PaintingViewModel(QObject):
             self._stroke.cancel()
             self._stroke = None
         self.labelmap = labelmap
+        self._class_counts = None
         self.current_class = min(self.current_class, len(labelmap.palette) - 1)
         self.background_class = min(self.background_class, len(labelmap.palette) - 1)
         self.undo_stack.clear()  # its records belong to the old map
@@ -272,10 +275,12 @@ class PaintingViewModel(QObject):
         """Put a finished edit on the undo stack and ask for a full-quality output."""
         if record is None:
             return
+        self._count_edit(record.before, record.after)
         self.undo_stack.push(LabelEditCommand(text or record.description, record, self.labelmap, self._patch_written))
         self.request_synthesis(preview=False)
 
     def _patch_written(self, box: BBox) -> None:
+        self._class_counts = None  # undo/redo are rare: recount when next asked
         self._announce(box)
         self.request_synthesis(preview=False)
 
@@ -414,8 +419,16 @@ class PaintingViewModel(QObject):
         started = self._requested_at.get(revision)
         return None if started is None else (time.perf_counter() - started) * 1000.0
 
+    def _count_edit(self, before: np.ndarray, after: np.ndarray) -> None:
+        # O(patch) instead of recounting the whole map after every stroke
+        if self._class_counts is not None:
+            n = len(self._class_counts)
+            self._class_counts += np.bincount(after.ravel(), minlength=n)[:n] - np.bincount(before.ravel(), minlength=n)[:n]
+
     def classes_present(self) -> list[int]:
-        return [int(i) for i in np.flatnonzero(self.labelmap.class_counts())]
+        if self._class_counts is None:
+            self._class_counts = self.labelmap.class_counts().astype(np.int64)
+        return [int(i) for i in np.flatnonzero(self._class_counts)]
 
 
 def _checked_labelmap(labels: np.ndarray, palette: Palette) -> LabelMap:

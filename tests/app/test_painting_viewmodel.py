@@ -172,3 +172,25 @@ def test_model_library_reads_native_headers_without_torch(tmp_path) -> None:  # 
     assert entry.summary == "SPADE, 256 px, 3 classes"
     library = ModelLibrary(tmp_path, tmp_path / "none")
     assert [e.name for e in library.entries] == ["m.safetensors", "official.pth"]
+
+
+def test_classes_present_follow_edits_undo_and_new_documents(qapp) -> None:  # type: ignore[no-untyped-def]
+    vm = PaintingViewModel(64, 64)
+    assert vm.classes_present() == [0]
+    vm.set_current_class(3)
+    vm.draw_rect((0, 0), (10, 10))
+    vm.set_current_class(5)
+    vm.set_brush_size(4)
+    vm.begin_stroke(30, 30)
+    vm.stroke_to(50, 30)
+    vm.end_stroke()
+    assert vm.classes_present() == [0, 3, 5]
+    vm.replace_everywhere(3, 5)
+    assert vm.classes_present() == [0, 5]
+    vm.undo_stack.undo()
+    assert vm.classes_present() == [0, 3, 5]
+    vm.set_current_class(5)
+    vm.fill_at(63, 63)
+    assert vm.classes_present() == [3, 5] == sorted(set(np.unique(vm.labels).tolist()))
+    vm.new_document(8, 8, fill_class=2)
+    assert vm.classes_present() == [2]

@@ -45,12 +45,13 @@ class RegionStylesPanel(QWidget):
         super().__init__(parent)
         self.vm = viewmodel
         self._shown_classes: list[int] | None = None  # the classes the list shows
+        self._source_names: list[str] = []  # the sources the choosers offer
         self._thumbnails: dict[str, tuple[np.ndarray, QIcon]] = {}  # source name -> (its image, icon)
         self.note = QLabel("Region styles need a SEAN model. With SPADE, use Model > Style from image / Random style.")
         self.note.setWordWrap(True)
-        add = QPushButton(icon("fa5s.plus"), "Add style source...")
-        add.setToolTip("A reference photo and its label map")
-        add.clicked.connect(self.addSourceRequested)
+        self.add_button = QPushButton(icon("fa5s.plus"), "Add style source...")
+        self.add_button.setToolTip("A reference photo and its label map")
+        self.add_button.clicked.connect(self.addSourceRequested)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
@@ -62,8 +63,8 @@ class RegionStylesPanel(QWidget):
         self.regions.setIconSize(self.regions.iconSize().expandedTo(self.regions.iconSize()))
 
         self.all_combo = QComboBox()
-        apply_all = QPushButton("All regions")
-        apply_all.clicked.connect(lambda: viewmodel.set_all_regions(self._source_of(self.all_combo)))
+        self.apply_all_button = QPushButton("All regions")
+        self.apply_all_button.clicked.connect(lambda: viewmodel.set_all_regions(self._source_of(self.all_combo)))
 
         self.blend_combo = QComboBox()
         self.blend_slider = QSlider(Qt.Orientation.Horizontal)
@@ -73,11 +74,11 @@ class RegionStylesPanel(QWidget):
         self.blend_combo.currentIndexChanged.connect(lambda _i: self._blend_changed(self.blend_slider.value()))
 
         top = QHBoxLayout()
-        top.addWidget(add)
+        top.addWidget(self.add_button)
         top.addWidget(self.seed)
         all_row = QHBoxLayout()
         all_row.addWidget(self.all_combo, 1)
-        all_row.addWidget(apply_all)
+        all_row.addWidget(self.apply_all_button)
         blend_row = QHBoxLayout()
         blend_row.addWidget(QLabel("Blend"))
         blend_row.addWidget(self.blend_combo, 1)
@@ -90,7 +91,7 @@ class RegionStylesPanel(QWidget):
         layout.addLayout(all_row)
         layout.addLayout(blend_row)
 
-        viewmodel.stylesChanged.connect(self.rebuild)
+        viewmodel.stylesChanged.connect(self._on_styles_changed)
         viewmodel.documentReset.connect(self.rebuild)
         viewmodel.undo_stack.indexChanged.connect(self._on_history_moved)
         self.rebuild()
@@ -101,7 +102,17 @@ class RegionStylesPanel(QWidget):
             return
         if not self.isVisible():
             self._shown_classes = None  # rebuilt when shown
-        elif self.vm.classes_present() != self._shown_classes:
+        elif self._shown_classes is None:
+            self.rebuild()
+        else:
+            self._sync_rows(self.vm.classes_present())
+
+    def _on_styles_changed(self) -> None:
+        # a chooser's own change lands here too: update the choosers in place rather
+        # than deleting the one whose signal is being delivered
+        if self._shown_classes is not None and list(self.vm.style_sources) == self._source_names:
+            self._show_choices()
+        else:
             self.rebuild()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -128,32 +139,78 @@ class RegionStylesPanel(QWidget):
         combo.addItem(RANDOM, "")
         for name, source in self.vm.style_sources.items():
             combo.addItem(self._thumbnail(name, source["image"]), name, name)
-        index = combo.findData(current or "")
-        combo.setCurrentIndex(max(0, index))
+        _select(combo, current)
         combo.blockSignals(False)
 
     def rebuild(self) -> None:
-        self.seed.blockSignals(True)
-        self.seed.setValue(self.vm.style_seed)
-        self.seed.blockSignals(False)
         self.regions.clear()
+        self._source_names = list(self.vm.style_sources)
         self._thumbnails = {name: icon for name, icon in self._thumbnails.items() if name in self.vm.style_sources}
-        self._shown_classes = self.vm.classes_present()
-        for class_id in self._shown_classes:
-            entry = self.vm.palette[class_id]
-            item = QTreeWidgetItem([entry.name, ""])
-            item.setIcon(0, swatch(entry.color))
-            item.setData(0, Qt.ItemDataRole.UserRole, class_id)
-            self.regions.addTopLevelItem(item)
-            combo = QComboBox()
-            self._fill_combo(combo, self.vm.region_sources.get(class_id, self.vm.default_source))
-            combo.currentIndexChanged.connect(lambda _i, c=combo, cid=class_id: self.vm.set_region_source(cid, self._source_of(c)))
-            self.regions.setItemWidget(item, 1, combo)
+        self._shown_classes = []
+        self._sync_rows(self.vm.classes_present())
         self._fill_combo(self.all_combo, self.vm.default_source)
         self._fill_combo(self.blend_combo, self.vm.blend_source)
-        self.blend_slider.blockSignals(True)
-        self.blend_slider.setValue(round(self.vm.blend_amount * 100))
-        self.blend_slider.blockSignals(False)
+        self._show_choices()
+
+    def _show_choices(self) -> None:
+        """Show the view-model's seed, per-region sources and blend without emitting changes."""
+        for widget, update in (
+            (self.seed, lambda: self.seed.setValue(self.vm.style_seed)),
+            (self.all_combo, lambda: _select(self.all_combo, self.vm.default_source)),
+            (self.blend_combo, lambda: _select(self.blend_combo, self.vm.blend_source)),
+            (self.blend_slider, lambda: self.blend_slider.setValue(round(self.vm.blend_amount * 100))),
+        ):
+            widget.blockSignals(True)
+            update()
+            widget.blockSignals(False)
+        for class_id in self._shown_classes or []:
+            combo = self.region_combo(class_id)
+            if combo is not None:
+                combo.blockSignals(True)
+                _select(combo, self.vm.region_sources.get(class_id, self.vm.default_source))
+                combo.blockSignals(False)
+
+    def _sync_rows(self, present: list[int]) -> None:
+        """Add rows for classes that appeared, drop rows of classes that are gone (both lists sorted)."""
+        shown = self._shown_classes if self._shown_classes is not None else []
+        if present == shown:
+            return
+        keep = set(present)
+        for row in reversed(range(len(shown))):
+            if shown[row] not in keep:
+                self.regions.takeTopLevelItem(row)
+        rows = [cid for cid in shown if cid in keep]
+        for class_id in present:
+            if class_id not in rows:
+                row = sum(1 for cid in rows if cid < class_id)
+                rows.insert(row, class_id)
+                self._insert_row(row, class_id)
+        self._shown_classes = list(present)
+
+    def _insert_row(self, row: int, class_id: int) -> None:
+        entry = self.vm.palette[class_id]
+        item = QTreeWidgetItem([entry.name, ""])
+        item.setIcon(0, swatch(entry.color))
+        item.setData(0, Qt.ItemDataRole.UserRole, class_id)
+        self.regions.insertTopLevelItem(row, item)
+        combo = QComboBox()
+        self._fill_combo(combo, self.vm.region_sources.get(class_id, self.vm.default_source))
+        combo.currentIndexChanged.connect(lambda _i, c=combo, cid=class_id: self.vm.set_region_source(cid, self._source_of(c)))
+        self.regions.setItemWidget(item, 1, combo)
+
+    def region_combo(self, class_id: int) -> QComboBox | None:
+        """The source chooser of a region's row (None if the class is not in the map)."""
+        for row in range(self.regions.topLevelItemCount()):
+            item = self.regions.topLevelItem(row)
+            if item.data(0, Qt.ItemDataRole.UserRole) == class_id:
+                widget = self.regions.itemWidget(item, 1)
+                return widget if isinstance(widget, QComboBox) else None
+        return None
 
     def _blend_changed(self, value: int) -> None:
         self.vm.set_blend(self._source_of(self.blend_combo), value / 100.0)
+
+
+def _select(combo: QComboBox, source: str | None) -> None:
+    """Show `source` in a chooser (the random style when None or unknown)."""
+    combo.setCurrentIndex(max(0, combo.findData(source or "")))
