@@ -21,6 +21,7 @@ finished files are complete and no partial file is left.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,6 +227,8 @@ class TranslateSession(Session):
         return self._run(job, ctx, 0.5)
 
     def _run(self, job: Job, ctx: RunContext, tile_scale: float) -> Mapping[str, Any]:
+        if tile_scale != 1.0 and isinstance(job, (ConvertJob, ConvertFolderJob)):
+            job = dataclasses.replace(job, options=dataclasses.replace(job.options, tiled=True))  # out of memory: always tile
         if isinstance(job, ConvertFolderJob):
             return self.convert_folder(job, ctx, tile_scale=tile_scale)
         if not isinstance(job, ConvertJob):

@@ -117,3 +117,16 @@ def test_cancel_midway_leaves_complete_files_and_no_partial_one(runner: JobRunne
     assert files == sorted(Path(p).name for p in outputs["written"])  # no temp or half-written file
     for path in outputs["written"]:
         assert read_photo(path).size == (48, 40)
+
+
+def test_the_out_of_memory_variant_tiles_smaller(runner: JobRunner, cyclegan: Path) -> None:
+    from ganstudio.engine.model_cache import ModelCache
+    from ganstudio.engine.translate import TranslateSession
+
+    ready = ModelCache().get(cyclegan, "cpu")
+    session = TranslateSession(ready, ready.runtime)
+    job = ConvertJob(image=smooth_image(40, 40), model_path=str(cyclegan), options=ConvertOptions(tiled=False))
+    full = session.run(job, RunContext(job))
+    cheaper = session.run_lower_cost(job, RunContext(job))
+    assert full["tiles"] == 1 and cheaper["tile"] == 16 and cheaper["tiles"] > 1
+    assert cheaper["image"].shape == full["image"].shape

@@ -67,6 +67,9 @@ class BatchProgressPanel(QWidget):
         else:
             self.bar.setValue(BAR_STEPS)
             text = f"Done: {len(written)} file(s) written."
+        converted = summary.get("notes") or {}
+        if converted:
+            text += f" {len(converted)} input(s) were converted first (grayscale, 16-bit, CMYK...)."
         if skipped:
             text += f" {len(skipped)} skipped (listed below)."
             for path, reason in skipped:
