@@ -6,7 +6,8 @@ thread-safe Python; everything it reports goes out as queued signals carrying
 numpy arrays and plain Python only. Use it through InferenceController.
 
 Every job ends in exactly one of resultReady, failed or cancelled, then
-jobFinished; a LoadModelJob ends in modelLoaded or modelFailed instead.
+jobFinished; a LoadModelJob ends in modelLoaded or modelFailed instead. An
+interactive job replaced while waiting gets no signal (`post` returns it).
 """
 from __future__ import annotations
 
