@@ -19,6 +19,10 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Retrain every bundled default model (resumes where a previous run stopped).
+models: $(STAMP)
+	$(BIN)/python -m trainer.defaults $(MODELS_ARGS)
+
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

@@ -1,0 +1,221 @@
+"""Train the default models that ship in `resources/models/`, resumably.
+
+    python -m trainer.defaults [--only NAME ...] [--jobs 2] [--minutes M] [--export-only]
+
+Each default is one `ganstudio-train` run on synthetic data rendered with a fixed
+seed. Runs live in `--work` (default `runs/defaults/`); a run that was stopped
+(Ctrl+C, `--minutes`, a kill) continues from its last checkpoint the next time,
+and a model whose shipped file already has all its iterations is skipped. The
+exported file is stored in float16 under `--dest`, and `--work/NAME/train.json`
+records the command, wall time and device for docs/models.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    kind: str  # make-data generator
+    size: int
+    n: int
+    seed: int
+    extra: tuple[str, ...] = ()
+
+    @property
+    def folder(self) -> str:
+        return f"{self.kind}{self.size}-n{self.n}-s{self.seed}"
+
+    def command(self, out: Path) -> list[str]:
+        return [sys.executable, "-m", "trainer.cli", "make-data", self.kind, str(out), "--n", str(self.n), "--size", str(self.size), "--seed", str(self.seed), "--quiet", *self.extra]
+
+
+LANDSCAPES = Dataset("landscapes", 128, 3000, 1, ("--cyclegan-n", "1500"))
+FACES = Dataset("faces", 64, 4000, 2)
+
+
+@dataclass(frozen=True)
+class DefaultModel:
+    name: str  # file name in resources/models (without .safetensors)
+    recipe: str
+    dataset: Dataset
+    subfolder: str  # inside the dataset folder
+    iters: int
+    args: tuple[str, ...] = field(default=())
+
+    def command(self, data_root: Path, out: Path, iters: int) -> list[str]:
+        data = data_root / self.dataset.folder / self.subfolder
+        return [
+            sys.executable, "-m", "trainer.cli", self.recipe, "--data", str(data), "--out", str(out),
+            "--iters", str(iters), "--resume", "--no-progress", "--seed", "0", *self.args,
+        ]
+
+
+# Sizes are chosen so that all defaults together stay well under 60 MB in float16
+# and each trains in hours on one GPU (or, slowly, on a CPU).
+DEFAULTS: tuple[DefaultModel, ...] = (
+    DefaultModel("landscape-spade", "spade", LANDSCAPES, "", 20000, (
+        "--resolution", "128", "--ngf", "16", "--ndf", "32", "--n-layers-d", "3", "--batch", "4", "--use-vae", "--z-dim", "64",
+        "--no-vgg", "--checkpoint-every", "200", "--sample-every", "500")),
+    DefaultModel("landscape-sean", "sean", LANDSCAPES, "", 20000, (
+        "--resolution", "128", "--ngf", "10", "--ndf", "32", "--n-layers-d", "3", "--batch", "2", "--style-dim", "32",
+        "--no-vgg", "--checkpoint-every", "200", "--sample-every", "500")),
+    DefaultModel("landscape-pix2pix", "pix2pix", LANDSCAPES, "pix2pix", 20000, (
+        "--resolution", "128", "--ngf", "24", "--ndf", "32", "--batch", "4", "--checkpoint-every", "200", "--sample-every", "500")),
+    DefaultModel("summer2winter-cyclegan", "cyclegan", LANDSCAPES, "cyclegan", 30000, (
+        "--resolution", "64", "--load-size", "72", "--ngf", "16", "--ndf", "32", "--n-blocks", "6", "--batch", "1",
+        "--checkpoint-every", "500", "--sample-every", "1000")),
+    DefaultModel("faces-stargan", "stargan", FACES, "", 30000, (
+        "--resolution", "64", "--g-conv-dim", "32", "--d-conv-dim", "32", "--g-repeat", "4", "--batch", "16",
+        "--checkpoint-every", "200", "--sample-every", "500")),
+    DefaultModel("landscape-stylegan2", "stylegan2", LANDSCAPES, "images", 40000, (
+        "--resolution", "64", "--z-dim", "128", "--w-dim", "128", "--map-layers", "2", "--channel-base", "4096",
+        "--channel-max", "128", "--batch", "8", "--checkpoint-every", "200", "--sample-every", "500")),
+)
+
+
+def checkpoint_iteration(run: Path) -> int:
+    path = run / "checkpoint.pt"
+    if not path.exists():
+        return 0
+    import torch  # only when there is a checkpoint to read
+
+    return int(torch.load(path, map_location="cpu", weights_only=True)["iteration"])
+
+
+def shipped_iterations(dest: Path) -> int:
+    if not dest.exists():
+        return -1
+    from safetensors import safe_open
+
+    with safe_open(str(dest), framework="np") as handle:
+        header = json.loads((handle.metadata() or {}).get("ganstudio", "{}"))
+    return int(header.get("provenance", {}).get("iterations", -1))
+
+
+def ensure_data(dataset: Dataset, data_root: Path) -> None:
+    target = data_root / dataset.folder
+    if (target / "meta.json").exists():
+        return
+    partial = data_root / (dataset.folder + ".partial")
+    if partial.exists():
+        import shutil
+
+        shutil.rmtree(partial)
+    print(f"rendering {dataset.kind} data -> {target}", flush=True)
+    subprocess.run(dataset.command(partial), check=True, cwd=ROOT)
+    partial.rename(target)
+
+
+def run_stage(model: DefaultModel, args: argparse.Namespace, threads: int) -> subprocess.Popen:
+    out = args.work / model.name
+    out.mkdir(parents=True, exist_ok=True)
+    iters = model.iters if not args.export_only else max(checkpoint_iteration(out), 1)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    command = model.command(args.data, out, iters)
+    log = open(out / "train.log", "a")
+    log.write(f"\n$ {' '.join(command)}\n")
+    log.flush()
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def finish(model: DefaultModel, args: argparse.Namespace, started: float, wall_before: float) -> None:
+    """Store the run's export in float16 under --dest and record how it was made."""
+    import torch
+
+    from ganstudio.checkpoints import load_model, save_model
+
+    out = args.work / model.name
+    export = out / "model.safetensors"
+    if not export.exists():
+        print(f"{model.name}: no export (the run did not finish); see {out / 'train.log'}", flush=True)
+        return
+    loaded = load_model(export)
+    dest = args.dest / f"{model.name}.safetensors"
+    wall = wall_before + (time.time() - started)
+    provenance = dict(loaded.meta.get("provenance", {}))
+    provenance.update({"default_model": model.name, "wall_time_s": round(wall), "device": device_name(),
+                       "data_command": " ".join(model.dataset.command(Path("DATA"))[1:]), "target_iterations": model.iters})
+    save_model(loaded, dest, dtype=torch.float16, provenance=provenance)
+    record = {"name": model.name, "command": " ".join(model.command(Path("DATA"), Path("RUN"), model.iters)[1:]),
+              "iterations": provenance.get("iterations"), "wall_time_s": round(wall), "device": device_name()}
+    (out / "train.json").write_text(json.dumps(record, indent=1))
+    print(f"{model.name}: {provenance.get('iterations')} iterations -> {dest} ({dest.stat().st_size / 1e6:.1f} MB)", flush=True)
+
+
+def device_name() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+def previous_wall(run: Path) -> float:
+    record = run / "train.json"
+    return float(json.loads(record.read_text()).get("wall_time_s", 0)) if record.exists() else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainer.defaults", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=[m.name for m in DEFAULTS], help="train only these defaults")
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "defaults", help="run folders (checkpoints, logs, samples)")
+    parser.add_argument("--data", type=Path, default=ROOT / "runs" / "data", help="where synthetic data is rendered")
+    parser.add_argument("--dest", type=Path, default=ROOT / "resources" / "models", help="where the float16 models are stored")
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (CPU: one per core; the cores are split)")
+    parser.add_argument("--threads", type=int, help="torch threads per run (default: the cores split between --jobs)")
+    parser.add_argument("--minutes", type=float, help="stop each run after this long (checkpointed; the next call resumes) and ship what it has")
+    parser.add_argument("--export-only", action="store_true", help="ship the latest checkpoint of each run without training")
+    args = parser.parse_args(argv)
+
+    chosen = [m for m in DEFAULTS if not args.only or m.name in args.only]
+    todo = []
+    for model in chosen:
+        if shipped_iterations(args.dest / f"{model.name}.safetensors") >= model.iters:
+            print(f"{model.name}: complete, skipped", flush=True)
+            continue
+        todo.append(model)
+    if not args.export_only:
+        for dataset in {m.dataset for m in todo}:
+            ensure_data(dataset, args.data)
+    threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.jobs))
+    pending = list(todo)
+    running: list[tuple[DefaultModel, subprocess.Popen, float, float]] = []
+    failed = []
+    while pending or running:
+        while pending and len(running) < max(1, args.jobs):
+            model = pending.pop(0)
+            wall_before = previous_wall(args.work / model.name)
+            running.append((model, run_stage(model, args, threads), time.time(), wall_before))
+        time.sleep(2)
+        for entry in list(running):
+            model, proc, started, wall_before = entry
+            if args.minutes is not None and proc.poll() is None and time.time() - started > args.minutes * 60:
+                proc.send_signal(signal.SIGINT)  # the trainer checkpoints and stops
+                proc.wait()
+                stage = run_stage(model, argparse.Namespace(**{**vars(args), "export_only": True}), threads)
+                stage.wait()
+            if proc.poll() is None:
+                continue
+            running.remove(entry)
+            if proc.returncode not in (0, None) and not (args.minutes is not None):
+                failed.append(model.name)
+            finish(model, args, started, wall_before)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
