@@ -170,14 +170,15 @@ class AttributesViewModel(QObject):
 
     def _set_box(self, box: CropBox) -> None:
         self.box = box
-        self.cropChanged.emit()
-        self._update_model_input()
+        self._update_model_input(crop_changed=True)
 
-    def _update_model_input(self) -> None:
-        if self.photo is None:
-            return
-        self.model_input = crop_for_model(self.photo, self.box, self.resolution)
-        self.request()
+    def _update_model_input(self, crop_changed: bool = False) -> None:
+        if self.photo is not None:
+            self.model_input = crop_for_model(self.photo, self.box, self.resolution)
+        if crop_changed:
+            self.cropChanged.emit()  # after model_input, so views show the new crop
+        if self.photo is not None:
+            self.request()
 
     # ---- running ----------------------------------------------------------------------
     def request(self) -> int | None:

@@ -47,9 +47,10 @@ class AttributesWorkspace(QWidget):
         splitter.addWidget(self.crop_view)
         splitter.addWidget(previews)
         splitter.addWidget(scrollable(self.toggles))
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 2)
-        splitter.setStretchFactor(2, 2)
+        splitter.setStretchFactor(2, 3)
+        splitter.setSizes([480, 240, 380])
         splitter.setChildrenCollapsible(False)
         top = QHBoxLayout()
         for widget in (self.open_model_button, self.model_label, self.open_photo_button, self.reset_crop_button, self.export_button, self.detail_check):
