@@ -29,7 +29,7 @@ from ganstudio.checkpoints import save_model
 
 from . import checkpoint, distributed
 from .data.sampler import ResumableSampler
-from .recipe import Recipe, Runtime
+from .recipe import LinearDecay, Recipe, Runtime
 
 
 class TrainingDiverged(RuntimeError):
@@ -315,7 +315,12 @@ class Trainer:
         for name, opt in recipe.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
         for name, scheduler in recipe.schedulers.items():
+            # keep the schedule of the current options, so a resume may extend --iters
+            schedules = [f for f in getattr(scheduler, "lr_lambdas", []) if isinstance(f, LinearDecay)]
+            current = [dict(vars(f)) for f in schedules]
             scheduler.load_state_dict(state["schedulers"][name])
+            for schedule, options in zip(schedules, current):
+                vars(schedule).update(options)
         if runtime.scaler and state.get("scaler"):
             runtime.scaler.load_state_dict(state["scaler"])
         recipe.load_extra_state(state["extra"])

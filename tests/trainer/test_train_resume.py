@@ -94,3 +94,14 @@ def test_existing_run_needs_resume(tiny_data, tmp_path):
     run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "run", iters=1))
     with pytest.raises(FileExistsError, match="--resume"):
         run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "run", iters=2))
+
+
+def test_resume_may_extend_the_run_and_its_schedule(tiny_data, tmp_path):
+    data = tiny_data("paired")
+    cls = recipe_class("pix2pix")
+    run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "run", iters=2))
+    longer = run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "run", "--resume", iters=4))
+    assert longer.iteration == 4
+    scheduler = longer.recipe.schedulers["G"]
+    assert scheduler.lr_lambdas[0].constant == 2 and scheduler.lr_lambdas[0].decay == 2  # the 4-iteration schedule
+    assert scheduler.get_last_lr()[0] == pytest.approx(2e-4 * (1 - 2 / 3))

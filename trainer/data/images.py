@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -99,4 +99,3 @@ def require_items(items: Sequence, what: str, folder: Path) -> None:
         raise FileNotFoundError(f"no usable {what} found in {folder}")
 
 
-Loader = Callable[[Path], Image.Image]

@@ -5,7 +5,6 @@ and optional lazy path-length regularization."""
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 import torch
