@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from train_helpers import make_face_data, make_image_folder, make_labelmap_data, make_paired_data, make_unpaired_data
 
@@ -18,3 +19,13 @@ def tiny_data(tmp_path: Path):
         return makers[kind](tmp_path / f"data_{kind}")
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """The trainer tests run many tiny ops: one intra-op thread is faster than two
+    (no barrier per op) and does not stall when the cores are shared."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
