@@ -29,3 +29,14 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def vgg19_weights(tmp_path_factory) -> Path:
+    """A torchvision VGG19 state dict (random weights, features only, fp16 to stay small)."""
+    from torchvision.models import vgg19
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("vgg") / "vgg19.pth"
+    torch.save({k: v.half() for k, v in vgg19().state_dict().items() if k.startswith("features.")}, path)
+    return path

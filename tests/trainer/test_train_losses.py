@@ -66,13 +66,8 @@ def test_vgg_weights_are_looked_up_locally_only(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_vgg_perceptual_loss_from_a_torchvision_state_dict(tmp_path):
-    from torchvision.models import vgg19
-
-    torch.manual_seed(0)
-    state = {k: v.half() for k, v in vgg19().state_dict().items() if k.startswith("features.")}
-    torch.save(state, tmp_path / "vgg19.pth")
-    loss = losses.VGGPerceptualLoss(tmp_path / "vgg19.pth")
+def test_vgg_perceptual_loss_from_a_torchvision_state_dict(vgg19_weights):
+    loss = losses.VGGPerceptualLoss(vgg19_weights)
     a, b = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
     assert loss(a, a).item() == 0.0 and loss(a, b).item() > 0
     assert not any(p.requires_grad for p in loss.parameters())

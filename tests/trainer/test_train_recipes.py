@@ -85,3 +85,10 @@ def test_command_line_trains_and_reports_bad_data(tiny_data, tmp_path, capsys):
     assert load_model(tmp_path / "run" / "model.safetensors").attributes
     assert main(["stargan", "--data", str(tmp_path / "missing"), *common, "--out", str(tmp_path / "other")]) == 2
     assert "no attribute list" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_spade_uses_vgg_loss_when_weights_are_given(tiny_data, tmp_path, vgg19_weights):
+    args = tiny_args("spade", tiny_data("labelmap"), tmp_path / "run", "--vgg-weights", str(vgg19_weights), iters=1)
+    result = run_recipe(recipe_class("spade"), args)
+    assert result.final_losses["G_VGG"] > 0 and math.isfinite(result.final_losses["G_VGG"])

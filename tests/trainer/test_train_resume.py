@@ -105,3 +105,11 @@ def test_resume_may_extend_the_run_and_its_schedule(tiny_data, tmp_path):
     scheduler = longer.recipe.schedulers["G"]
     assert scheduler.lr_lambdas[0].constant == 2 and scheduler.lr_lambdas[0].decay == 2  # the 4-iteration schedule
     assert scheduler.get_last_lr()[0] == pytest.approx(2e-4 * (1 - 2 / 3))
+
+
+def test_loader_workers_do_not_change_the_run(tiny_data, tmp_path):
+    data = tiny_data("paired")
+    cls = recipe_class("pix2pix")
+    in_process = run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "a", iters=3))
+    with_workers = run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "b", "--workers", "2", iters=3))
+    _assert_same_export(in_process.export_path, with_workers.export_path)
