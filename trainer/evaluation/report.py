@@ -1,0 +1,138 @@
+"""docs/models.md: per model a sample grid, how it was trained, and its figures beside the baselines'."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from trainer.evaluation import heldout
+from trainer.evaluation.context import ModelEvaluation, Table, fmt
+
+KIND_TITLES = {"label-to-photo": "label map → photo", "attributes": "face attribute editing",
+               "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes"}
+
+
+def markdown_table(table: Table) -> str:
+    lines = [f"**{table.title}**", "", "| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in table.rows]
+    if table.note:
+        lines += ["", table.note]
+    return "\n".join(lines)
+
+
+def _duration(seconds: Any) -> str:
+    if seconds is None:
+        return "not recorded"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def headline(ev: ModelEvaluation) -> str:
+    """One line: the model's main figure beside the best baseline's."""
+    f = ev.figures
+    if ev.kind == "label-to-photo":
+        models = {k: v for k, v in f.items() if not k.startswith("baseline")}
+        bases = {k: v for k, v in f.items() if k.startswith("baseline")}
+        best = max(models.values(), key=lambda v: v["psnr"])
+        base = max(bases.values(), key=lambda v: v["psnr"])
+        return (f"PSNR {fmt(best['psnr'])} dB vs {fmt(base['psnr'])} dB; colour error {fmt(best['colour_error'], 1)} "
+                f"vs {fmt(min(b['colour_error'] for b in bases.values()), 1)} (best model mode vs best baseline)")
+    if ev.kind == "attributes" and "mean" in f:
+        return f"flips seen {fmt(100 * f['mean']['flip_rate'], 1)} % vs {fmt(100 * f['mean']['baseline_flip_rate'], 1)} % unedited"
+    if ev.kind == "cyclegan":
+        m = f[ev.name]
+        return (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} % (identity "
+                f"{fmt(50 * (f['baseline: identity']['seen_winter'] + f['baseline: identity']['seen_summer']), 1)} %); "
+                f"cycle error {fmt((m['cycle_summer'] + m['cycle_winter']) / 2)}")
+    if ev.kind == "stylegan2":
+        values = list(f.values())
+        return f"Frechet distance {values[0]:.4g} vs {values[1]:.4g} (mean + noise), floor {values[2]:.4g}"
+    return ""
+
+
+def write_page(
+    evaluations: Sequence[ModelEvaluation],
+    records: dict[str, dict[str, Any]],
+    measurements: dict[str, dict[str, Any]],
+    out: Path,
+    command: str,
+    run_seconds: float,
+    model_files: dict[str, Path],
+    image_dir: str = "images/models",
+) -> Path:
+    """Write out/models.md (grids are expected in out/image_dir/NAME.png)."""
+    lines = [
+        "# Bundled models",
+        "",
+        "The default models in `resources/models/` are trained by our own trainer (`python -m trainer.defaults`) on "
+        "synthetic data (see [synthetic-data.md](synthetic-data.md)); nothing was downloaded. Every figure below is "
+        "measured on held-out synthetic data, rendered from seeds no training run uses, next to the same figure for a "
+        "trivial baseline.",
+        "",
+        f"This page is generated: `{command}` (took {run_seconds:.0f} s). Do not edit it by hand.",
+        "",
+        "| model | task | iterations | file | quality (model vs baseline) |",
+        "|---|---|---|---|---|",
+    ]
+    for ev in evaluations:
+        rec = records[ev.name]
+        size = model_files[ev.name].stat().st_size / 1e6
+        lines.append(f"| [{ev.name}](#{ev.name}) | {KIND_TITLES.get(ev.kind, ev.kind)} ({ev.arch}) | {rec['iterations']} | "
+                     f"{size:.1f} MB | {headline(ev)} |")
+    for ev in evaluations:
+        rec = records[ev.name]
+        iterations = f"{rec['iterations']}" + (f" of {rec['target_iterations']} planned" if rec.get("target_iterations") else "")
+        lines += [
+            "", f"## {ev.name}", "",
+            f"`{model_files[ev.name].name}`: {KIND_TITLES.get(ev.kind, ev.kind)}, architecture `{ev.arch}`.", "",
+            f"![{ev.name} samples]({image_dir}/{ev.name}.png)", "",
+            f"*{ev.grid_caption}*", "",
+            "| training | |", "|---|---|",
+            f"| command | `{rec['command'] or 'not recorded'}` |",
+            f"| data | `{rec['data_command'] or 'not recorded'}` |",
+            f"| data seed | {rec['data_seed'] if rec['data_seed'] is not None else 'not recorded'} |",
+            f"| iterations | {iterations} |",
+            f"| wall time | {_duration(rec['wall_time_s'])} |",
+            f"| device | {rec['device'] or 'not recorded'} |",
+        ]
+        if rec.get("reproduce"):
+            lines.append(f"| reproduce | `{rec['reproduce']}` (resumes, then stores the float16 file) |")
+        if rec.get("source"):
+            lines.append(f"| command from | {rec['source']} |")
+        for table in ev.tables:
+            lines += ["", markdown_table(table)]
+    lines += [
+        "", "## How the evaluation works", "",
+        f"- **Held-out data.** The defaults train on landscapes of data seed {heldout.TRAIN_LANDSCAPE_SEED} and faces of data "
+        f"seed {heldout.TRAIN_FACE_SEED}. Image *k* of data seed *s* has layout (or identity) seed *s* · 1000003 + *k*, so "
+        "other data seeds never repeat a training image. Test images: landscapes of data seed "
+        f"{heldout.HELDOUT_LANDSCAPE_SEED} (label-to-photo from index 0, CycleGAN summer from {heldout.SUMMER_FIRST_INDEX} and "
+        f"winter from {heldout.WINTER_FIRST_INDEX}, daytime), a second real landscape set of data seed "
+        f"{heldout.HELDOUT_LANDSCAPE_SEED_2}, faces of data seed {heldout.HELDOUT_FACE_SEED}. Measurement networks train on "
+        f"data seeds {heldout.MEASURE_LANDSCAPE_SEED} (landscapes) and {heldout.MEASURE_FACE_SEED} (faces).",
+        f"- **Preprocessing** as in training: landscapes are rendered at {heldout.LANDSCAPE_SIZE} px and resized (bicubic; label "
+        "maps nearest) to the model's resolution; CycleGAN input is resized to 9/8 of it and centre-cropped, like "
+        "`--load-size 72` for 64. pix2pix runs as the app runs it (dropout on, batch statistics, one image at a time).",
+        "- **Baselines.** Label-to-photo: the mean of the first training images (pixel by pixel), and each pixel painted "
+        "with its class's mean colour over those images. The ground truth's season and time of day are random, so from a "
+        "label map alone the class-mean painting is hard to beat on colour; the models that can take a style from a photo "
+        "are also scored with the ground truth's style. StarGAN: the unedited input. CycleGAN: the identity mapping and "
+        "the target season's mean image. StyleGAN2: the training mean image plus Gaussian noise with the per-pixel "
+        "standard deviation of the training images; a second real set gives the floor.",
+        "",
+        "**Measurement networks** (small CNNs: a full-resolution conv, four stride-2 convs, global average pooling, a 64-d "
+        "feature layer; seeded training, so re-running gives the same network)",
+        "",
+        "| network | trained on | tested on | held-out quality |",
+        "|---|---|---|---|",
+    ]
+    for m in measurements.values():
+        if "accuracy" in m:
+            quality = ", ".join(f"{k} {fmt(100 * v, 1)} %" for k, v in m["accuracy"].items()) + " accuracy"
+        else:
+            quality = (f"area-fraction error {fmt(m['area_fraction_mae'], 3)} (predicting the mean: "
+                       f"{fmt(m['constant_mae'], 3)})")
+        lines.append(f"| {m['what']} | {m['train']} | {m['test']} | {quality} |")
+    path = out / "models.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
