@@ -190,11 +190,13 @@ class Trainer:
         seed_everything(args.seed + 7919 * ctx.rank)
 
         iteration, epoch, batch_in_epoch = 0, 0, 0
+        last_losses: dict[str, float] = {}
         resumed = False
         if args.resume and ckpt_path.is_file():
             state = checkpoint.load(ckpt_path)
             self._restore(recipe, runtime, state, ctx)
             iteration, epoch, batch_in_epoch = state["iteration"], state["epoch"], state["batch_in_epoch"]
+            last_losses = dict(state.get("losses", {}))
             resumed = True
         elif args.resume:
             self._say(ctx, f"no checkpoint in {out}; starting from scratch")
@@ -203,7 +205,7 @@ class Trainer:
         log = LossLog(out / "losses.csv", recipe.loss_names, iteration if resumed else None) if ctx.is_main else None
         fixed = _fixed_batch(dataset, min(8, len(dataset))) if ctx.is_main and args.sample_every > 0 else None
         progress = self._progress(ctx, iteration)
-        losses: dict[str, float] = {}
+        losses: dict[str, float] = last_losses
         interrupted = False
         try:
             with StopRequest() as stop:
@@ -237,7 +239,7 @@ class Trainer:
                     if fixed is not None and (iteration % args.sample_every == 0 or iteration == args.iters):
                         self._write_samples(recipe, runtime, fixed, out / "samples" / f"iter_{iteration:07d}.png")
                     if stopping or iteration % args.checkpoint_every == 0 or iteration == args.iters:
-                        self._save(recipe, runtime, ctx, ckpt_path, iteration, stream)
+                        self._save(recipe, runtime, ctx, ckpt_path, iteration, stream, losses)
                     if stopping:
                         interrupted = True
                         self._say(ctx, f"stopped by signal at iteration {iteration}; checkpoint saved to {ckpt_path}; continue with --resume")
@@ -288,7 +290,8 @@ class Trainer:
         return (f"training diverged at iteration {iteration}: {', '.join(bad) or 'a loss on another process'} is not finite; "
                 f"{kept}. Try a lower --lr, or --amp off.")
 
-    def _save(self, recipe: Recipe, runtime: Runtime, ctx: distributed.DistContext, path: Path, iteration: int, stream: DataStream) -> None:
+    def _save(self, recipe: Recipe, runtime: Runtime, ctx: distributed.DistContext, path: Path, iteration: int, stream: DataStream,
+              losses: dict[str, float]) -> None:
         rng = distributed.gather_objects(checkpoint.rng_state(), ctx)
         if ctx.is_main:
             state = {
@@ -303,6 +306,7 @@ class Trainer:
                 "scaler": runtime.scaler.state_dict() if runtime.scaler else None,
                 "extra": recipe.extra_state(),
                 "rng": rng,
+                "losses": dict(losses),  # the latest value of each term, for the export's provenance
             }
             checkpoint.save(path, state)
         distributed.barrier(ctx)

@@ -105,6 +105,9 @@ def test_resume_may_extend_the_run_and_its_schedule(tiny_data, tmp_path):
     scheduler = longer.recipe.schedulers["G"]
     assert scheduler.lr_lambdas[0].constant == 2 and scheduler.lr_lambdas[0].decay == 2  # the 4-iteration schedule
     assert scheduler.get_last_lr()[0] == pytest.approx(2e-4 * (1 - 2 / 3))
+    # resuming a finished run only exports, with the losses it had
+    again = run_recipe(cls, tiny_args("pix2pix", data, tmp_path / "run", "--resume", iters=4))
+    assert again.iteration == 4 and again.final_losses == longer.final_losses
 
 
 def test_loader_workers_do_not_change_the_run(tiny_data, tmp_path):
