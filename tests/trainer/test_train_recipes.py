@@ -92,3 +92,11 @@ def test_spade_uses_vgg_loss_when_weights_are_given(tiny_data, tmp_path, vgg19_w
     args = tiny_args("spade", tiny_data("labelmap"), tmp_path / "run", "--vgg-weights", str(vgg19_weights), iters=1)
     result = run_recipe(recipe_class("spade"), args)
     assert result.final_losses["G_VGG"] > 0 and math.isfinite(result.final_losses["G_VGG"])
+
+
+def test_progress_bar_shows_rate_and_eta(tiny_data, tmp_path, capsys):
+    args = tiny_args("pix2pix", tiny_data("paired"), tmp_path / "run", iters=2)
+    args.no_progress = False
+    run_recipe(recipe_class("pix2pix"), args)
+    err = capsys.readouterr().err
+    assert "2/2" in err and "it/s" in err and "<00:00" in err
