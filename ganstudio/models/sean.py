@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .layers import conv2d, param_free_norm
-from .spade import SPADE, latent_size, one_hot_semantics, semantic_channels
+from .spade import SPADE, SPADE_HIDDEN, latent_size, one_hot_semantics, semantic_channels
 
 STYLE_DIM = 512  # style code width, fixed by the reference architecture
 ZENCODER_NGF = 32
@@ -107,12 +107,15 @@ class ACE(nn.Module):
         use_styles: bool = True,
         spade_norm_type: str = "syncbatch",
         spade_kernel_size: int = 3,
+        spade_hidden: int = SPADE_HIDDEN,
         style_dim: int = STYLE_DIM,
     ) -> None:
         super().__init__()
         self.use_styles = use_styles
         self.num_style_classes = num_style_classes
-        self.Spade = SPADE(norm_nc=norm_nc, label_nc=semantic_nc, param_free_norm_type=spade_norm_type, kernel_size=spade_kernel_size)
+        self.Spade = SPADE(
+            norm_nc=norm_nc, label_nc=semantic_nc, param_free_norm_type=spade_norm_type, kernel_size=spade_kernel_size, hidden=spade_hidden
+        )
         self.blending_gamma = nn.Parameter(torch.zeros(1))
         self.blending_beta = nn.Parameter(torch.zeros(1))
         self.noise_var = nn.Parameter(torch.zeros(norm_nc))
@@ -213,6 +216,7 @@ class SEANGenerator(nn.Module):
         spectral_norm: bool = True,
         param_free_norm_type: str = "syncbatch",
         spade_kernel_size: int = 3,
+        spade_hidden: int = SPADE_HIDDEN,
         num_style_classes: int | None = None,
         style_dim: int = STYLE_DIM,
     ) -> None:
@@ -236,6 +240,7 @@ class SEANGenerator(nn.Module):
             spectral_norm=spectral_norm,
             param_free_norm_type=param_free_norm_type,
             spade_kernel_size=spade_kernel_size,
+            spade_hidden=spade_hidden,
             num_style_classes=num_style_classes,
             style_dim=style_dim,
         )
@@ -257,6 +262,7 @@ class SEANGenerator(nn.Module):
                 num_style_classes=num_style_classes,
                 spade_norm_type=param_free_norm_type,
                 spade_kernel_size=spade_kernel_size,
+                spade_hidden=spade_hidden,
                 style_dim=style_dim,
             )
 

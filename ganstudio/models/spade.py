@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from .layers import conv2d, param_free_norm
 
-SPADE_HIDDEN = 128  # width of the shared SPADE embedding (fixed in the paper)
+SPADE_HIDDEN = 128  # width of the shared SPADE embedding (fixed in the reference; smaller for cheap CPU models)
 UPSAMPLING_MODES = {"normal": 5, "more": 6, "most": 7}  # number of 2x upsamplings
 ENCODER_INPUT = 256  # the VAE encoder sees images resized to this square
 
@@ -88,13 +88,15 @@ def one_hot_semantics(
 class SPADE(nn.Module):
     """Spatially-adaptive normalisation: param-free norm, then a per-pixel scale and shift from the segmap."""
 
-    def __init__(self, *, norm_nc: int, label_nc: int, param_free_norm_type: str = "syncbatch", kernel_size: int = 3) -> None:
+    def __init__(
+        self, *, norm_nc: int, label_nc: int, param_free_norm_type: str = "syncbatch", kernel_size: int = 3, hidden: int = SPADE_HIDDEN
+    ) -> None:
         super().__init__()
         self.param_free_norm = param_free_norm(param_free_norm_type, norm_nc)
         pad = kernel_size // 2
-        self.mlp_shared = nn.Sequential(nn.Conv2d(label_nc, SPADE_HIDDEN, kernel_size, padding=pad), nn.ReLU())
-        self.mlp_gamma = nn.Conv2d(SPADE_HIDDEN, norm_nc, kernel_size, padding=pad)
-        self.mlp_beta = nn.Conv2d(SPADE_HIDDEN, norm_nc, kernel_size, padding=pad)
+        self.mlp_shared = nn.Sequential(nn.Conv2d(label_nc, hidden, kernel_size, padding=pad), nn.ReLU())
+        self.mlp_gamma = nn.Conv2d(hidden, norm_nc, kernel_size, padding=pad)
+        self.mlp_beta = nn.Conv2d(hidden, norm_nc, kernel_size, padding=pad)
 
     def modulation(self, segmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(gamma, beta) from a segmap already at the feature resolution."""
@@ -120,11 +122,12 @@ class SPADEResnetBlock(nn.Module):
         spectral_norm: bool = True,
         param_free_norm_type: str = "syncbatch",
         spade_kernel_size: int = 3,
+        spade_hidden: int = SPADE_HIDDEN,
     ) -> None:
         super().__init__()
         self.learned_shortcut = fin != fout
         fmiddle = min(fin, fout)
-        norm = dict(label_nc=semantic_nc, param_free_norm_type=param_free_norm_type, kernel_size=spade_kernel_size)
+        norm = dict(label_nc=semantic_nc, param_free_norm_type=param_free_norm_type, kernel_size=spade_kernel_size, hidden=spade_hidden)
         self.conv_0 = conv2d(fin, fmiddle, 3, padding=1, spectral=spectral_norm)
         self.conv_1 = conv2d(fmiddle, fout, 3, padding=1, spectral=spectral_norm)
         if self.learned_shortcut:
@@ -164,6 +167,7 @@ class SPADEGenerator(nn.Module):
         spectral_norm: bool = True,
         param_free_norm_type: str = "syncbatch",
         spade_kernel_size: int = 3,
+        spade_hidden: int = SPADE_HIDDEN,
     ) -> None:
         super().__init__()
         self.config: dict[str, Any] = dict(
@@ -179,6 +183,7 @@ class SPADEGenerator(nn.Module):
             spectral_norm=spectral_norm,
             param_free_norm_type=param_free_norm_type,
             spade_kernel_size=spade_kernel_size,
+            spade_hidden=spade_hidden,
         )
         self.semantic_nc = semantic_channels(label_nc, contain_dontcare_label, no_instance)
         self.ngf = ngf
@@ -200,6 +205,7 @@ class SPADEGenerator(nn.Module):
                 spectral_norm=spectral_norm,
                 param_free_norm_type=param_free_norm_type,
                 spade_kernel_size=spade_kernel_size,
+                spade_hidden=spade_hidden,
             )
 
         self.head_0 = block(16 * nf, 16 * nf)

@@ -234,3 +234,15 @@ def test_fixture_sizes_stay_small() -> None:
     for family in ("spade", "sean"):
         total = sum(os.path.getsize(p) for p in (FIXTURES / family).iterdir())
         assert total < 1_100_000, family
+
+
+def test_narrow_spade_embedding_is_detected(tmp_path: Path) -> None:
+    from ganstudio.models.sean import SEANGenerator
+    from ganstudio.models.spade import SPADEGenerator
+
+    for cls, extra in ((SPADEGenerator, {}), (SEANGenerator, {"style_dim": 8})):
+        net = cls(label_nc=5, ngf=2, crop_size=64, spade_hidden=16, **extra)
+        path = tmp_path / f"{cls.__name__}.pth"
+        torch.save(net.state_dict(), path)
+        loaded = load_model(path, crop_size=64)
+        assert loaded.config["spade_hidden"] == 16

@@ -28,7 +28,7 @@ class SEANRecipe(SemanticRecipe):
         if a.num_upsampling_layers == "most":
             raise ValueError("sean supports --num-upsampling-layers normal or more")
         return SEANGenerator(label_nc=label_nc, ngf=a.ngf, crop_size=a.resolution, num_upsampling_layers=a.num_upsampling_layers,
-                             style_dim=a.style_dim)
+                             style_dim=a.style_dim, spade_hidden=a.spade_hidden)
 
     def generate(self, generator: nn.Module, seg: torch.Tensor, real: torch.Tensor) -> tuple[torch.Tensor, None]:
         return generator(seg, real), None

@@ -36,6 +36,8 @@ def add_semantic_arguments(parser: argparse.ArgumentParser, name: str) -> argpar
     group = parser.add_argument_group(name)
     group.add_argument("--num-classes", type=int, default=None, help="classes in the label maps (default: palette length, else highest id + 1)")
     group.add_argument("--ngf", type=int, default=64, help="generator width (default 64)")
+    group.add_argument("--spade-hidden", type=int, default=128,
+                       help="width of the SPADE norms' shared embedding (default 128 as the reference; smaller is much cheaper)")
     group.add_argument("--ndf", type=int, default=64, help="discriminator width (default 64)")
     group.add_argument("--n-layers-d", type=int, default=4, help="layers per discriminator (default 4)")
     group.add_argument("--num-d", type=int, default=2, help="discriminator scales (default 2)")
@@ -194,7 +196,7 @@ class SPADERecipe(SemanticRecipe):
     def make_generator(self, label_nc: int) -> nn.Module:
         a = self.args
         return SPADEGenerator(label_nc=label_nc, ngf=a.ngf, crop_size=a.resolution, num_upsampling_layers=a.num_upsampling_layers,
-                              use_vae=a.use_vae, z_dim=a.z_dim)
+                              use_vae=a.use_vae, z_dim=a.z_dim, spade_hidden=a.spade_hidden)
 
     def add_encoder(self) -> None:
         if self.args.use_vae:

@@ -61,6 +61,7 @@ def detect(state: State, hints: Mapping[str, Any]) -> ImportResult | None:
     config: dict[str, Any] = dict(
         **split, ngf=ngf, **geom, spectral_norm=spectral, param_free_norm_type=norm_type,
         spade_kernel_size=kernel, num_style_classes=num_style_classes, style_dim=style_dim,
+        spade_hidden=shape_of(state, "head_0.ace_0.Spade.mlp_shared.0.weight")[0],
     )
     sh, sw = check_latent(config)
     scale = 2 ** UPSAMPLINGS[config["num_upsampling_layers"]]

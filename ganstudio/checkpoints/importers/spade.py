@@ -153,6 +153,7 @@ def _generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
     config: dict[str, Any] = dict(
         **split, ngf=ngf, **geom, use_vae=use_vae, z_dim=256, spectral_norm=spectral,
         param_free_norm_type=norm_type, spade_kernel_size=kernel,
+        spade_hidden=shape_of(state, "head_0.norm_0.mlp_shared.0.weight")[0],
     )
     if use_vae:
         config["z_dim"] = fc[1]
