@@ -65,10 +65,10 @@ class DefaultModel:
 # and each trains in hours on one GPU (or, slowly, on a CPU).
 DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-spade", "spade", LANDSCAPES, "", 20000, (
-        "--resolution", "128", "--ngf", "16", "--ndf", "32", "--n-layers-d", "3", "--batch", "4", "--use-vae", "--z-dim", "64",
+        "--resolution", "128", "--ngf", "16", "--spade-hidden", "32", "--ndf", "32", "--n-layers-d", "3", "--batch", "4", "--use-vae", "--z-dim", "64",
         "--no-vgg", "--checkpoint-every", "200", "--sample-every", "500")),
     DefaultModel("landscape-sean", "sean", LANDSCAPES, "", 20000, (
-        "--resolution", "128", "--ngf", "10", "--ndf", "32", "--n-layers-d", "3", "--batch", "2", "--style-dim", "32",
+        "--resolution", "128", "--ngf", "12", "--spade-hidden", "32", "--ndf", "32", "--n-layers-d", "3", "--batch", "2", "--style-dim", "32",
         "--no-vgg", "--checkpoint-every", "200", "--sample-every", "500")),
     DefaultModel("landscape-pix2pix", "pix2pix", LANDSCAPES, "pix2pix", 20000, (
         "--resolution", "128", "--ngf", "24", "--ndf", "32", "--batch", "4", "--checkpoint-every", "200", "--sample-every", "500")),
