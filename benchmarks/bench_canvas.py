@@ -17,6 +17,7 @@ while none is bundled, a random-weight SPADE stand-in of the same shape
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import resource
@@ -100,6 +101,7 @@ def main() -> int:
     window = MainWindow(controller=controller, settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), recovery=RecoveryStore(tmp / "recovery"), user_model_folder=str(tmp))
     window.resize(1400, 900)
     window.show()
+    gc.freeze()  # as ganstudio.__main__ does after startup
     vm, canvas = window.vm, window.canvas
     vm.new_document(DOC, DOC)
 

@@ -57,7 +57,9 @@ class OutputView(QWidget):
     def _scaled_image(self, size: QSize) -> QImage:
         assert self._image is not None
         if self._scaled is None or self._scaled.size() != size:
-            self._scaled = self._image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            # RGB32 scales faster than packed RGB888, and blits without conversion
+            rgb32 = self._image.convertToFormat(QImage.Format.Format_RGB32)
+            self._scaled = rgb32.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         return self._scaled
 
     def image_rect(self) -> QRectF:
