@@ -64,7 +64,7 @@ def evaluate_stargan(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEv
         "one). Baseline: the unedited input. 'Kept': the classifier's verdict on the attributes not being edited is the "
         "same on the output as on the input. Classifier accuracy: on the unedited held-out faces.")]
     rows = []
-    for i in range(min(s.n_grid, len(images))):
+    for i in _grid_faces(attrs, s.n_grid):
         row = [images[i]]
         for k in range(len(attributes)):
             target, _ = flip_targets(original[i:i + 1], attributes, k)
@@ -72,3 +72,14 @@ def evaluate_stargan(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEv
         rows.append(row)
     caption = "Columns: input | " + " | ".join(f"{a} flipped" for a in attributes) + " (a hair colour already present stays)."
     return ModelEvaluation(name, model.arch, "attributes", tables, tile_grid(rows), caption, figures)
+
+
+def _grid_faces(attrs: np.ndarray, count: int) -> list[int]:
+    """Indices of faces for the grid, alternating women and men so both are shown."""
+    male = attrs[:, FACE_ATTRIBUTES.index("Male")]
+    groups = [list(np.flatnonzero(~male)), list(np.flatnonzero(male))]
+    picked: list[int] = []
+    while len(picked) < min(count, len(attrs)):
+        group = groups[len(picked) % 2] or groups[(len(picked) + 1) % 2]
+        picked.append(int(group.pop(0)))
+    return picked

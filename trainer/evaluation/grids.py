@@ -11,9 +11,15 @@ from PIL import Image
 MAX_PNG_BYTES = 300_000
 
 
-def tile_grid(rows: Sequence[Sequence[np.ndarray]], gap: int = 2, background: int = 255) -> np.ndarray:
-    """Rows of [H,W,3] uint8 tiles (all the same size) -> one image with `gap` pixels between tiles."""
+def tile_grid(rows: Sequence[Sequence[np.ndarray]], gap: int = 2, background: int = 255, min_tile: int = 128) -> np.ndarray:
+    """Rows of [H,W,3] uint8 tiles -> one image with `gap` pixels between tiles.
+
+    Tiles smaller than `min_tile` are enlarged by a whole factor (nearest), so 64 px
+    samples stay readable on the docs page.
+    """
     h, w = rows[0][0].shape[:2]
+    scale = max(1, -(-min_tile // max(h, w)))
+    h, w = h * scale, w * scale
     cols = max(len(r) for r in rows)
     out = np.full((len(rows) * (h + gap) - gap, cols * (w + gap) - gap, 3), background, np.uint8)
     for i, row in enumerate(rows):

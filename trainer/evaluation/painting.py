@@ -19,6 +19,12 @@ from trainer.evaluation.grids import tile_grid
 from trainer.evaluation.metrics import class_colour_errors, psnr
 from trainer.synthetic.landscapes import LANDSCAPE_CLASSES, colorize
 
+MODE_NOTES = {
+    "spade": "Random style: z drawn from N(0, 1). Encoded style: z = the VAE encoder's mean for the ground-truth photo.",
+    "sean": "Encoded style: each region's code from the ground-truth photo. Another photo's styles: the codes of the next "
+            "held-out photo (a class that photo lacks gets a zero code).",
+    "pix2pix_unet": "Input: the label map painted in the palette colours, as in training.",
+}
 Painter = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (labels, truth photos, batch index) -> photos
 
 
@@ -104,7 +110,7 @@ def evaluate_painting(name: str, model: LoadedModel, ctx: EvalContext) -> ModelE
         Table(f"Held-out quality ({s.n_paint} label maps, {size} px)", ["output", "PSNR (dB) ↑", "colour error ↓"], summary_rows,
               "PSNR against the ground-truth rendering, averaged over images. Colour error: the distance in RGB (0–255) "
               "between the mean colour of a class region in the output and in the ground truth, averaged over images, "
-              "then over classes."),
+              "then over classes. " + MODE_NOTES.get(model.arch, "")),
         Table("Colour error per class (RGB distance, 0–255) ↓", ["output"] + classes, class_rows,
               f"Images showing each class (at least 16 pixels): {present}."),
     ]
