@@ -18,14 +18,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ganstudio.document.batch_names import TemplateError, check_template, list_images
-from ganstudio.document.errors import DocumentError
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop, paste_back
-from ganstudio.document.image_io import read_photo, write_image
 from ganstudio.engine.attributes import DEFAULT_RESOLUTION, AttributeFolderJob, AttributeJob, exclusive_groups, target_labels
 from ganstudio.engine.jobs import Job, Result
 
 from .batch_run import BatchRun
+from .image_files import folder_inputs, open_photo, write_result
 from .inference import InferenceController
 from .model_slot import ModelSlot
 
@@ -135,15 +133,7 @@ class AttributesViewModel(QObject):
 
     # ---- photo and crop ----------------------------------------------------------------
     def open_photo(self, path: str | os.PathLike[str]) -> bool:
-        try:
-            photo = read_photo(path)
-        except DocumentError as exc:
-            self.notice.emit(f"Cannot open the photo: {exc}")
-            return False
-        self.set_photo(photo.pixels, os.fspath(path), photo.notes)
-        if photo.notes:
-            self.notice.emit(f"{Path(path).name}: " + "; ".join(photo.notes))
-        return True
+        return open_photo(path, self.set_photo, self.notice.emit, "photo")
 
     def set_photo(self, pixels: np.ndarray, path: str = "", notes: list[str] | None = None) -> None:
         self.photo = np.ascontiguousarray(pixels)
@@ -214,14 +204,8 @@ class AttributesViewModel(QObject):
         if full is None:
             self.notice.emit("There is no edited photo to export yet")
             return False
-        if self.photo_path and os.path.realpath(path) == os.path.realpath(self.photo_path):
-            self.notice.emit("Choose another name: the original photo is never overwritten")
-            return False
         settings = {"source": Path(self.photo_path).name, "model": Path(self.model.path).name, "crop": list(self.box.as_tuple()), "target": dict(zip(self.attributes, self.target()))}
-        try:
-            write_image(path, full, settings=settings)
-        except (DocumentError, OSError) as exc:
-            self.notice.emit(f"Cannot export: {exc}")
+        if not write_result(path, full, settings, self.notice.emit, source_path=self.photo_path, source_name="original photo", action="export"):
             return False
         self.notice.emit(f"Exported {Path(path).name} ({full.shape[1]}x{full.shape[0]})")
         return True
@@ -234,20 +218,11 @@ class AttributesViewModel(QObject):
         if self.batch.running:
             self.notice.emit("A folder run is already going on")
             return None
-        try:
-            check_template(template)
-            inputs = list_images(input_folder)
-        except TemplateError as exc:
-            self.notice.emit(f"Output names: {exc}")
-            return None
-        except OSError as exc:
-            self.notice.emit(f"Cannot read the folder {input_folder}: {exc.strerror or exc}")
-            return None
-        if not inputs:
-            self.notice.emit(f"There are no image files in {input_folder}")
+        inputs = folder_inputs(input_folder, template, self.notice.emit)
+        if inputs is None:
             return None
         job = AttributeFolderJob(
-            inputs=tuple(os.fspath(p) for p in inputs),
+            inputs=inputs,
             output_folder=os.fspath(output_folder),
             target=tuple(self.target()),
             template=template,

@@ -14,13 +14,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ganstudio.document.batch_names import DEFAULT_TEMPLATE, TemplateError, check_template, list_images
-from ganstudio.document.errors import DocumentError
-from ganstudio.document.image_io import read_photo, write_image
+from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 from ganstudio.engine.jobs import Job, Result
 from ganstudio.engine.translate import DIRECTIONS, TRANSLATION_ARCHS, ConvertFolderJob, ConvertJob, ConvertOptions
 
 from .batch_run import BatchRun
+from .image_files import folder_inputs, open_photo, write_result
 from .inference import InferenceController
 from .model_slot import ModelSlot
 
@@ -108,15 +107,7 @@ class ConverterViewModel(QObject):
 
     # ---- one image ------------------------------------------------------------
     def open_image(self, path: str | os.PathLike[str]) -> bool:
-        try:
-            photo = read_photo(path)
-        except DocumentError as exc:
-            self.notice.emit(f"Cannot open the image: {exc}")
-            return False
-        self.set_input(photo.pixels, os.fspath(path), photo.notes)
-        if photo.notes:
-            self.notice.emit(f"{Path(path).name}: " + "; ".join(photo.notes))
-        return True
+        return open_photo(path, self.set_input, self.notice.emit, "image")
 
     def set_input(self, pixels: np.ndarray, path: str = "", notes: list[str] | None = None) -> None:
         self.input = np.ascontiguousarray(pixels)
@@ -158,14 +149,8 @@ class ConverterViewModel(QObject):
         if self.output is None:
             self.notice.emit("There is no converted image to save yet")
             return False
-        if self.input_path and os.path.realpath(path) == os.path.realpath(self.input_path):
-            self.notice.emit("Choose another name: the input image is never overwritten")
-            return False
         settings = {"source": Path(self.input_path).name, "model": Path(self.model.path).name, "direction": self.direction, "mode": self.output_info.get("mode", "")}
-        try:
-            write_image(path, self.output, settings=settings)
-        except (DocumentError, OSError) as exc:
-            self.notice.emit(f"Cannot save: {exc}")
+        if not write_result(path, self.output, settings, self.notice.emit, source_path=self.input_path, source_name="input image", action="save"):
             return False
         self.notice.emit(f"Saved {Path(path).name}")
         return True
@@ -179,20 +164,11 @@ class ConverterViewModel(QObject):
         if self.batch.running:
             self.notice.emit("A folder conversion is already running")
             return None
-        try:
-            check_template(template)
-            inputs = list_images(input_folder)
-        except TemplateError as exc:
-            self.notice.emit(f"Output names: {exc}")
-            return None
-        except OSError as exc:
-            self.notice.emit(f"Cannot read the folder {input_folder}: {exc.strerror or exc}")
-            return None
-        if not inputs:
-            self.notice.emit(f"There are no image files in {input_folder}")
+        inputs = folder_inputs(input_folder, template, self.notice.emit)
+        if inputs is None:
             return None
         job = ConvertFolderJob(
-            inputs=tuple(os.fspath(p) for p in inputs),
+            inputs=inputs,
             output_folder=os.fspath(output_folder),
             template=template,
             overwrite=overwrite,
