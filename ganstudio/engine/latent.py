@@ -128,7 +128,9 @@ class LatentSession(Session):
             target = min(target, int(size))
         architecture = (gen.config.get("synthesis_kwargs") or {}).get("architecture", "skip")
         if target < gen.img_resolution and architecture == "skip":
-            img = self._partial_synthesis(ws, noise.mode, scales, generator, target)
+            # the toRGB sum at the preview size: a smaller picture without the later blocks' cost
+            img = synthesis.render_up_to(ws.to(self.runtime.dtype), target, noise_mode=noise.mode, noise_scales=scales,
+                                         noise_generator=generator)
         else:
             img = synthesis(ws.to(self.runtime.dtype), noise_mode=noise.mode, noise_scales=scales, noise_generator=generator)
         img = img.float()
@@ -137,24 +139,6 @@ class LatentSession(Session):
         if img.shape[1] == 1:
             img = img.expand(-1, 3, -1, -1)
         return to_uint8_image(img[:, :3])
-
-    def _partial_synthesis(self, ws: torch.Tensor, noise_mode: str, scales: Mapping[str, float],
-                           generator: torch.Generator | None, up_to: int) -> torch.Tensor:
-        """The skip generator's image after the block at resolution >= `up_to` (the toRGB sum so far)."""
-        synthesis = self.generator.synthesis
-        ws = ws.to(self.runtime.dtype)
-        x = img = None
-        w_index = 0
-        for res in synthesis.block_resolutions:
-            block = getattr(synthesis, f"b{res}")
-            block_ws = ws.narrow(1, w_index, block.num_conv + block.num_torgb)
-            w_index += block.num_conv
-            layer_scales = [scales.get(f"b{res}.{name}", 1.0) for name, _ in block.conv_layers()]
-            x, img = block(x, img, block_ws, noise_mode=noise_mode, fused_modconv=True,
-                           noise_scales=layer_scales, noise_generator=generator)
-            if res >= up_to:
-                break
-        return img
 
     # -- animation -----------------------------------------------------------------------------
     def animation_ws(self, stops: Sequence[LatentRender], frames_per_segment: int, loop: bool) -> list[torch.Tensor]:

@@ -512,8 +512,19 @@ class SynthesisNetwork(nn.Module):
             raise ValueError(f"ws must have shape [N, {self.num_ws}, {self.w_dim}], got {tuple(ws.shape)}")
         if fused_modconv is None:
             fused_modconv = not self.training
+        return self.render_up_to(ws.to(torch.float32), self.img_resolution, noise_mode=noise_mode, noise_scales=noise_scales,
+                                 noise_generator=noise_generator, fused_modconv=fused_modconv)
+
+    def render_up_to(self, ws: torch.Tensor, resolution: int, *, noise_mode: str = "const",
+                     noise_scales: Sequence[float] | Mapping[str, float] | None = None,
+                     noise_generator: torch.Generator | None = None, fused_modconv: bool = True) -> torch.Tensor:
+        """Run the blocks up to the first one at `resolution` or above and return its image.
+
+        At img_resolution this is the whole synthesis; below it, with the 'skip'
+        architecture, it is the sum of the toRGB outputs so far: a smaller
+        version of the final picture, which previews use. ws keep their dtype.
+        """
         scale_of = self._noise_scale_lookup(noise_scales)
-        ws = ws.to(torch.float32)
         x = img = None
         w_index = 0
         for res in self.block_resolutions:
@@ -523,6 +534,8 @@ class SynthesisNetwork(nn.Module):
             scales = [scale_of(f"b{res}.{name}") for name, _ in block.conv_layers()]
             x, img = block(x, img, block_ws, noise_mode=noise_mode, fused_modconv=fused_modconv,
                            noise_scales=scales, noise_generator=noise_generator)
+            if res >= resolution:
+                break
         return img
 
     def _noise_scale_lookup(self, noise_scales: Sequence[float] | Mapping[str, float] | None) -> Callable[[str], float]:
