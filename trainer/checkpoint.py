@@ -8,7 +8,6 @@ at any moment leaves the previous checkpoint whole.
 """
 from __future__ import annotations
 
-import io
 import random
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganstudio.checkpoints.native import atomic_write_bytes
+from ganstudio.checkpoints.native import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -48,9 +47,7 @@ def _numpy_state_to_plain(state: tuple) -> tuple:
 
 
 def save(path: Path, state: dict[str, Any]) -> None:
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
 def load(path: Path) -> dict[str, Any]:

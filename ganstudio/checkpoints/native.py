@@ -12,12 +12,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 import torch.nn as nn
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save as safetensors_bytes
+from safetensors.torch import save_file
 
 from ganstudio.models.registry import UnknownArchitecture, arch_of, build
 
@@ -91,19 +91,20 @@ def save_model(
     if dtype is not None:
         header["storage_dtype"] = str(dtype).replace("torch.", "")
 
-    data = safetensors_bytes(tensors, metadata={"format": FORMAT, "ganstudio": json.dumps(header)})
-    atomic_write_bytes(path, data)
+    metadata = {"format": FORMAT, "ganstudio": json.dumps(header)}
+    # written straight to a temporary file (no second in-memory copy), then renamed
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write bytes so that `path` is either the old file or the whole new one."""
+def atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    """Run `write(tmp_path)`, then rename: `path` is either the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        write(tmp)
+        with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -112,6 +113,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
 
 
 def read_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
