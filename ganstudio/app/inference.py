@@ -42,12 +42,13 @@ class InferenceController(QObject):
         self.device_description = ""
         self.device_note = ""
 
-        self._thread: QThread | None = QThread()
+        # the thread is the controller's child: it cannot be deleted before the controller's
+        # destroyed signal has stopped it (Python teardown deletes parentless objects in any order)
+        self._thread: QThread | None = QThread(self)
         self._thread.setObjectName("ganstudio-inference")
         self._worker: InferenceWorker | None = InferenceWorker(runner_factory)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
-        self._worker.stopped.connect(self._thread.quit)
         self._worker.deviceReady.connect(self._on_device_ready)
         self._worker.jobStarted.connect(self.jobStarted)
         self._worker.resultReady.connect(self._on_result)
@@ -146,9 +147,6 @@ class InferenceController(QObject):
 
 
 def _stop(worker: InferenceWorker, thread: QThread) -> None:
-    worker.stop()
-    try:
-        thread.quit()  # in case the loop never started
-        thread.wait()
-    except RuntimeError:  # the C++ thread object is gone already (interpreter exit): nothing runs
-        pass
+    worker.stop()  # the worker's loop returns...
+    thread.quit()  # ...then the thread's event loop ends at once (or never starts)
+    thread.wait()

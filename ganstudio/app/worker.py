@@ -53,7 +53,6 @@ class InferenceWorker(QObject):
     modelLoaded = Signal(object)  # plain dict, see ReadyModel.info()
     modelFailed = Signal(str, str)  # path, CheckpointError message
     jobFinished = Signal(int)  # job_id, after any of the outcomes above
-    stopped = Signal()
 
     def __init__(self, runner_factory: RunnerFactory | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -115,8 +114,9 @@ class InferenceWorker(QObject):
             startup_error = None
         while (job := self._mailbox.take()) is not None:
             self._process(job, startup_error)
+        # no signal here: at interpreter exit Qt may already have deleted this object; the
+        # controller that stopped the loop ends the thread itself
         self._runner = None  # models go with the thread that used them
-        self.stopped.emit()
 
     def _process(self, job: Job, startup_error: BaseException | None = None) -> None:
         with self._lock:

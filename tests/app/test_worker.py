@@ -296,16 +296,19 @@ def test_shutdown_right_after_start(qtbot) -> None:  # type: ignore[no-untyped-d
 
 def test_destroying_the_owner_without_shutdown_still_stops_the_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
     import shiboken6
-    from PySide6.QtCore import QObject
+    from PySide6.QtCore import QObject, Qt
 
     owner = QObject()
     controller = InferenceController(lambda: JobRunner(device="cpu"), parent=owner)
     thread = controller._thread
+    finished: list[bool] = []  # the thread goes with its controller: note its end as it happens
+    thread.finished.connect(lambda: finished.append(True), Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(controller.deviceReady, timeout=TIMEOUT_MS):
         pass
     del controller
     shiboken6.delete(owner)  # e.g. the main window closed without calling shutdown()
-    assert not thread.isRunning()
+    assert finished == [True]
+    assert not shiboken6.isValid(thread)  # deleted after it stopped (Qt aborts on a running one)
 
 
 def test_loads_of_different_models_do_not_replace_each_other(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
