@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .layers import conv2d, param_free_norm
-from .spade import SPADE, SPADE_HIDDEN, latent_size, one_hot_semantics, semantic_channels
+from .spade import SPADE, SPADE_HIDDEN, UPSAMPLING_MODES, latent_size, one_hot_semantics, semantic_channels
 
 STYLE_DIM = 512  # style code width, fixed by the reference architecture
 ZENCODER_NGF = 32
@@ -277,7 +277,7 @@ class SEANGenerator(nn.Module):
 
     @property
     def output_size(self) -> tuple[int, int]:
-        scale = 2 ** (6 if self.num_upsampling_layers == "more" else 5)
+        scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
         return self.sh * scale, self.sw * scale
 
     def encode_styles(self, rgb: torch.Tensor, seg_onehot: torch.Tensor) -> torch.Tensor:
