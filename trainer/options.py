@@ -41,3 +41,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, resolution: int, ba
     log.add_argument("--sample-every", type=int, default=1000, help="write a PNG grid of samples every N iterations, 0 to disable (default 1000)")
     log.add_argument("--log-every", type=positive_int, default=1, help="append losses to OUT/losses.csv every N iterations (default 1)")
     log.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_lr_decay_argument(group: argparse._ArgumentGroup) -> None:
+    """--decay-iters, as recipe.linear_decay_scheduler reads it."""
+    group.add_argument("--decay-iters", type=int, default=None, help="iterations of linear LR decay at the end (default half of --iters)")

@@ -16,7 +16,7 @@ from ganstudio.models.patchgan import NLayerDiscriminator
 from .. import losses
 from ..data import UnpairedDataset
 from ..loop import cli_run
-from ..options import add_common_arguments
+from ..options import add_common_arguments, add_lr_decay_argument
 from ..recipe import Recipe, linear_decay_scheduler, make_transform, set_requires_grad
 from ..replay import ReplayBuffer
 from .pix2pix import GAN_LOSSES, init_normal
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lambda-identity", type=float, default=0.5, help="identity loss, as a fraction of --lambda-cycle (default 0.5)")
     group.add_argument("--pool-size", type=int, default=50, help="replay buffer of generated images per domain, 0 to disable (default 50)")
     group.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
-    group.add_argument("--decay-iters", type=int, default=None, help="iterations of linear LR decay at the end (default half of --iters)")
+    add_lr_decay_argument(group)
 
 
 class CycleGANRecipe(Recipe):

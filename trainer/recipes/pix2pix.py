@@ -16,7 +16,7 @@ from ganstudio.models.pix2pix import UnetGenerator
 from .. import losses
 from ..data import PairedDataset
 from ..loop import cli_run
-from ..options import add_common_arguments
+from ..options import add_common_arguments, add_lr_decay_argument
 from ..recipe import Recipe, linear_decay_scheduler, make_transform, set_requires_grad
 
 DESCRIPTION = """Train pix2pix on paired images.
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--gan-mode", choices=sorted(GAN_LOSSES), default="vanilla", help="adversarial loss (default vanilla)")
     group.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 loss (default 100)")
     group.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
-    group.add_argument("--decay-iters", type=int, default=None, help="iterations of linear LR decay at the end (default half of --iters)")
+    add_lr_decay_argument(group)
 
 
 class Pix2PixRecipe(Recipe):

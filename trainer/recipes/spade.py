@@ -20,7 +20,7 @@ from ganstudio.models.spade import ConvEncoder, MultiscaleDiscriminator, SPADEGe
 from .. import losses
 from ..data import LabelMapDataset
 from ..loop import cli_run
-from ..options import add_common_arguments
+from ..options import add_common_arguments, add_lr_decay_argument
 from ..recipe import Recipe, linear_decay_scheduler, make_transform, set_requires_grad
 
 DESCRIPTION = """Train {name} on label maps and photos.
@@ -51,7 +51,7 @@ def add_semantic_arguments(parser: argparse.ArgumentParser, name: str) -> argpar
     group.add_argument("--no-vgg", action="store_true", help="do not use the VGG perceptual loss")
     group.add_argument("--no-ttur", action="store_true",
                        help="same lr for G and D and Adam betas (0.5, 0.999) instead of TTUR (G lr/2, D lr*2, betas (0, 0.9))")
-    group.add_argument("--decay-iters", type=int, default=None, help="iterations of linear LR decay at the end (default half of --iters)")
+    add_lr_decay_argument(group)
     return group
 
 

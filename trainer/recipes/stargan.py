@@ -16,7 +16,7 @@ from .. import losses
 from ..data import AttributeDataset
 from ..data.attributes import DEFAULT_ATTRIBUTES
 from ..loop import cli_run
-from ..options import add_common_arguments
+from ..options import add_common_arguments, add_lr_decay_argument
 from ..recipe import Recipe, linear_decay_scheduler, make_transform, set_requires_grad
 
 DESCRIPTION = f"""Train StarGAN on faces with binary attributes.
@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lambda-gp", type=float, default=10.0, help="gradient penalty weight (default 10)")
     group.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
     group.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (default 0.999)")
-    group.add_argument("--decay-iters", type=int, default=None, help="iterations of linear LR decay at the end (default half of --iters)")
+    add_lr_decay_argument(group)
 
 
 class StarGANRecipe(Recipe):
