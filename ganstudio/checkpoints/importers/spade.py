@@ -185,13 +185,22 @@ def _fit_crop_to_cells(config: dict[str, Any], cells: int) -> None:
             return
 
 
+def _conv_norm_layer(state: State, prefix: str) -> tuple[str, bool, str]:
+    """(weight key, spectral, norm) of a conv that SPADE wraps with a norm layer.
+
+    With a norm the layer is a Sequential: the conv at `prefix`.0 and the norm
+    at `prefix`.1, which has affine weights for 'batch' and none for
+    'instance'; with norm 'none' it is the bare conv at `prefix`.
+    """
+    if f"{prefix}.0.weight_orig" in state or f"{prefix}.0.weight" in state:
+        weight_key, spectral = conv_weight_key(state, f"{prefix}.0")
+        return weight_key, spectral, "batch" if f"{prefix}.1.weight" in state else "instance"
+    weight_key, spectral = conv_weight_key(state, prefix)
+    return weight_key, spectral, "none"
+
+
 def _encoder(state: State, hints: Mapping[str, Any]) -> ImportResult:
-    if "layer1.0.weight_orig" in state or "layer1.0.weight" in state:
-        weight_key, spectral = conv_weight_key(state, "layer1.0")
-        norm = "batch" if "layer1.1.weight" in state else "instance"
-    else:
-        weight_key, spectral = conv_weight_key(state, "layer1")
-        norm = "none"
+    weight_key, spectral, norm = _conv_norm_layer(state, "layer1")
     ngf = shape_of(state, weight_key)[0]
     has_layer6 = has_prefix(state, "layer6.")
     crop = hints.get("crop_size")
@@ -214,12 +223,7 @@ def _discriminator(state: State, hints: Mapping[str, Any]) -> ImportResult:
     n_models = 1 + max(int(m.group(1)) for key in state if (m := re.match(r"discriminator_0\.model(\d+)\.", key)))
     first = shape_of(state, "discriminator_0.model0.0.weight")
     ndf, input_nc = first[0], first[1]
-    if "discriminator_0.model1.0.0.weight_orig" in state or "discriminator_0.model1.0.0.weight" in state:
-        _, spectral = conv_weight_key(state, "discriminator_0.model1.0.0")
-        norm = "batch" if "discriminator_0.model1.0.1.weight" in state else "instance"
-    else:
-        _, spectral = conv_weight_key(state, "discriminator_0.model1.0")
-        norm = "none"
+    _, spectral, norm = _conv_norm_layer(state, "discriminator_0.model1.0")
     output_nc = int(hints.get("output_nc", 3))
     config = dict(
         semantic_nc=input_nc - output_nc, output_nc=output_nc, ndf=ndf, n_layers_D=n_models - 1, num_D=num_d,

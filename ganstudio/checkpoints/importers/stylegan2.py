@@ -168,6 +168,14 @@ def _resolutions(state: State, pattern: str) -> list[int]:
     return sorted({int(m.group(1)) for key in state if (m := regex.match(key))})
 
 
+def _doubling_resolutions(state: State, pattern: str, first: int, blocks: str) -> list[int]:
+    """The block resolutions `pattern` finds, which must run first, 2 * first, 4 * first, ..."""
+    resolutions = _resolutions(state, pattern)
+    if not resolutions or resolutions[0] != first or any(b != 2 * a for a, b in zip(resolutions, resolutions[1:])):
+        raise ImportMismatch(f"{blocks} {resolutions} are not {first}, {2 * first}, {4 * first}, ...")
+    return resolutions
+
+
 def _channel_settings(channels: Mapping[int, int], what: str) -> tuple[int, int]:
     """channel_base and channel_max reproducing channels[res] = min(base // res, max) for every res."""
     channel_max = max(channels.values())
@@ -188,9 +196,7 @@ def _shape(state: State, key: str, what: str) -> tuple[int, ...]:
 
 def _detect_generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
     what = "StyleGAN2 generator"
-    resolutions = _resolutions(state, r"synthesis\.b(\d+)\.")
-    if not resolutions or resolutions[0] != 4 or any(b != 2 * a for a, b in zip(resolutions, resolutions[1:])):
-        raise ImportMismatch(f"{what}: synthesis blocks {resolutions} are not 4, 8, 16, ...")
+    resolutions = _doubling_resolutions(state, r"synthesis\.b(\d+)\.", 4, f"{what}: synthesis blocks")
     img_resolution = resolutions[-1]
     w_dim = _shape(state, "synthesis.b4.conv1.affine.weight", what)[1]
     img_channels = _shape(state, f"synthesis.b{img_resolution}.torgb.weight", what)[0]
@@ -237,9 +243,7 @@ def _detect_generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
 
 def _detect_discriminator(state: State, hints: Mapping[str, Any]) -> ImportResult:
     what = "StyleGAN2 discriminator"
-    resolutions = _resolutions(state, r"b(\d+)\.conv0\.weight$")
-    if not resolutions or resolutions[0] != 8 or any(b != 2 * a for a, b in zip(resolutions, resolutions[1:])):
-        raise ImportMismatch(f"{what}: blocks {resolutions} are not 8, 16, 32, ...")
+    resolutions = _doubling_resolutions(state, r"b(\d+)\.conv0\.weight$", 8, f"{what}: blocks")
     img_resolution = resolutions[-1]
     img_channels = _shape(state, f"b{img_resolution}.fromrgb.weight", what)[1]
     channels = {res: _shape(state, f"b{res}.conv0.weight", what)[0] for res in resolutions}
