@@ -5,33 +5,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
-from ganstudio.checkpoints import save_model
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import read_image_settings
 from ganstudio.document.latent_io import read_latent_npz, write_latent_npz
 from ganstudio.document.project import Project, load_project, save_project
 from ganstudio.engine.runner import JobRunner
-from ganstudio.models.stylegan2 import Generator
+from stylegan_models import save_tiny_stylegan2
 
 TIMEOUT = 20_000
 
 
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    torch.manual_seed(0)
-    gen = Generator(z_dim=32, c_dim=3, w_dim=32, img_resolution=32, img_channels=3,
-                    mapping_kwargs={"num_layers": 2}, synthesis_kwargs={"channel_base": 256, "channel_max": 16})
-    with torch.no_grad():
-        for name, param in gen.named_parameters():
-            if name.endswith("noise_strength"):
-                param.fill_(0.5)
-    path = tmp_path_factory.mktemp("m") / "tiny-sg2-cond.safetensors"
-    save_model(gen, path, resolution=32)
-    return path
+    return save_tiny_stylegan2(tmp_path_factory.mktemp("m") / "tiny-sg2-cond.safetensors", c_dim=3)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganstudio.checkpoints import load_model, save_model
+from ganstudio.checkpoints import load_model
 from ganstudio.engine.device import CPU_RUNTIME
 from ganstudio.engine.latent import LatentSession, preview_resolution
 from ganstudio.engine.latent_spec import (
@@ -26,23 +26,9 @@ from ganstudio.engine.latent_spec import (
 )
 from ganstudio.engine.model_cache import ReadyModel
 from ganstudio.engine.session import Cancelled, RunContext
-from ganstudio.models.stylegan2 import Generator
+from stylegan_models import save_tiny_stylegan2
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stylegan2"
-
-
-def tiny_generator(seed: int = 0, **kwargs) -> Generator:  # type: ignore[no-untyped-def]
-    torch.manual_seed(seed)
-    config = dict(z_dim=32, c_dim=0, w_dim=32, img_resolution=32, img_channels=3,
-                  mapping_kwargs={"num_layers": 2}, synthesis_kwargs={"channel_base": 256, "channel_max": 16})
-    config.update(kwargs)
-    gen = Generator(**config)
-    with torch.no_grad():  # learned noise strengths start at 0; give them some so noise shows
-        for name, param in gen.named_parameters():
-            if name.endswith("noise_strength"):
-                param.fill_(0.5)
-        gen.mapping.w_avg.normal_()
-    return gen
 
 
 def session_for(path: Path) -> LatentSession:
@@ -53,7 +39,7 @@ def session_for(path: Path) -> LatentSession:
 @pytest.fixture(scope="module")
 def session(tmp_path_factory) -> LatentSession:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("m") / "sg2.safetensors"
-    save_model(tiny_generator(), path, resolution=32)
+    save_tiny_stylegan2(path, random_w_avg=True)
     return session_for(path)
 
 

@@ -18,21 +18,9 @@ TIMEOUT = 20_000
 
 @pytest.fixture(scope="module")
 def stylegan_path(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    import torch
+    from stylegan_models import save_tiny_stylegan2
 
-    from ganstudio.checkpoints import save_model
-    from ganstudio.models.stylegan2 import Generator
-
-    torch.manual_seed(0)
-    gen = Generator(z_dim=32, c_dim=0, w_dim=32, img_resolution=32, img_channels=3,
-                    mapping_kwargs={"num_layers": 2}, synthesis_kwargs={"channel_base": 256, "channel_max": 16})
-    with torch.no_grad():
-        for name, param in gen.named_parameters():
-            if name.endswith("noise_strength"):
-                param.fill_(0.5)
-    path = tmp_path_factory.mktemp("models") / "tiny-stylegan2.safetensors"
-    save_model(gen, path, resolution=32)
-    return path
+    return save_tiny_stylegan2(tmp_path_factory.mktemp("models") / "tiny-stylegan2.safetensors")
 
 
 @pytest.fixture
