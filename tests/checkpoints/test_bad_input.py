@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import random
 import zipfile
@@ -13,26 +12,7 @@ import torch
 from safetensors.torch import save_file
 
 from ganstudio.checkpoints import CheckpointError, load_model
-
-
-class _Payload:
-    """Unpickling this runs os.system: the loader must never get that far."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (os.system, (f"touch {self.marker}",))
-
-
-def expect_error(path: Path, *fragments: str) -> CheckpointError:
-    with pytest.raises(CheckpointError) as info:
-        load_model(path)
-    message = str(info.value)
-    assert path.name in message
-    for fragment in fragments:
-        assert fragment in message, message
-    return info.value
+from load_failures import ShellPayload, expect_error
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -58,7 +38,7 @@ def test_directory_is_not_a_model(tmp_path: Path) -> None:
 def test_malicious_pth_payload_never_runs(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     path = tmp_path / "latest_net_G.pth"
-    torch.save({"weight": torch.zeros(1), "evil": _Payload(marker)}, path)
+    torch.save({"weight": torch.zeros(1), "evil": ShellPayload(marker)}, path)
     expect_error(path, "refused")
     assert not marker.exists()
 
@@ -67,7 +47,7 @@ def test_malicious_legacy_pickle_payload_never_runs(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     path = tmp_path / "200000-G.ckpt"
     with open(path, "wb") as handle:
-        pickle.dump(_Payload(marker), handle, protocol=2)
+        pickle.dump(ShellPayload(marker), handle, protocol=2)
     with pytest.raises(CheckpointError):
         load_model(path)
     assert not marker.exists()

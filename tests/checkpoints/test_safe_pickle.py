@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import random
 import sys
@@ -13,22 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.checkpoints import CheckpointError, load_model
+from ganstudio.checkpoints import load_model
 from ganstudio.checkpoints import safe_pickle
 from ganstudio.checkpoints.safe_pickle import AttrDict, PersistentRecord
+from load_failures import ShellPayload, expect_error
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "stylegan2"
 SNAPSHOT = FIXTURES / "network-snapshot-skip.pkl"
-
-
-class _ShellPayload:
-    """Unpickling this runs os.system."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (os.system, (f"touch {self.marker}",))
 
 
 class _ExecPayload:
@@ -39,16 +29,6 @@ class _ExecPayload:
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return (exec, (f"open({str(self.marker)!r}, 'w').write('ran')",))
-
-
-def expect_error(path: Path, *fragments: str) -> str:
-    with pytest.raises(CheckpointError) as info:
-        load_model(path)
-    message = str(info.value)
-    assert path.name in message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
 
 
 def test_snapshot_unpickles_into_inert_records() -> None:
@@ -67,7 +47,7 @@ def test_snapshot_unpickles_into_inert_records() -> None:
     assert "torch_utils" not in sys.modules and "dnnlib" not in sys.modules
 
 
-@pytest.mark.parametrize("payload", [_ShellPayload, _ExecPayload])
+@pytest.mark.parametrize("payload", [ShellPayload, _ExecPayload])
 def test_malicious_reduce_never_runs(payload: type, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     path = tmp_path / "network-snapshot-000100.pkl"
@@ -82,7 +62,7 @@ def test_malicious_payload_hidden_in_a_tensor_stream(tmp_path: Path) -> None:
 
     class _EvilStorage:
         def __reduce__(self):  # type: ignore[no-untyped-def]
-            return (torch.storage._load_from_bytes, (pickle.dumps(_ShellPayload(marker), protocol=2),))
+            return (torch.storage._load_from_bytes, (pickle.dumps(ShellPayload(marker), protocol=2),))
 
     path = tmp_path / "ffhq.pkl"
     path.write_bytes(pickle.dumps({"G_ema": _EvilStorage()}, protocol=4))
