@@ -99,11 +99,7 @@ class AttributesViewModel(QObject):
         on = bool(on)
         if self.toggled[index] == on:
             return
-        self.toggled[index] = on
-        if on:
-            for other in self.group_of(index):
-                if other != index:
-                    self.toggled[other] = False
+        self._set_in_group(self.toggled, index, on, False)
         self.togglesChanged.emit()
         self.request()
 
@@ -120,13 +116,17 @@ class AttributesViewModel(QObject):
         value = 1 if has else 0
         if self.original[index] == value:
             return
-        self.original[index] = value
+        self._set_in_group(self.original, index, value, 0)
+        self.togglesChanged.emit()
+        self.request()
+
+    def _set_in_group(self, values: list[Any], index: int, value: Any, cleared: Any) -> None:
+        """values[index] = value; setting a member of an exclusive group clears the group's others."""
+        values[index] = value
         if value:
             for other in self.group_of(index):
                 if other != index:
-                    self.original[other] = 0
-        self.togglesChanged.emit()
-        self.request()
+                    values[other] = cleared
 
     def target(self) -> list[float]:
         return target_labels(self.original, self.toggled, self.strengths, self.groups)
