@@ -1,0 +1,51 @@
+"""Render the sample inputs shipped in resources/samples/ (run once; the PNGs are committed).
+
+    python resources/samples/make_samples.py
+
+Faces (128 px) come from trainer.synthetic.faces, landscape photos (256 px,
+summer, day) from trainer.synthetic.landscapes, with fixed seeds, so the
+Attributes and Convert workspaces have something to open with no download.
+The application itself never imports the trainer; it only reads these files.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the repository root, for `trainer`
+
+from trainer.synthetic import faces, landscapes  # noqa: E402
+
+FACE_SIZE = 128
+LANDSCAPE_SIZE = 256
+# (file stem, identity seed, attributes): different hair colours, sexes and ages
+FACES = (
+    ("face-1", 11, {"Blond_Hair": True, "Smiling": True, "Young": True}),
+    ("face-2", 23, {"Black_Hair": True, "Male": True, "Young": True}),
+    ("face-3", 37, {"Brown_Hair": True, "Eyeglasses": True, "Male": False, "Young": False}),
+)
+# (file stem, layout seed, style seed)
+# (file stem, layout seed, style seed): lakes, trees and snow-capped mountains
+LANDSCAPES = (("landscape-1", 103, 108), ("landscape-2", 110, 115))
+# The render's film grain defeats PNG compression; 6 bits per channel (steps hidden
+# by the grain) keeps each file under 100 KB.
+LANDSCAPE_LEVEL_STEP = 4
+
+
+def main() -> None:
+    (HERE / "faces").mkdir(exist_ok=True)
+    (HERE / "landscapes").mkdir(exist_ok=True)
+    for stem, seed, attrs in FACES:
+        Image.fromarray(faces.render(seed, attrs, FACE_SIZE)).save(HERE / "faces" / f"{stem}.png", optimize=True)
+    for stem, layout_seed, style_seed in LANDSCAPES:
+        _, photo = landscapes.render(layout_seed, style_seed, LANDSCAPE_SIZE, season="summer", time_of_day="day")
+        stepped = (photo // LANDSCAPE_LEVEL_STEP * LANDSCAPE_LEVEL_STEP + LANDSCAPE_LEVEL_STEP // 2).astype(np.uint8)
+        Image.fromarray(stepped).save(HERE / "landscapes" / f"{stem}.png", optimize=True)
+
+
+if __name__ == "__main__":
+    main()
