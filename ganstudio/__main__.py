@@ -11,7 +11,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: paint with GANs.")
     parser.add_argument("file", nargs="?", help="a label map, photo, project (.gstudio) or model file to open")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto", help="where models run (default: auto)")
-    parser.add_argument("--model", help="a model file to load at start")
+    parser.add_argument("--model", help="a model file to load at start (the other workspaces get their last or bundled model)")
     return parser.parse_args(argv)
 
 
@@ -37,11 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()
     if not os.environ.get("GANSTUDIO_NO_AUTOSAVE_PROMPT"):
         window.offer_recovery()
-    model = args.model or (None if args.file else window.settings.value("models/last", "", str))
-    if model and os.path.exists(model):
-        window.load_model(model)
-    if args.file:
-        window.open_path(os.path.abspath(args.file))
+    # every workspace without a model gets its last one or the bundled default (on the worker thread)
+    window.start(file=os.path.abspath(args.file) if args.file else None, model=args.model)
     return app.exec()
 
 

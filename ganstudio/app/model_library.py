@@ -19,6 +19,14 @@ from PySide6.QtCore import QObject, Signal
 MODEL_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".pkl")
 PAINTING_ARCHS = ("spade", "sean")
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
+BUNDLED_ENV = "GANSTUDIO_BUNDLED_MODELS"  # overrides BUNDLED_DIR (tests, packagers)
+# workspace -> the architectures it opens, the preferred default first
+WORKSPACE_ARCHS: dict[str, tuple[str, ...]] = {
+    "paint": PAINTING_ARCHS,
+    "latent": ("stylegan2",),
+    "attributes": ("stargan",),
+    "convert": ("cyclegan_resnet", "pix2pix_unet"),
+}
 MAX_HEADER = 100_000_000
 
 
@@ -48,15 +56,20 @@ class ModelEntry:
 
 
 def read_native_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The GAN Studio header of a native .safetensors file, or None if it is not one."""
+    """The GAN Studio header of a native .safetensors file, or None for other safetensors files.
+
+    Raises ValueError when the file is not a safetensors file at all (cut short, or garbage).
+    """
     with open(path, "rb") as handle:
         head = handle.read(8)
         if len(head) < 8:
-            return None
+            raise ValueError("too short for a safetensors file")
         (size,) = struct.unpack("<Q", head)
         if size <= 0 or size > MAX_HEADER:
-            return None
+            raise ValueError("not a safetensors file (impossible header size)")
         header = json.loads(handle.read(size).decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("not a safetensors file (the header is not a JSON object)")
     meta = header.get("__metadata__") or {}
     if meta.get("format") != "ganstudio/1" or "ganstudio" not in meta:
         return None
@@ -92,7 +105,7 @@ class ModelLibrary(QObject):
     def __init__(self, user_folder: str | os.PathLike[str] | None = None, bundled_folder: str | os.PathLike[str] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.user_folder = Path(user_folder) if user_folder else None
-        self.bundled_folder = Path(bundled_folder) if bundled_folder else BUNDLED_DIR
+        self.bundled_folder = Path(bundled_folder or os.environ.get(BUNDLED_ENV) or BUNDLED_DIR)
         self._opened: dict[str, ModelEntry] = {}
         self.entries: list[ModelEntry] = []
         self.refresh()
@@ -109,6 +122,12 @@ class ModelLibrary(QObject):
         self._opened[str(path)] = entry
         self.refresh()
         return entry
+
+    def defaults_for(self, workspace: str) -> list[ModelEntry]:
+        """The bundled models `workspace` can open, the one to start with first (architecture preference, then name)."""
+        archs = WORKSPACE_ARCHS[workspace]
+        bundled = [e for e in self.entries if e.source == "bundled" and e.arch in archs]
+        return sorted(bundled, key=lambda e: (archs.index(e.arch), e.name))
 
     def entry_for(self, path: str) -> ModelEntry | None:
         real = os.path.realpath(path)

@@ -34,8 +34,8 @@ class FaceAndConvertTabs(QObject):
         for slot in (self.attributes_vm.model, self.converter_vm.model):
             slot.modelChanged.connect(lambda info: notify(f"Loaded {info.get('name')} on {info.get('device', 'the worker')}") if info else None)
 
-    def route_model(self, path: str, arch: str) -> bool:
-        """Load `path` in the workspace for its architecture and show it; False if neither takes it.
+    def route_model(self, path: str, arch: str) -> str:
+        """Load `path` in the workspace for its architecture and show it; that workspace's name, or "" if neither takes it.
 
         A file whose architecture is not known before loading (an official
         checkpoint) goes to whichever of these workspaces is showing.
@@ -44,9 +44,9 @@ class FaceAndConvertTabs(QObject):
         if arch in self.attributes_vm.model.archs or (not arch and current is self.attributes):
             self.attributes_vm.load_model(path)
             self.tabs.setCurrentWidget(self.attributes)
-            return True
+            return "attributes"
         if arch in self.converter_vm.model.archs or (not arch and current is self.converter):
             self.converter_vm.load_model(path)
             self.tabs.setCurrentWidget(self.converter)
-            return True
-        return False
+            return "convert"
+        return ""

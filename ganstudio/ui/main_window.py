@@ -18,15 +18,18 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QUnd
 
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.painting_synthesis import PaintingSynthesis
 from ganstudio.app.painting_viewmodel import PaintingViewModel, palette_from_model_labels
+from ganstudio.app.samples import sample_files
 from ganstudio.document.autosave import RecoveryStore
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import open_image, read_label_map, read_photo, write_image, write_label_map
 from ganstudio.document.labelmap import LabelMap
 from ganstudio.document.palette import Palette, default_palette
 from ganstudio.document.project import ModelReference, Project, load_project, save_project
+from ganstudio.document.starter_map import starter_label_map
 
 from .dialogs import EXPORT_FILTER, IMAGE_FILTER, LABEL_FILTER, MODEL_FILTER, OPEN_FILTER, PROJECT_FILTER, Dialogs
 from .icons import icon
@@ -67,6 +70,8 @@ class MainWindow(QMainWindow):
         self.controller = controller or InferenceController(parent=self)
         self.document_path: str | None = None
         self.document_id = uuid.uuid4().hex[:12]
+        self.starter_document = False  # the untouched starting landscape: follows a new model's classes
+        self.requested_workspaces: set[str] = set()  # workspaces given a model by hand (not by the start-up defaults)
         self.recovery = recovery or RecoveryStore()
         try:
             self.recovery.start_session()
@@ -90,6 +95,8 @@ class MainWindow(QMainWindow):
         self.latent_vm.notice.connect(self.notify)
         self.face_and_convert = FaceAndConvertTabs(self.workspaces, self.controller, self.dialogs, self.notify, self)
         self.setCentralWidget(self.workspaces)
+        self.model_defaults = ModelDefaults(self.library, self.settings, self)
+        self._add_default_model_workspaces()
 
         self._build_docks()
         self._build_actions_and_menus()
@@ -215,7 +222,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.controller.deviceReady.connect(self._on_device)
         self.synthesis.modelChanged.connect(self._on_model_changed)
-        self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}\nThe current model stays loaded."))
+        self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}" + ("\nThe current model stays loaded." if self.synthesis.model_path else "")))
         self.synthesis.synthesisFailed.connect(lambda msg: self.notify(f"{msg} (your painting is unchanged)"))
         self.synthesis.outputArrived.connect(lambda _rev, ms: self.time_label.setText(f"Inference {ms:.0f} ms"))
         self.vm.modifiedChanged.connect(lambda _m: self._update_title())
@@ -258,7 +265,6 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Model: {info.get('name')} ({str(info.get('arch', '')).upper()})")
         self.notify(f"Loaded {info.get('name')} on {info.get('device', 'the worker')}")
         self.models_panel.set_current(str(info.get("path", "")))
-        self.settings.setValue("models/last", str(info.get("path", "")))
         self.vm.request_synthesis(preview=False)
 
     def _show_cursor(self, x: int, y: int, class_id: int) -> None:
@@ -281,16 +287,66 @@ class MainWindow(QMainWindow):
             palette = Palette.generic(label_nc)
         return palette
 
-    def load_model(self, path: str) -> None:
+    def load_model(self, path: str) -> str:
+        """Load `path` in the workspace for its architecture; returns that workspace ("paint", "latent", "attributes" or "convert")."""
         entry = self.library.add_opened(path)
         if entry.arch == "stylegan2" or Path(path).suffix.lower() == ".pkl":  # StyleGAN: the latent explorer's
             self.workspaces.setCurrentWidget(self.latent)
             self.latent_vm.load_model(path)
-            return
-        if self.face_and_convert.route_model(path, entry.arch):  # StarGAN, pix2pix, CycleGAN
-            return
-        self.notify(f"Loading {Path(path).name}...")
-        self.synthesis.load(path)
+            workspace = "latent"
+        else:
+            workspace = self.face_and_convert.route_model(path, entry.arch)  # StarGAN, pix2pix, CycleGAN
+        if not workspace:
+            self.notify(f"Loading {Path(path).name}...")
+            self.synthesis.load(path)
+            workspace = "paint"
+        self.requested_workspaces.add(workspace)
+        return workspace
+
+    def _add_default_model_workspaces(self) -> None:
+        """Tell the start-up defaults how each workspace loads a model and reports it."""
+        def painting_load(path: str) -> None:
+            self.notify(f"Loading {Path(path).name}...")
+            self.synthesis.load(path)
+
+        attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
+        for workspace in (
+            WorkspaceModel("paint", painting_load, self.synthesis.modelChanged, self.synthesis.modelRejected, lambda: self.synthesis.model_path),
+            WorkspaceModel("latent", self.latent_vm.load_model, self.latent_vm.modelChanged, self.latent_vm.modelRejected, lambda: self.latent_vm.model_path),
+            WorkspaceModel("attributes", attributes.load_model, attributes.model.modelChanged, attributes.model.modelRejected, lambda: attributes.model.path),
+            WorkspaceModel("convert", converter.load_model, converter.model.modelChanged, converter.model.modelRejected, lambda: converter.model.path),
+        ):
+            self.model_defaults.add_workspace(workspace)
+        self.model_defaults.notice.connect(self.notify)
+
+    def start(self, file: str | None = None, model: str | None = None) -> None:
+        """Once the window shows: open what was asked for, then give every other workspace a model and something to show.
+
+        Models load on the worker thread; the painting starts from a landscape
+        (if its classes allow one), Attributes and Convert from a sample photo.
+        """
+        if model:
+            self.load_model(model)
+        if file:
+            self.open_path(file)
+        if not self.vm.is_modified and self.document_path is None:
+            self.show_starter_map()
+        self.model_defaults.start(skip=self.requested_workspaces)
+        attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
+        faces, landscapes = sample_files("faces"), sample_files("landscapes")
+        if attributes.photo is None and faces:
+            attributes.open_photo(faces[0])
+        if converter.input is None and landscapes:
+            converter.open_image(landscapes[0])
+
+    def show_starter_map(self) -> bool:
+        """Replace the (untouched) painting by the starting landscape of the current classes; False if they make none."""
+        labels = starter_label_map(self.vm.palette, self.vm.width, self.vm.height)
+        if labels is None:
+            return False
+        self.vm.set_labels(labels)
+        self.starter_document = True
+        return True
 
     def _adopt_model_palette(self, info: dict[str, Any]) -> str | None:
         """Switch to the model's palette before it becomes current; the reason it cannot, or None."""
@@ -298,8 +354,9 @@ class MainWindow(QMainWindow):
         if palette == self.vm.palette:
             return None
         if not self.vm.is_modified and self.document_path is None:
-            # a blank document simply starts over with the model's classes
-            self.vm.set_palette_and_labels(palette, np.zeros_like(self.vm.labels))
+            # an untouched document simply starts over with the model's classes (the starting landscape stays one)
+            starter = starter_label_map(palette, self.vm.width, self.vm.height) if self.starter_document else None
+            self.vm.set_palette_and_labels(palette, np.zeros_like(self.vm.labels) if starter is None else starter)
             return None
         try:
             self.vm.set_palette(palette)
@@ -421,6 +478,7 @@ class MainWindow(QMainWindow):
             return
         self.vm.new_document(self.vm.width, self.vm.height)
         self.document_path = None
+        self.starter_document = False
         self._update_title()
 
     def open_dialog(self) -> None:

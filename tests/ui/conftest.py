@@ -96,15 +96,8 @@ def make_window(qtbot, settings, dialogs, recovery_dir, tmp_path):  # type: igno
 
     def make(**kwargs: Any) -> Any:
         controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
-        window = MainWindow(
-            controller=controller,
-            settings=settings,
-            dialogs=dialogs,
-            recovery=RecoveryStore(recovery_dir),
-            user_model_folder=str(tmp_path / "user-models"),
-            bundled_model_folder=str(tmp_path / "no-bundled"),
-            **kwargs,
-        )
+        folders = {"user_model_folder": str(tmp_path / "user-models"), "bundled_model_folder": str(tmp_path / "no-bundled")}
+        window = MainWindow(controller=controller, settings=settings, dialogs=dialogs, recovery=RecoveryStore(recovery_dir), **{**folders, **kwargs})
         qtbot.addWidget(window)
         window.resize(1200, 800)
         window.show()

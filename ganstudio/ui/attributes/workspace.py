@@ -12,6 +12,7 @@ from ganstudio.app.attributes_viewmodel import DEFAULT_FOLDER_TEMPLATE, Attribut
 from ..convert.folder_panel import FolderRunPanel, scrollable, shrinkable
 from ..convert.images import ImagePane
 from ..convert.workspace import EXPORT_FILTER, IMAGE_FILTER, MODEL_FILTER, FileDialogs
+from ..samples_menu import samples_button
 from .crop_view import CropView
 from .toggles_panel import AttributeTogglesPanel
 
@@ -27,6 +28,7 @@ class AttributesWorkspace(QWidget):
         self.model_label = shrinkable(QLabel("No model: open a StarGAN model"))
         self.open_model_button = QPushButton("Open model...")
         self.open_photo_button = QPushButton("Open photo...")
+        self.samples_button = samples_button("faces", viewmodel.open_photo)
         self.reset_crop_button = QPushButton("Reset crop")
         self.export_button = QPushButton("Export full photo...")
         self.detail_check = QCheckBox("Keep photo detail")
@@ -43,6 +45,7 @@ class AttributesWorkspace(QWidget):
         previews_layout.setContentsMargins(0, 0, 0, 0)
         previews_layout.addWidget(self.input_pane)
         previews_layout.addWidget(self.output_pane)
+        previews_layout.addWidget(self.detail_check)  # how the edit goes back into the photo: next to the edit
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.crop_view)
         splitter.addWidget(previews)
@@ -53,7 +56,7 @@ class AttributesWorkspace(QWidget):
         splitter.setSizes([480, 240, 380])
         splitter.setChildrenCollapsible(False)
         top = QHBoxLayout()
-        for widget in (self.open_model_button, self.model_label, self.open_photo_button, self.reset_crop_button, self.export_button, self.detail_check):
+        for widget in (self.open_model_button, self.model_label, self.open_photo_button, self.samples_button, self.reset_crop_button, self.export_button):
             top.addWidget(widget, 1 if widget is self.model_label else 0)
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(splitter)

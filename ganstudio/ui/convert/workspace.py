@@ -11,6 +11,7 @@ from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 
 from .compare_view import CompareView
+from ..samples_menu import samples_button
 from .folder_panel import FolderRunPanel, scrollable, shrinkable
 
 MODEL_FILTER = "Models (*.safetensors *.pth *.pt *.ckpt);;All files (*)"
@@ -47,6 +48,7 @@ class ConverterWorkspace(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setPrefix("seed ")
         self.open_image_button = QPushButton("Open image...")
+        self.samples_button = samples_button("landscapes", viewmodel.open_image)
         self.save_button = QPushButton("Save output...")
         self.fit_button = QPushButton("Fit")
         self.actual_button = QPushButton("100 %")
@@ -62,7 +64,7 @@ class ConverterWorkspace(QWidget):
         for widget in (self.open_model_button, self.model_label, self.direction_combo, self.mode_combo, self.seed_spin):
             top.addWidget(widget, 1 if widget is self.model_label else 0)
         view_row = QHBoxLayout()
-        for widget in (self.open_image_button, self.save_button, self.fit_button, self.actual_button, self.split_slider, self.info_label):
+        for widget in (self.open_image_button, self.samples_button, self.save_button, self.fit_button, self.actual_button, self.split_slider, self.info_label):
             view_row.addWidget(widget, 1 if widget is self.info_label else 0)
         self.split_slider.setMinimumWidth(80)
         splitter = QSplitter(Qt.Orientation.Vertical)
