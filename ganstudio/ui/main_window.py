@@ -329,8 +329,8 @@ class MainWindow(QMainWindow):
             self.load_model(model)
         if file:
             self.open_path(file)
-        if not self.vm.is_modified and self.document_path is None:
-            self.show_starter_map()
+        if not self.vm.is_modified and self.document_path is None and self.show_starter_map():
+            self.canvas.fit()  # to the canvas as shown, not as first built
         self.model_defaults.start(skip=self.requested_workspaces)
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
         faces, landscapes = sample_files("faces"), sample_files("landscapes")

@@ -92,6 +92,12 @@ def test_with_no_settings_every_workspace_loads_its_bundled_default(qtbot, make_
     assert Path(attributes.photo_path) == sample_files("faces")[0]
     assert Path(converter.input_path) == sample_files("landscapes")[0]
     qtbot.waitUntil(lambda: attributes.output is not None and converter.output is not None and window.latent_vm.output is not None, timeout=TIMEOUT_MS)
+    # the Samples menus open the other samples
+    faces_menu = window.face_and_convert.attributes.samples_button.menu()
+    faces_menu.actions()[1].trigger()
+    assert Path(attributes.photo_path) == sample_files("faces")[1]
+    landscapes_menu = window.face_and_convert.converter.samples_button.menu()
+    assert [a.text() for a in landscapes_menu.actions()] == [p.stem for p in sample_files("landscapes")]
     # pix2pix stays one click away in the library
     assert "landscape-pix2pix.safetensors" in [e.name for e in window.library.entries]
 
