@@ -103,7 +103,10 @@ def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        write(tmp)
+        # mkstemp makes the file private (0600): keep the old file's mode, else the usual 0644
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644 & ~_umask()
+        write(tmp)  # (some writers replace the file, so the mode is set afterwards)
+        os.chmod(tmp, mode)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -115,6 +118,12 @@ def atomic_write(path: Path, write: Callable[[str], None]) -> None:
         raise
 
 
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def read_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

@@ -98,3 +98,15 @@ def test_native_file_of_unknown_architecture(tmp_path: Path) -> None:
     path = tmp_path / "model.safetensors"
     save_file({"w": torch.randn(2)}, str(path), metadata={"format": "ganstudio/1", "ganstudio": '{"arch": "teleporter", "config": {}}'})
     expect_error(path, "unknown architecture")
+
+
+def test_saved_model_is_readable_by_others_and_keeps_an_existing_mode(tmp_path: Path) -> None:
+    from ganstudio.checkpoints import save_model
+    from ganstudio.models.patchgan import NLayerDiscriminator
+
+    path = tmp_path / "d.safetensors"
+    save_model(NLayerDiscriminator(input_nc=3, ndf=2, n_layers=1), path)
+    assert path.stat().st_mode & 0o044 == 0o044  # group and others may read
+    os.chmod(path, 0o600)
+    save_model(NLayerDiscriminator(input_nc=3, ndf=2, n_layers=1), path)
+    assert path.stat().st_mode & 0o777 == 0o600
