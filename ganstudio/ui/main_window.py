@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._add_default_model_workspaces()
 
         self._build_docks()
+        self._docks_away: list[QDockWidget] | None = None  # painting docks hidden while another tab shows
         self._build_actions_and_menus()
         self._build_status_bar()
         self._connect()
@@ -235,6 +236,23 @@ class MainWindow(QMainWindow):
         self.models_panel.openRequested.connect(self.open_model_dialog)
         self.models_panel.importRequested.connect(self.import_model_dialog)
         self.canvas.cursorMoved.connect(self._show_cursor)
+        self.workspaces.currentChanged.connect(self._on_workspace_changed)
+
+    def _painting_docks(self) -> tuple[QDockWidget, ...]:
+        return (self.tools_dock, self.classes_dock, self.styles_dock, self.history_dock)
+
+    def _on_workspace_changed(self, _index: int) -> None:
+        """The painting docks belong to Paint: hide them elsewhere, bring back the ones that were open."""
+        painting = self.workspaces.currentWidget() is self.painting
+        if not painting and self._docks_away is None:
+            # "open" is the view action's state: a dock tabbed behind another is open but not visible
+            self._docks_away = [dock for dock in self._painting_docks() if dock.toggleViewAction().isChecked()]
+            for dock in self._docks_away:
+                dock.hide()
+        elif painting and self._docks_away is not None:
+            for dock in self._docks_away:
+                dock.show()
+            self._docks_away = None
 
     # ------------------------------------------------------------------ messages
     def notify(self, text: str) -> None:
@@ -730,8 +748,13 @@ class MainWindow(QMainWindow):
         self.painting.set_compare_split(split)
 
     def _save_settings(self) -> None:
+        away = self._docks_away or []
+        for dock in away:  # save the painting layout as the user left it, not as hidden for another tab
+            dock.show()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        for dock in away:
+            dock.hide()
         self.settings.setValue("painting/brush_size", self.vm.brush_size)
         self.settings.setValue("painting/overlay_opacity", self.tools_panel.opacity_slider.value())
         self.settings.setValue("painting/split", self.act_split.isChecked())

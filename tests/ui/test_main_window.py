@@ -269,3 +269,25 @@ def test_closing_with_unsaved_changes_asks_first(make_window) -> None:  # type: 
     window.dialogs.unsaved_answer = "cancel"
     assert not window.close()
     assert window.isVisible()
+
+
+def test_painting_docks_show_only_with_the_paint_workspace(make_window) -> None:  # type: ignore[no-untyped-def]
+    def is_open(dock) -> bool:  # type: ignore[no-untyped-def]
+        return dock.toggleViewAction().isChecked()  # tabbed-behind docks are open but not visible
+
+    window = make_window()
+    window.show()
+    window.classes_dock.hide()  # the user closed one dock: it must stay closed
+    painting_docks = (window.tools_dock, window.styles_dock, window.history_dock)
+    window.workspaces.setCurrentWidget(window.latent)
+    assert not any(dock.isVisible() for dock in painting_docks + (window.classes_dock,))
+    assert window.models_dock.isVisible()
+    window.close()  # the saved layout is the painting one, not the hidden one
+    again = make_window()
+    again.show()
+    assert is_open(again.tools_dock) and not is_open(again.classes_dock)
+    window = again
+    painting_docks = (window.tools_dock, window.styles_dock, window.history_dock)
+    window.workspaces.setCurrentWidget(window.latent)
+    window.workspaces.setCurrentWidget(window.painting)
+    assert [is_open(dock) for dock in painting_docks] == [True, True, True] and not is_open(window.classes_dock)
