@@ -237,6 +237,9 @@ class MainWindow(QMainWindow):
         self.models_panel.importRequested.connect(self.import_model_dialog)
         self.canvas.cursorMoved.connect(self._show_cursor)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
+        self.workspaces.currentChanged.connect(self._refresh_model_label)
+        for model_changed in (self.latent_vm.modelChanged, self.face_and_convert.attributes_vm.modelChanged, self.face_and_convert.converter_vm.modelChanged):
+            model_changed.connect(self._refresh_model_label)
 
     def _painting_docks(self) -> tuple[QDockWidget, ...]:
         return (self.tools_dock, self.classes_dock, self.styles_dock, self.history_dock)
@@ -275,15 +278,32 @@ class MainWindow(QMainWindow):
         self.act_style_image.setEnabled(bool(info and info.get("arch") == "spade" and "encoder" in (info.get("parts") or [])))
         self.act_random_style.setEnabled(info is not None)
         self.styles_panel.set_sean(bool(info and info.get("arch") == "sean"))
+        self._refresh_model_label()
         if info is None:
-            self.model_label.setText("No model loaded")
             self.painting.output.placeholder = "No model loaded: open one from the Model menu (or the Models dock) to see a photo here."
             self.painting.output.update()
             return
-        self.model_label.setText(f"Model: {info.get('name')} ({str(info.get('arch', '')).upper()})")
         self.notify(f"Loaded {info.get('name')} on {info.get('device', 'the worker')}")
         self.models_panel.set_current(str(info.get("path", "")))
         self.vm.request_synthesis(preview=False)
+
+    def _current_model_info(self) -> dict[str, Any] | None:
+        """The model of the workspace on screen: the status bar speaks of what the user sees."""
+        current = self.workspaces.currentWidget()
+        if current is self.latent:
+            return self.latent_vm.model_info
+        if current is self.face_and_convert.attributes:
+            return self.face_and_convert.attributes_vm.model.info
+        if current is self.face_and_convert.converter:
+            return self.face_and_convert.converter_vm.model.info
+        return self.synthesis.model_info
+
+    def _refresh_model_label(self, *_: Any) -> None:
+        info = self._current_model_info()
+        if info is None:
+            self.model_label.setText("No model loaded")
+        else:
+            self.model_label.setText(f"Model: {info.get('name') or Path(str(info.get('path', ''))).name} ({str(info.get('arch', '')).upper()})")
 
     def _show_cursor(self, x: int, y: int, class_id: int) -> None:
         self.cursor_label.setText(f"{x}, {y}  {self.vm.palette[class_id].name}" if class_id >= 0 else "")

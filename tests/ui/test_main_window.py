@@ -291,3 +291,13 @@ def test_painting_docks_show_only_with_the_paint_workspace(make_window) -> None:
     window.workspaces.setCurrentWidget(window.latent)
     window.workspaces.setCurrentWidget(window.painting)
     assert [is_open(dock) for dock in painting_docks] == [True, True, True] and not is_open(window.classes_dock)
+
+
+def test_status_bar_names_the_model_of_the_workspace_on_screen(qtbot, make_window, spade_model_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    load(qtbot, window, spade_model_path)
+    assert spade_model_path.name in window.model_label.text()
+    window.workspaces.setCurrentWidget(window.latent)
+    assert window.model_label.text() == "No model loaded"  # no StyleGAN model yet
+    window.workspaces.setCurrentWidget(window.painting)
+    assert spade_model_path.name in window.model_label.text()
