@@ -16,9 +16,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio.app.resources import resources_dir
+
 MODEL_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".pkl")
 PAINTING_ARCHS = ("spade", "sean")
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "resources" / "models"
+BUNDLED_DIR = resources_dir() / "models"
 BUNDLED_ENV = "GANSTUDIO_BUNDLED_MODELS"  # overrides BUNDLED_DIR (tests, packagers)
 # workspace -> the architectures it opens, the preferred default first
 WORKSPACE_ARCHS: dict[str, tuple[str, ...]] = {

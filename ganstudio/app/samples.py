@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "samples"
+from ganstudio.app.resources import resources_dir
+
+SAMPLES_DIR = resources_dir() / "samples"
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
