@@ -301,3 +301,28 @@ def test_status_bar_names_the_model_of_the_workspace_on_screen(qtbot, make_windo
     assert window.model_label.text() == "No model loaded"  # no StyleGAN model yet
     window.workspaces.setCurrentWidget(window.painting)
     assert spade_model_path.name in window.model_label.text()
+
+
+@pytest.mark.slow
+def test_import_official_checkpoint_converts_it_into_the_user_folder_and_opens_it(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    official = Path(__file__).resolve().parents[1] / "fixtures" / "cyclegan" / "resnet6_instance_stale_net_G.pth"
+    window = make_window()
+    converter = window.face_and_convert.converter_vm
+    window.dialogs.open_answers = [str(official)]
+    with qtbot.waitSignal(converter.modelChanged, timeout=60_000):
+        window.import_model_dialog()
+    converted = tmp_path / "user-models" / "resnet6_instance_stale_net_G.safetensors"
+    assert converted.exists()
+    assert converter.model.info["arch"] == "cyclegan_resnet"
+    assert window.dialogs.errors == []
+
+
+def test_import_of_a_broken_file_says_why(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "latest_net_G.pth"
+    broken.write_bytes(b"not a checkpoint at all")
+    window = make_window()
+    window.dialogs.open_answers = [str(broken)]
+    window.import_model_dialog()
+    qtbot.waitUntil(lambda: bool(window.dialogs.errors), timeout=60_000)
+    title, text = window.dialogs.errors[-1]
+    assert title == "Import failed" and "latest_net_G.pth" in text and "Traceback" not in text
