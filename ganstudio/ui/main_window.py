@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
 
         self.vm = PaintingViewModel(parent=self)
         self.synthesis = PaintingSynthesis(self.vm, self.controller, self)
-        self.synthesis.check_model = self._adopt_model_palette
+        self.synthesis.accept = self._adopt_model_palette
         folder = user_model_folder or self.settings.value("models/user_folder", "", str) or None
         self.library = ModelLibrary(folder, bundled_model_folder, self)
 
@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.controller.deviceReady.connect(self._on_device)
         self.synthesis.modelChanged.connect(self._on_model_changed)
-        self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}" + ("\nThe current model stays loaded." if self.synthesis.model_path else "")))
+        self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}" + ("\nThe current model stays loaded." if self.synthesis.path else "")))
         self.synthesis.synthesisFailed.connect(lambda msg: self.notify(f"{msg} (your painting is unchanged)"))
         self.synthesis.outputArrived.connect(lambda _rev, ms: self.time_label.setText(f"Inference {ms:.0f} ms"))
         self.vm.modifiedChanged.connect(lambda _m: self._update_title())
@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
             return self.face_and_convert.attributes_vm.model.info
         if current is self.face_and_convert.converter:
             return self.face_and_convert.converter_vm.model.info
-        return self.synthesis.model_info
+        return self.synthesis.info
 
     def _refresh_model_label(self, *_: Any) -> None:
         info = self._current_model_info()
@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
 
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
         for workspace in (
-            WorkspaceModel("paint", painting_load, self.synthesis.modelChanged, self.synthesis.modelRejected, lambda: self.synthesis.model_path),
+            WorkspaceModel("paint", painting_load, self.synthesis.modelChanged, self.synthesis.modelRejected, lambda: self.synthesis.path),
             WorkspaceModel("latent", self.latent_vm.load_model, self.latent_vm.modelChanged, self.latent_vm.modelRejected, lambda: self.latent_vm.model_path),
             WorkspaceModel("attributes", attributes.load_model, attributes.model.modelChanged, attributes.model.modelRejected, lambda: attributes.model.path),
             WorkspaceModel("convert", converter.load_model, converter.model.modelChanged, converter.model.modelRejected, lambda: converter.model.path),
@@ -569,7 +569,7 @@ class MainWindow(QMainWindow):
     def current_project(self) -> Project:
         styles, arrays = self.vm.style_state()
         favourites, latents = self.latent_vm.favourites_state()
-        model = ModelReference(self.synthesis.model_path, self.synthesis.arch) if self.synthesis.model_path else None
+        model = ModelReference(self.synthesis.path, self.synthesis.arch) if self.synthesis.path else None
         return Project(
             label_map=LabelMap(self.vm.labels, self.vm.palette),
             model=model,
@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
         self.vm.restore_style_state(project.region_styles or {}, dict(project.style_codes))
         for problem in self.latent_vm.restore_favourites(project.latent_favourites, project.latents):
             self.notify(problem)
-        if project.model is not None and project.model.path and project.model.path != self.synthesis.model_path:
+        if project.model is not None and project.model.path and project.model.path != self.synthesis.path:
             if Path(project.model.path).exists():
                 self.load_model(project.model.path)
             else:
@@ -669,7 +669,7 @@ class MainWindow(QMainWindow):
     def export_output(self, path: str) -> bool:
         if self.vm.output is None:
             return False
-        settings = {"model": self.synthesis.model_path, "arch": self.synthesis.arch, "seed": self.vm.style_seed, "revision": self.vm.output_revision}
+        settings = {"model": self.synthesis.path, "arch": self.synthesis.arch, "seed": self.vm.style_seed, "revision": self.vm.output_revision}
         try:
             write_image(path, self.vm.output, settings=settings)
         except (DocumentError, OSError) as exc:

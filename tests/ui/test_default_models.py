@@ -58,7 +58,7 @@ def model_signals(window):  # type: ignore[no-untyped-def]
 def current_models(window) -> dict[str, str]:  # type: ignore[no-untyped-def]
     face_and_convert = window.face_and_convert
     paths = {
-        "paint": window.synthesis.model_path,
+        "paint": window.synthesis.path,
         "latent": window.latent_vm.model_path,
         "attributes": face_and_convert.attributes_vm.model.path,
         "convert": face_and_convert.converter_vm.model.path,
