@@ -1,12 +1,14 @@
 """DESIGN.md layering: imports point down only.
 
 models, checkpoints, engine, document and trainer never import Qt; ui never
-imports torch; document imports neither Qt nor torch. Checked on the source
+imports torch; document imports neither Qt nor torch; ganstudio/atomic.py, which
+every layer may use, imports the standard library only. Checked on the source
 (AST), so a lazy import inside a function is caught as well.
 """
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,9 @@ RULES = {
     "ganstudio/ui": TORCH + ("ganstudio.models", "ganstudio.checkpoints", "ganstudio.engine", "trainer"),
     "trainer": QT + ("ganstudio.app", "ganstudio.ui", "ganstudio.engine"),
 }
+
+# modules below every layer (each may import them): the standard library only
+BOTTOM = ("ganstudio/atomic.py",)
 
 
 def imported_modules(path: Path) -> list[str]:
@@ -50,6 +55,12 @@ def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
 def test_layers_import_downward_only(package: str) -> None:
     assert (ROOT / package).is_dir(), f"{package} is missing"
     assert violations(package, RULES[package]) == []
+
+
+@pytest.mark.parametrize("module", BOTTOM)
+def test_bottom_modules_use_only_the_standard_library(module: str) -> None:
+    outside = [name for name in imported_modules(ROOT / module) if name.split(".")[0] not in sys.stdlib_module_names]
+    assert outside == []
 
 
 def test_checker_catches_a_violation(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganstudio.checkpoints.native import atomic_write
+from ganstudio.atomic import atomic_write_to_path
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -47,7 +47,8 @@ def _numpy_state_to_plain(state: tuple) -> tuple:
 
 
 def save(path: Path, state: dict[str, Any]) -> None:
-    atomic_write(path, lambda tmp: torch.save(state, tmp))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_to_path(path, lambda tmp: torch.save(state, tmp))
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import torch
 import torch.nn as nn
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from ganstudio.atomic import atomic_write_to_path
 from ganstudio.models.registry import UnknownArchitecture, arch_of, build
 
 from .errors import CheckpointError
@@ -93,37 +93,9 @@ def save_model(
 
     metadata = {"format": FORMAT, "ganstudio": json.dumps(header)}
     # written straight to a temporary file (no second in-memory copy), then renamed
-    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
-    return path
-
-
-def atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Run `write(tmp_path)`, then rename: `path` is either the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        # mkstemp makes the file private (0600): keep the old file's mode, else the usual 0644
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644 & ~_umask()
-        write(tmp)  # (some writers replace the file, so the mode is set afterwards)
-        os.chmod(tmp, mode)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+    atomic_write_to_path(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
+    return path
 
 
 def read_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
