@@ -6,45 +6,34 @@ The photo is shown fitted; the rest of it is dimmed outside the crop.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QWheelEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
+from PySide6.QtWidgets import QWidget
 
 from ganstudio.app.attributes_viewmodel import AttributesViewModel
 
-from ..convert.images import to_qimage
+from ..image_widgets import FittedImageView, to_qimage
 
 HANDLE_PX = 10
 MIN_CROP = 16
 
 
-class CropView(QWidget):
+class CropView(FittedImageView):
     def __init__(self, viewmodel: AttributesViewModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Open a face photo (any size or format).", parent)
         self.vm = viewmodel
-        self.image: QImage | None = None
         self._drag: tuple[str, QPointF, tuple[int, int, int]] | None = None  # mode, press point (image), box then
         self.setMinimumSize(160, 160)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         viewmodel.photoChanged.connect(self._on_photo)
         viewmodel.cropChanged.connect(self.update)
 
     def _on_photo(self) -> None:
-        self.image = None if self.vm.photo is None else to_qimage(self.vm.photo)
-        self.update()
+        self.set_image(None if self.vm.photo is None else to_qimage(self.vm.photo))
 
     # ---- geometry -------------------------------------------------------------------
     def scale(self) -> float:
-        if self.image is None:
-            return 1.0
-        return max(0.01, min((self.width() - 16) / self.image.width(), (self.height() - 16) / self.image.height()))
-
-    def image_rect(self) -> QRectF:
-        if self.image is None:
-            return QRectF(self.rect())
-        s = self.scale()
-        w, h = self.image.width() * s, self.image.height() * s
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        """Screen pixels per photo pixel."""
+        return 1.0 if self.image is None else self.image_rect().width() / self.image.width()
 
     def to_image(self, point: QPointF) -> QPointF:
         rect = self.image_rect()
@@ -66,16 +55,8 @@ class CropView(QWidget):
         return "move" if rect.contains(pos) else ""
 
     # ---- painting ----------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(48, 48, 52))
-        if self.image is None:
-            painter.setPen(QColor(200, 200, 200))
-            painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Open a face photo (any size or format).")
-            painter.end()
-            return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(self.image_rect(), self.image)
+    def paint_image(self, painter: QPainter) -> None:
+        super().paint_image(painter)
         crop = self.crop_rect()
         shade = QPainterPath()
         shade.addRect(self.image_rect())
@@ -87,7 +68,6 @@ class CropView(QWidget):
         painter.setBrush(QColor(255, 210, 60))
         for corner in (crop.topLeft(), crop.topRight(), crop.bottomLeft(), crop.bottomRight()):
             painter.drawRect(QRectF(corner.x() - 4, corner.y() - 4, 8, 8))
-        painter.end()
 
     # ---- mouse ------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

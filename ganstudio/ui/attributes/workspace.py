@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpli
 from ganstudio.app.attributes_viewmodel import DEFAULT_FOLDER_TEMPLATE, AttributesViewModel
 
 from ..convert.folder_panel import FolderRunPanel, scrollable, shrinkable
-from ..convert.images import ImagePane
 from ..convert.workspace import EXPORT_FILTER, IMAGE_FILTER, MODEL_FILTER, FileDialogs
+from ..image_widgets import ImagePane
 from ..samples_menu import samples_button
 from .crop_view import CropView
 from .toggles_panel import AttributeTogglesPanel

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .images import paint_checkerboard, to_qimage
+from ..image_widgets import BACKGROUND, paint_checkerboard, paint_placeholder, to_qimage
 
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
 DIVIDER_GRAB_PX = 6
@@ -105,10 +105,9 @@ class CompareView(QWidget):
     # ---- painting -----------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(48, 48, 52))
+        painter.fillRect(self.rect(), BACKGROUND)
         if self.input is None and self.output is None:
-            painter.setPen(QColor(200, 200, 200))
-            painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            paint_placeholder(painter, QRectF(self.rect()), self.placeholder)
             painter.end()
             return
         target = self.image_rect()

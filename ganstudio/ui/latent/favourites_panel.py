@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushBu
 from ganstudio.app.latent_viewmodel import THUMBNAIL, LatentViewModel
 
 from ..icons import icon
-from .image_view import rgb_qimage
+from ..image_widgets import rgb_qimage
 
 
 class FavouritesPanel(QWidget):

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 
-from .label_image import LabelMapImage, rgb_image
+from ..image_widgets import rgb_qimage
+from .label_image import LabelMapImage
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
 
@@ -69,7 +70,7 @@ class PaintingCanvas(QWidget):
         self.update()  # the brush outline changed
 
     def _on_reference_changed(self) -> None:
-        self._reference = None if self.vm.reference is None else rgb_image(self.vm.reference)
+        self._reference = None if self.vm.reference is None else rgb_qimage(self.vm.reference)
         self.update()
 
     def set_overlay_opacity(self, opacity: float) -> None:

@@ -15,13 +15,6 @@ from ganstudio.app.painting_viewmodel import PaintingViewModel
 OUT_OF_PALETTE = (255, 0, 255)  # ids past the palette show as magenta, never as a class
 
 
-def rgb_image(array: np.ndarray) -> QImage:
-    """A QImage copy of an HxWx3 uint8 array."""
-    array = np.ascontiguousarray(array[..., :3], dtype=np.uint8)
-    h, w = array.shape[:2]
-    return QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
 class LabelMapImage:
     def __init__(self, viewmodel: PaintingViewModel, opacity: float = 1.0) -> None:
         self.vm = viewmodel

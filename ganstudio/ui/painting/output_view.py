@@ -7,35 +7,31 @@ so a repaint never does work proportional to the document.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QWidget
 
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 
-from .label_image import LabelMapImage, rgb_image
+from ..image_widgets import FittedImageView, rgb_qimage
+from .label_image import LabelMapImage
 
 
-class OutputView(QWidget):
+class OutputView(FittedImageView):
     def __init__(self, viewmodel: PaintingViewModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("No model loaded: open one from the Model menu to see a photo here.", parent)
         self.vm = viewmodel
         self.split = False
         self.divider = 0.5  # fraction of the width showing the label map in split mode
-        self._image: QImage | None = None
-        self._scaled: QImage | None = None  # _image at the size it is drawn
+        self._scaled: QImage | None = None  # self.image at the size it is drawn
         self._labels: LabelMapImage | None = None  # made when split mode first needs it
         self._dragging = False
-        self.placeholder = "No model loaded: open one from the Model menu to see a photo here."
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(200, 200)
         viewmodel.outputChanged.connect(self._on_output)
         viewmodel.labelsChanged.connect(self._on_labels_changed)
         viewmodel.documentReset.connect(self._on_document_reset)
 
     def _on_output(self) -> None:
-        self._image = None if self.vm.output is None else rgb_image(self.vm.output)
         self._scaled = None
-        self.update()
+        self.set_image(None if self.vm.output is None else rgb_qimage(self.vm.output))
 
     def _on_labels_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
         if self.split and self._labels is not None:
@@ -55,27 +51,18 @@ class OutputView(QWidget):
         self.update()
 
     def _scaled_image(self, size: QSize) -> QImage:
-        assert self._image is not None
+        assert self.image is not None
         if self._scaled is None or self._scaled.size() != size:
             # RGB32 scales faster than packed RGB888, and blits without conversion
-            rgb32 = self._image.convertToFormat(QImage.Format.Format_RGB32)
+            rgb32 = self.image.convertToFormat(QImage.Format.Format_RGB32)
             self._scaled = rgb32.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
         return self._scaled
 
-    def image_rect(self) -> QRectF:
-        w, h = (self._image.width(), self._image.height()) if self._image is not None else (self.vm.width, self.vm.height)
-        scale = min((self.width() - 16) / max(w, 1), (self.height() - 16) / max(h, 1))
-        scale = max(scale, 0.01)
-        return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2, w * scale, h * scale)
+    def content_size(self) -> QSize:
+        # before the first photo, the document's size (where the divider is dragged)
+        return self.image.size() if self.image is not None else QSize(self.vm.width, self.vm.height)
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(48, 48, 52))
-        if self._image is None:
-            painter.setPen(QColor(200, 200, 200))
-            painter.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
-            painter.end()
-            return
+    def paint_image(self, painter: QPainter) -> None:
         pixels = self.image_rect().toAlignedRect()
         painter.drawImage(pixels.topLeft(), self._scaled_image(pixels.size()))
         if self.split and self._labels is not None:
@@ -88,7 +75,6 @@ class OutputView(QWidget):
             painter.drawImage(left, labels, src)
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawLine(QPointF(cut, target.top()), QPointF(cut, target.bottom()))
-        painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self.split and event.button() == Qt.MouseButton.LeftButton:

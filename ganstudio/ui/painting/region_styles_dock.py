@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 
 from ..icons import icon
+from ..image_widgets import rgb_qimage
 from .classes_dock import swatch
-from .label_image import rgb_image
 
 RANDOM = "Random (seed)"
 THUMB = 40
 
 
 def thumbnail(image: np.ndarray, size: int = THUMB) -> QIcon:
-    pixmap = QPixmap.fromImage(rgb_image(image)).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap.fromImage(rgb_qimage(image)).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     return QIcon(pixmap)
 
 
