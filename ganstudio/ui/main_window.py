@@ -6,7 +6,6 @@ naming the problem (non-blocking box plus status-bar notice, recorded in
 """
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any

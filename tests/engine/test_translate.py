@@ -1,7 +1,6 @@
 """The conversion session: one image at any size, both CycleGAN directions, pix2pix modes, folders."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np

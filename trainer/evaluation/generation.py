@@ -6,7 +6,7 @@ import torch
 
 from ganstudio.checkpoints.loaded import LoadedModel
 from trainer.evaluation import heldout, measure_nets
-from trainer.evaluation.context import EvalContext, ModelEvaluation, Table, fmt
+from trainer.evaluation.context import EvalContext, ModelEvaluation, Table
 from trainer.evaluation.grids import tile_grid
 from trainer.evaluation.metrics import frechet_distance
 
