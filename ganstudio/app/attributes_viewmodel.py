@@ -23,7 +23,7 @@ from ganstudio.engine.attributes import DEFAULT_RESOLUTION, AttributeFolderJob, 
 from ganstudio.engine.jobs import Job, Result
 
 from .batch_run import BatchRun
-from .image_files import folder_inputs, open_photo, write_result
+from .image_files import open_photo, write_result
 from .inference import InferenceController
 from .model_slot import ModelSlot
 
@@ -212,13 +212,7 @@ class AttributesViewModel(QObject):
 
     def apply_to_folder(self, input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str], template: str = DEFAULT_FOLDER_TEMPLATE, *, overwrite: bool = False) -> int | None:
         """Apply the current toggles to every photo of a folder (each with its default crop)."""
-        if not self.model.path:
-            self.notice.emit("Open a StarGAN model first")
-            return None
-        if self.batch.running:
-            self.notice.emit("A folder run is already going on")
-            return None
-        inputs = folder_inputs(input_folder, template, self.notice.emit)
+        inputs = self.batch.inputs_to_start(self.model.path, input_folder, template, self.notice.emit, no_model="Open a StarGAN model first")
         if inputs is None:
             return None
         job = AttributeFolderJob(

@@ -1,10 +1,11 @@
-"""One folder job on the worker, followed from the UI thread: progress with ETA, cancel, a summary.
+"""One folder job on the worker: whether it can start, then, from the UI thread, progress with ETA, cancel, a summary.
 
 The summary is a plain dict: ``written`` (paths), ``skipped`` ((path, reason)
 pairs), ``cancelled`` (bool) and, when the job failed outright, ``error``.
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ganstudio.engine.jobs import Job, Result
 
+from .image_files import Notice, folder_inputs
 from .inference import InferenceController
 
 
@@ -64,6 +66,22 @@ class BatchRun(QObject):
     def next_revision(self) -> int:
         self._revision += 1
         return self._revision
+
+    def inputs_to_start(self, model_path: str, input_folder: str | os.PathLike[str], template: str, notice: Notice, *,
+                        no_model: str, busy: str = "A folder run is already going on") -> tuple[str, ...] | None:
+        """The files a new folder run would read, or None after telling `notice` why it cannot start.
+
+        It cannot without a model (`no_model` says which kind to open), while
+        another run goes on (`busy`), or when the output-name template or the
+        folder is not usable.
+        """
+        if not model_path:
+            notice(no_model)
+            return None
+        if self.running:
+            notice(busy)
+            return None
+        return folder_inputs(input_folder, template, notice)
 
     def start(self, job: Job) -> int:
         """Submit a batch job (built with `revision=self.next_revision()`); one run at a time."""

@@ -19,7 +19,7 @@ from ganstudio.engine.jobs import Job, Result
 from ganstudio.engine.translate import DIRECTIONS, TRANSLATION_ARCHS, ConvertFolderJob, ConvertJob, ConvertOptions
 
 from .batch_run import BatchRun
-from .image_files import folder_inputs, open_photo, write_result
+from .image_files import open_photo, write_result
 from .inference import InferenceController
 from .model_slot import ModelSlot
 
@@ -158,13 +158,8 @@ class ConverterViewModel(QObject):
     # ---- a folder ---------------------------------------------------------------
     def convert_folder(self, input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str], template: str = DEFAULT_TEMPLATE, *, overwrite: bool = False) -> int | None:
         """Start converting every image file of `input_folder`; None (with a notice) if it cannot start."""
-        if not self.model.path:
-            self.notice.emit("Open a pix2pix or CycleGAN model first")
-            return None
-        if self.batch.running:
-            self.notice.emit("A folder conversion is already running")
-            return None
-        inputs = folder_inputs(input_folder, template, self.notice.emit)
+        inputs = self.batch.inputs_to_start(self.model.path, input_folder, template, self.notice.emit,
+                                            no_model="Open a pix2pix or CycleGAN model first", busy="A folder conversion is already running")
         if inputs is None:
             return None
         job = ConvertFolderJob(
