@@ -15,7 +15,8 @@ from ganstudio.app.converter_viewmodel import ConverterViewModel
 from ganstudio.app.inference import InferenceController
 
 from .attributes.workspace import AttributesWorkspace
-from .convert.workspace import ConverterWorkspace, FileDialogs
+from .convert.workspace import ConverterWorkspace
+from .file_prompts import FileDialogs
 from .icons import icon
 
 

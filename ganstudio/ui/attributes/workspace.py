@@ -1,7 +1,6 @@
 """The attributes workspace: photo and crop, the model's view of the crop, the edit, toggles, folder runs."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -10,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpli
 from ganstudio.app.attributes_viewmodel import DEFAULT_FOLDER_TEMPLATE, AttributesViewModel
 
 from ..convert.folder_panel import FolderRunPanel, scrollable, shrinkable
-from ..convert.workspace import EXPORT_FILTER, IMAGE_FILTER, MODEL_FILTER, FileDialogs
+from ..file_prompts import EXPORT_FILTER, IMAGE_FILTER, STATE_DICT_MODEL_FILTER, FileDialogs, ask_open, ask_save, name_after
 from ..image_widgets import ImagePane
 from ..samples_menu import samples_button
 from .crop_view import CropView
@@ -82,20 +81,14 @@ class AttributesWorkspace(QWidget):
         self._on_output()
 
     def open_model_dialog(self) -> None:
-        path = self.dialogs.open_file("Open a StarGAN model", MODEL_FILTER)
-        if path:
-            self.vm.load_model(path)
+        ask_open(self.dialogs, "Open a StarGAN model", STATE_DICT_MODEL_FILTER, self.vm.load_model)
 
     def open_photo_dialog(self) -> None:
-        path = self.dialogs.open_file("Open a face photo", IMAGE_FILTER)
-        if path:
-            self.vm.open_photo(path)
+        ask_open(self.dialogs, "Open a face photo", IMAGE_FILTER, self.vm.open_photo)
 
     def export_dialog(self) -> None:
-        suggested = f"{Path(self.vm.photo_path).stem or 'photo'}_edited.png"
-        path = self.dialogs.save_file("Export the edited photo (full size)", EXPORT_FILTER, suggested)
-        if path:
-            self.vm.export(path)
+        suggested = name_after(self.vm.photo_path, "_edited", "photo")
+        ask_save(self.dialogs, "Export the edited photo (full size)", EXPORT_FILTER, suggested, self.vm.export)
 
     def _set_keep_detail(self, on: bool) -> None:
         self.vm.keep_detail = bool(on)

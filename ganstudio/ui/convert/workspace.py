@@ -1,8 +1,7 @@
 """The converter workspace: a pix2pix / CycleGAN model, one image in a compare view, or a folder."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget
@@ -10,19 +9,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlid
 from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 
-from .compare_view import CompareView
+from ..file_prompts import EXPORT_FILTER, IMAGE_FILTER, STATE_DICT_MODEL_FILTER, FileDialogs, ask_open, ask_save, name_after
 from ..samples_menu import samples_button
+from .compare_view import CompareView
 from .folder_panel import FolderRunPanel, scrollable, shrinkable
 
-MODEL_FILTER = "Models (*.safetensors *.pth *.pt *.ckpt);;All files (*)"
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff);;All files (*)"
-EXPORT_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg)"
 SPLIT_STEPS = 1000
-
-
-class FileDialogs(Protocol):
-    def open_file(self, title: str, file_filter: str) -> str: ...
-    def save_file(self, title: str, file_filter: str, suggested: str = "") -> str: ...
 
 
 class ConverterWorkspace(QWidget):
@@ -98,20 +90,14 @@ class ConverterWorkspace(QWidget):
 
     # ---- actions ---------------------------------------------------------------------
     def open_model_dialog(self) -> None:
-        path = self.dialogs.open_file("Open a pix2pix or CycleGAN model", MODEL_FILTER)
-        if path:
-            self.vm.load_model(path)
+        ask_open(self.dialogs, "Open a pix2pix or CycleGAN model", STATE_DICT_MODEL_FILTER, self.vm.load_model)
 
     def open_image_dialog(self) -> None:
-        path = self.dialogs.open_file("Open an image to convert", IMAGE_FILTER)
-        if path:
-            self.vm.open_image(path)
+        ask_open(self.dialogs, "Open an image to convert", IMAGE_FILTER, self.vm.open_image)
 
     def save_dialog(self) -> None:
-        suggested = f"{Path(self.vm.input_path).stem or 'output'}_converted.png"
-        path = self.dialogs.save_file("Save the converted image", EXPORT_FILTER, suggested)
-        if path:
-            self.vm.save_output(path)
+        suggested = name_after(self.vm.input_path, "_converted", "output")
+        ask_save(self.dialogs, "Save the converted image", EXPORT_FILTER, suggested, self.vm.save_output)
 
     def _start_folder(self, source: str, target: str, template: str, overwrite: bool) -> None:
         if not source:
