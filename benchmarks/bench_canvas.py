@@ -36,7 +36,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ganstudio.app.inference import InferenceController  # noqa: E402
-from ganstudio.app.model_library import BUNDLED_DIR, PAINTING_ARCHS, scan_folder  # noqa: E402
+from ganstudio.app.model_library import ModelLibrary  # noqa: E402
 from ganstudio.document.autosave import RecoveryStore  # noqa: E402
 from ganstudio.document.palette import default_palette  # noqa: E402
 from ganstudio.engine.device import worker_thread_count  # noqa: E402
@@ -59,9 +59,9 @@ def make_stand_in(path: Path) -> None:
 
 
 def default_model(tmp: Path) -> tuple[Path, str]:
-    for entry in scan_folder(BUNDLED_DIR, "bundled"):
-        if entry.arch in PAINTING_ARCHS:
-            return Path(entry.path), f"bundled {entry.name}"
+    defaults = ModelLibrary().defaults_for("paint")  # the model the app starts with
+    if defaults:
+        return Path(defaults[0].path), f"bundled {defaults[0].name}"
     path = tmp / "stand-in-spade.safetensors"
     # in another process: building and saving the 370 MB stand-in is not the app's memory
     subprocess.run([sys.executable, __file__, "--make-stand-in", str(path)], check=True)
