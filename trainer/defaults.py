@@ -3,7 +3,8 @@
     python -m trainer.defaults [--only NAME ...] [--jobs 2] [--minutes M] [--export-only]
 
 Each default is one `ganstudio-train` run on synthetic data rendered with a fixed
-seed. Runs live in `--work` (default `runs/defaults/`); a run that was stopped
+seed. Runs live in `--work` (default: the user cache, `~/.cache/ganstudio/defaults/runs`
+on Linux, so that they survive fresh clones); a run that was stopped
 (Ctrl+C, `--minutes`, a kill) continues from its last checkpoint the next time,
 and a model whose shipped file already has all its iterations is skipped. The
 exported file is stored in float16 under `--dest`, and `--work/NAME/train.json`
@@ -21,7 +22,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import platformdirs
+
 ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(platformdirs.user_cache_dir("ganstudio")) / "defaults"
+WORK_DIR = CACHE / "runs"
+DATA_DIR = CACHE / "data"
 
 
 @dataclass(frozen=True)
@@ -169,8 +175,8 @@ def previous_wall(run: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer.defaults", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=[m.name for m in DEFAULTS], help="train only these defaults")
-    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "defaults", help="run folders (checkpoints, logs, samples)")
-    parser.add_argument("--data", type=Path, default=ROOT / "runs" / "data", help="where synthetic data is rendered")
+    parser.add_argument("--work", type=Path, default=WORK_DIR, help=f"run folders: checkpoints, logs, samples (default {WORK_DIR})")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help=f"where synthetic data is rendered (default {DATA_DIR})")
     parser.add_argument("--dest", type=Path, default=ROOT / "resources" / "models", help="where the float16 models are stored")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (CPU: one per core; the cores are split)")
     parser.add_argument("--threads", type=int, help="torch threads per run (default: the cores split between --jobs)")

@@ -176,7 +176,7 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
     assert "baseline: identity" in text and "floor: a second held-out real set" in text
     assert "flip seen, unedited input" in text and "classifier accuracy" in text
     # The training record comes from train.json where present, else trainer/defaults.py.
-    assert "python -m trainer.cli pix2pix --data runs/data/landscapes128-n3000-s1/pix2pix --out runs/defaults/landscape-pix2pix" in text
+    assert "python -m trainer.cli pix2pix --data ~/.cache/ganstudio/defaults/data/landscapes128-n3000-s1/pix2pix --out ~/.cache/ganstudio/defaults/runs/landscape-pix2pix" in text
     assert "1 h 02 min" in text and "NVIDIA Test GPU" in text
     assert "trainer/defaults.py (no train.json found)" in text
 
@@ -185,7 +185,7 @@ def test_training_record_falls_back_to_the_defaults_table(tmp_path: Path):
     save_model(ResnetGenerator(ngf=2, n_blocks=1), tmp_path / "m.safetensors", resolution=16,
                provenance={"iterations": 5, "wall_time_s": 90, "device": "CPU (2 cores)"})
     record = training_record("summer2winter-cyclegan", load_model(tmp_path / "m.safetensors"), None)
-    assert record["command"].startswith("python -m trainer.cli cyclegan --data runs/data/landscapes128-n3000-s1/cyclegan")
+    assert record["command"].startswith("python -m trainer.cli cyclegan --data ~/.cache/ganstudio/defaults/data/landscapes128-n3000-s1/cyclegan")
     assert record["data_seed"] == 1 and record["iterations"] == 5 and record["wall_time_s"] == 90
     assert record["target_iterations"] == 30000
     unknown = training_record("someone-elses-model", load_model(tmp_path / "m.safetensors"), None)

@@ -1,6 +1,6 @@
 """Quality evaluation of the bundled default models on held-out synthetic data.
 
-    python -m trainer.evaluation --models resources/models --work runs/defaults --out docs
+    python -m trainer.evaluation --models resources/models --out docs
 
 renders data from seeds no training run uses (`heldout`), trains small
 measurement networks on further fresh renders (`measure_nets`), scores each

@@ -1,4 +1,4 @@
-"""python -m trainer.evaluation --models resources/models --work runs/defaults --out docs"""
+"""python -m trainer.evaluation --models resources/models --out docs"""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,7 @@ from trainer.evaluation.grids import save_grid
 from trainer.evaluation.painting import evaluate_painting
 from trainer.evaluation.provenance import training_record
 from trainer.evaluation.report import write_page
+from trainer.defaults import WORK_DIR
 
 EVALUATORS: dict[str, Callable[[str, LoadedModel, EvalContext], ModelEvaluation]] = {
     "spade": evaluate_painting, "sean": evaluate_painting, "pix2pix_unet": evaluate_painting,
@@ -71,7 +72,7 @@ def evaluate_all(models: Path, work: Path | None, out: Path, settings: Settings,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer.evaluation", description=__doc__)
     parser.add_argument("--models", type=Path, default=Path("resources/models"), help="folder of NAME.safetensors (or NAME/model.safetensors)")
-    parser.add_argument("--work", type=Path, default=Path("runs/defaults"), help="run folders with NAME/train.json (wall time, device)")
+    parser.add_argument("--work", type=Path, default=WORK_DIR, help=f"run folders with NAME/train.json: wall time, device (default {WORK_DIR})")
     parser.add_argument("--out", type=Path, default=Path("docs"), help="where models.md and images/models/ are written")
     parser.add_argument("--only", nargs="+", help="evaluate only these model names")
     parser.add_argument("--cache", type=Path, default=None, help=f"cache of the measurement networks (default {default_cache_dir()})")

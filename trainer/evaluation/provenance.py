@@ -1,4 +1,4 @@
-"""How a shipped model was trained: its file's provenance, runs/defaults/NAME/train.json, trainer/defaults.py."""
+"""How a shipped model was trained: its file's provenance, the run's NAME/train.json, trainer/defaults.py."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,8 @@ from typing import Any
 from ganstudio.checkpoints.loaded import LoadedModel
 from trainer.defaults import DEFAULTS
 
+DISPLAY_CACHE = "~/.cache/ganstudio/defaults"  # trainer.defaults' folders, as a reader on Linux sees them
+
 
 def _readable(command: str, data_folder: str, run: str) -> str:
     """trainer.defaults writes DATA / RUN placeholders; name the folders it actually uses."""
@@ -17,7 +19,7 @@ def _readable(command: str, data_folder: str, run: str) -> str:
         if word == "DATA":
             word = data_folder
         elif word.startswith("DATA/"):
-            word = "runs/data/" + word[len("DATA/"):]
+            word = f"{DISPLAY_CACHE}/data/" + word[len("DATA/"):]
         elif word == "RUN":
             word = run
         words.append(word)
@@ -31,10 +33,10 @@ def training_record(name: str, model: LoadedModel, work: Path | None) -> dict[st
     if work is not None and (work / name / "train.json").exists():
         run_record = json.loads((work / name / "train.json").read_text())
     default = next((m for m in DEFAULTS if m.name == name), None)
-    data_folder = f"runs/data/{default.dataset.folder}" if default else "DATA"
-    run = f"runs/defaults/{name}"
+    data_folder = f"{DISPLAY_CACHE}/data/{default.dataset.folder}" if default else "DATA"
+    run = f"{DISPLAY_CACHE}/runs/{name}"
     command = run_record.get("command")
-    source = "runs/defaults/NAME/train.json" if command else ""
+    source = "the run's train.json" if command else ""
     if not command and default is not None:
         command = " ".join(default.command(Path("DATA"), Path("RUN"), default.iters)[1:])
         source = "trainer/defaults.py (no train.json found)"
