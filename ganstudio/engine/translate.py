@@ -2,7 +2,8 @@
 
 Images larger than one tile run tiled (see `tiling`): the tile is the model's
 training resolution rounded up to the multiple the network needs (2**num_downs
-for the U-Net, 4 for the ResNet), with a quarter-tile overlap. Networks that
+for the U-Net, 4 for the ResNet), but at least CONTEXT_TILE for small-stride
+networks, with a quarter-tile overlap. Networks that
 normalise with their input's statistics (CycleGAN's InstanceNorm, pix2pix in
 reference test mode) get one statistics pass over the whole image first, and
 every tile uses those statistics (see `norm_stats`), so tiles agree with each
@@ -45,6 +46,11 @@ from .tiling import round_up, run_tiled, run_whole, tile_count
 TRANSLATION_ARCHS = ("pix2pix_unet", "cyclegan_resnet")
 DIRECTIONS = ("AtoB", "BtoA")
 DEFAULT_RESOLUTION = 256
+# A ResNet generator sees far beyond a small training resolution (the bundled
+# CycleGAN's 64 px): tiles that small lose the context at their edges and differ
+# visibly from whole-image inference (benchmarks/bench_convert.py: 64 px tiles
+# mean 4.5 / max 84 levels; 256 px: mean 0.0 / max 1), so its default tile is at least this.
+CONTEXT_TILE = 256
 STATS_TILES = 4  # the statistics pass sees the image downscaled to at most this many tiles across
 PROGRESS_SCALE = 1000  # progress units per image in a folder run
 
@@ -142,8 +148,12 @@ class TranslateSession(Session):
         return reverse
 
     def tile_size(self, module: nn.Module, requested: int = 0) -> int:
+        """`requested` px, else the training resolution (at least CONTEXT_TILE when the
+        network's stride is smaller than that: the U-Net's is its whole tile)."""
         multiple = int(getattr(module, "size_multiple", 4))
         resolution = requested or self._resolution()
+        if not requested and multiple < resolution:
+            resolution = max(resolution, CONTEXT_TILE)
         return round_up(max(int(resolution), multiple), multiple)
 
     def _resolution(self) -> int:

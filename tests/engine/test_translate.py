@@ -32,7 +32,7 @@ def runner() -> JobRunner:
 
 def test_any_size_keeps_size_and_alpha_and_tiles(runner: JobRunner, cyclegan: Path) -> None:
     image = smooth_image(45, 77, alpha=True)  # odd sizes, larger than one 32 px tile
-    result = runner.run(ConvertJob(image=image, model_path=str(cyclegan)))
+    result = runner.run(ConvertJob(image=image, model_path=str(cyclegan), options=ConvertOptions(tile=32)))
     out = result.outputs["image"]
     assert out.shape == (45, 77, 4) and out.dtype == np.uint8
     np.testing.assert_array_equal(out[..., 3], image[..., 3])
@@ -102,7 +102,7 @@ def test_cancel_midway_leaves_complete_files_and_no_partial_one(runner: JobRunne
     inputs = _folder(tmp_path, 4)
     out_dir = tmp_path / "out"
     token = CancelToken()
-    job = ConvertFolderJob(inputs=tuple(str(p) for p in inputs), output_folder=str(out_dir), model_path=str(cyclegan))
+    job = ConvertFolderJob(inputs=tuple(str(p) for p in inputs), output_folder=str(out_dir), model_path=str(cyclegan), options=ConvertOptions(tile=32))
 
     def report(progress: Progress) -> None:
         # cancel in the middle of the third image, between two of its tiles
@@ -124,8 +124,23 @@ def test_the_out_of_memory_variant_tiles_smaller(runner: JobRunner, cyclegan: Pa
 
     ready = ModelCache().get(cyclegan, "cpu")
     session = TranslateSession(ready, ready.runtime)
-    job = ConvertJob(image=smooth_image(40, 40), model_path=str(cyclegan), options=ConvertOptions(tiled=False))
+    job = ConvertJob(image=smooth_image(40, 40), model_path=str(cyclegan), options=ConvertOptions(tile=32, tiled=False))
     full = session.run(job, RunContext(job))
     cheaper = session.run_lower_cost(job, RunContext(job))
     assert full["tiles"] == 1 and cheaper["tile"] == 16 and cheaper["tiles"] > 1
     assert cheaper["image"].shape == full["image"].shape
+
+
+def test_default_tile_gives_small_stride_networks_context(cyclegan: Path, pix2pix: Path) -> None:
+    from ganstudio.engine.model_cache import ModelCache
+    from ganstudio.engine.translate import CONTEXT_TILE, TranslateSession
+
+    cache = ModelCache()
+    resnet = TranslateSession(cache.get(cyclegan, "cpu"), cache.get(cyclegan, "cpu").runtime)
+    module, _ = resnet.network("AtoB")
+    assert resnet.tile_size(module) == CONTEXT_TILE  # trained at 32 px, stride 4
+    assert resnet.tile_size(module, 48) == 48  # an explicit tile is kept
+    unet_ready = cache.get(pix2pix, "cpu")
+    unet = TranslateSession(unet_ready, unet_ready.runtime)
+    module, _ = unet.network("AtoB")
+    assert unet.tile_size(module) == module.size_multiple  # the U-Net's stride is its whole tile

@@ -111,7 +111,7 @@ class ConverterWorkspace(QWidget):
             self.model_label.setText("No model: open a pix2pix or CycleGAN model")
         else:
             kind = "CycleGAN" if info.get("arch") == "cyclegan_resnet" else "pix2pix"
-            self.model_label.setText(f"{info.get('name')} ({kind}, {info.get('resolution') or '?'} px tiles, {info.get('device', '')})")
+            self.model_label.setText(f"{info.get('name')} ({kind}, trained at {info.get('resolution') or '?'} px, {info.get('device', '')})")
         self._sync_options()
 
     def _sync_options(self) -> None:
