@@ -125,6 +125,16 @@ def test_heldout_seeds_are_disjoint_from_training():
     assert (heldout.to_uint8(heldout.to_tensor(x)) == x).all()
 
 
+def test_training_data_style_is_read_from_the_data_command():
+    fixed = heldout.DataStyle.of("-m trainer.cli make-data landscapes DATA --n 30 --seed 3 --season summer --time-of-day day")
+    assert fixed == heldout.DataStyle(3, "summer", "day")
+    assert heldout.DataStyle.of(None) == heldout.DataStyle(heldout.TRAIN_LANDSCAPE_SEED, None, None)
+    labels, photos = heldout.render_landscapes(fixed.seed, 2, size=32, season=fixed.season, time_of_day=fixed.time_of_day)
+    again, _ = heldout.render_landscapes(fixed.seed, 2, size=32)
+    assert labels.shape == (2, 32, 32) and photos.shape == (2, 32, 32, 3)
+    np.testing.assert_array_equal(labels, again)  # the layout does not depend on the look
+
+
 def test_grid_png_is_kept_under_the_size_limit():
     noisy = _images(1, 400, seed=3)[0]  # incompressible: the palette fallback must kick in
     assert len(png_bytes(noisy, MAX_PNG_BYTES)) <= MAX_PNG_BYTES
@@ -175,6 +185,9 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
     assert "style encoded from the ground truth" in text and "baseline: class-mean colours" in text
     assert "baseline: identity" in text and "floor: a second held-out real set" in text
     assert "flip seen, unedited input" in text and "classifier accuracy" in text
+    # pix2pix (trained on summer daytime only, per trainer/defaults.py) is tested on that look; SPADE on any.
+    assert "label maps, 32 px; summer day photos only, as in training" in text
+    assert "label maps, 32 px; a random season and time of day per photo, as in training" in text
     # The training record comes from train.json where present, else trainer/defaults.py.
     assert "python -m trainer.cli pix2pix --data ~/.cache/ganstudio/defaults/data/landscapes128-n3000-s1/pix2pix --out ~/.cache/ganstudio/defaults/runs/landscape-pix2pix" in text
     assert "1 h 02 min" in text and "NVIDIA Test GPU" in text

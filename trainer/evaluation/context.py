@@ -72,7 +72,7 @@ class EvalContext:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._nets: dict[tuple[str, int], measure_nets.SmallConvNet] = {}
-        self._stats: dict[int, LandscapeStats] = {}
+        self._stats: dict[tuple, LandscapeStats] = {}
         self.measurements: dict[str, dict[str, Any]] = {}  # what the report says about each measurement net
 
     def face_classifier(self, size: int) -> measure_nets.SmallConvNet:
@@ -134,16 +134,19 @@ class EvalContext:
             "test": f"{len(images)} held-out landscapes", "area_fraction_mae": error, "constant_mae": constant}
         return error
 
-    def landscape_stats(self, size: int) -> LandscapeStats:
-        if size not in self._stats:
-            labels, images = heldout.render_landscapes(heldout.TRAIN_LANDSCAPE_SEED, self.settings.n_stats)
+    def landscape_stats(self, size: int, style: heldout.DataStyle = heldout.DataStyle()) -> LandscapeStats:
+        """Statistics of the first training images of `style` (the data a model was trained on)."""
+        key = (size, style)
+        if key not in self._stats:
+            labels, images = heldout.render_landscapes(style.seed, self.settings.n_stats, season=style.season,
+                                                       time_of_day=style.time_of_day)
             labels, images = heldout.resize_labels(labels, size), heldout.resize_images(images, size).astype(np.float64)
             colours = np.zeros((len(LANDSCAPE_CLASSES), 3))
             for c in range(len(LANDSCAPE_CLASSES)):
                 mask = labels == c
                 colours[c] = images[mask].mean(axis=0) if mask.any() else images.mean(axis=(0, 1, 2))
-            self._stats[size] = LandscapeStats(images.mean(axis=0), images.std(axis=0), colours)
-        return self._stats[size]
+            self._stats[key] = LandscapeStats(images.mean(axis=0), images.std(axis=0), colours)
+        return self._stats[key]
 
 
 def classify_faces(net: measure_nets.SmallConvNet, images: np.ndarray) -> np.ndarray:

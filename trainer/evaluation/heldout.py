@@ -8,6 +8,9 @@ image. The seeds below are used for nothing else.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from PIL import Image
@@ -28,6 +31,29 @@ MEASURE_FACE_SEED = 9102  # training data of the face attribute classifier
 # CycleGAN's held-out domains start at these indices of the held-out seed, past the label-to-photo images.
 SUMMER_FIRST_INDEX = 100_000
 WINTER_FIRST_INDEX = 200_000
+
+
+@dataclass(frozen=True)
+class DataStyle:
+    """The landscapes a model was trained on: data seed, and a season / time of day if fixed."""
+
+    seed: int = TRAIN_LANDSCAPE_SEED
+    season: str | None = None
+    time_of_day: str | None = None
+
+    @classmethod
+    def of(cls, data_command: str | None) -> "DataStyle":
+        """From a `make-data landscapes ...` command line (a model's provenance); defaults where absent."""
+        def value(flag: str) -> str | None:
+            found = re.search(rf"{flag}[ =](\S+)", data_command or "")
+            return found.group(1) if found else None
+
+        seed = value("--seed")
+        return cls(int(seed) if seed else TRAIN_LANDSCAPE_SEED, value("--season"), value("--time-of-day"))
+
+    def describe(self) -> str:
+        fixed = " ".join(v for v in (self.season, self.time_of_day) if v)
+        return f"{fixed} photos only" if fixed else "a random season and time of day per photo"
 
 
 def render_landscapes(seed: int, n: int, size: int = LANDSCAPE_SIZE, season: str | None = None,

@@ -4,9 +4,13 @@ The ground truth's season and time of day are drawn at random per image, so a
 model given only the label map cannot know them. Models that can take a style
 from a photo are therefore also run with the ground truth's own style: SPADE's
 VAE encoder (z = the encoder's mean) and SEAN's per-region style encoder.
+A model trained on one season and time of day (the pix2pix default: summer
+daytime) is tested on held-out photos of that look, against baselines from its
+own training data.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -82,13 +86,26 @@ def painters(model: LoadedModel) -> dict[str, Painter]:
     raise ValueError(f"{model.arch} is not a label-to-photo model")
 
 
+def training_style(name: str, model: LoadedModel) -> heldout.DataStyle:
+    """The look of the model's training data: its provenance's data command, else trainer/defaults.py's."""
+    command = (model.meta.get("provenance") or {}).get("data_command")
+    if not command:
+        from trainer.defaults import DEFAULTS
+
+        default = next((m for m in DEFAULTS if m.name == name), None)
+        command = " ".join(default.dataset.command(Path("DATA"))) if default else None
+    return heldout.DataStyle.of(command)
+
+
 def evaluate_painting(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEvaluation:
     s = ctx.settings
     size = int(model.resolution or heldout.LANDSCAPE_SIZE)
     classes = [c["name"] for c in (model.labels or LANDSCAPE_CLASSES)]
-    labels, truth = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED, s.n_paint)
+    style = training_style(name, model)
+    labels, truth = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED, s.n_paint, season=style.season,
+                                              time_of_day=style.time_of_day)
     labels, truth = heldout.resize_labels(labels, size), heldout.resize_images(truth, size)
-    stats = ctx.landscape_stats(size)
+    stats = ctx.landscape_stats(size, style)
 
     outputs = {f"{name} ({mode})": _batched(paint, labels, truth, s.batch) for mode, paint in painters(model).items()}
     baselines = {
@@ -107,7 +124,7 @@ def evaluate_painting(name: str, model: LoadedModel, ctx: EvalContext) -> ModelE
         class_rows.append([label] + [fmt(float(e), 1) for e in errors])
     present = ", ".join(f"{c} {n}" for c, n in zip(classes, counts))
     tables = [
-        Table(f"Held-out quality ({s.n_paint} label maps, {size} px)", ["output", "PSNR (dB) ↑", "colour error ↓"], summary_rows,
+        Table(f"Held-out quality ({s.n_paint} label maps, {size} px; {style.describe()}, as in training)", ["output", "PSNR (dB) ↑", "colour error ↓"], summary_rows,
               "PSNR against the ground-truth rendering, averaged over images. Colour error: the distance in RGB (0–255) "
               "between the mean colour of a class region in the output and in the ground truth, averaged over images, "
               "then over classes. " + MODE_NOTES.get(model.arch, "")),
