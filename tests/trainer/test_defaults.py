@@ -1,0 +1,66 @@
+"""trainer.defaults (`make models`): renders the data, trains, ships float16, skips what is done, resumes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from safetensors import safe_open
+
+from ganstudio.checkpoints import load_model
+from trainer import defaults
+
+TINY_DATA = defaults.Dataset("landscapes", 32, 6, 5, ("--cyclegan-n", "4"))
+TINY_ARGS = ("--resolution", "32", "--load-size", "36", "--ngf", "4", "--ndf", "4", "--n-blocks", "1", "--batch", "1",
+             "--checkpoint-every", "2", "--sample-every", "1000")
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, iters: int) -> None:
+    model = defaults.DefaultModel("tiny-cyclegan", "cyclegan", TINY_DATA, "cyclegan", iters, TINY_ARGS)
+    monkeypatch.setattr(defaults, "DEFAULTS", (model,))
+
+
+def _shipped(dest: Path) -> tuple[dict, set[str]]:
+    with safe_open(str(dest / "tiny-cyclegan.safetensors"), framework="np") as handle:
+        header = json.loads(handle.metadata()["ganstudio"])
+        dtypes = {str(handle.get_tensor(k).dtype) for k in handle.keys()}
+    return header, dtypes
+
+
+@pytest.mark.slow
+def test_make_models_trains_ships_float16_skips_when_done_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    work, data, dest = tmp_path / "runs", tmp_path / "data", tmp_path / "models"
+    argv = ["--work", str(work), "--data", str(data), "--dest", str(dest), "--threads", "1"]
+    _use(monkeypatch, 3)
+    assert defaults.main(argv) == 0
+    assert (data / TINY_DATA.folder / "meta.json").exists() and not (data / (TINY_DATA.folder + ".partial")).exists()
+    header, dtypes = _shipped(dest)
+    provenance = header["provenance"]
+    assert provenance["iterations"] == 3 and provenance["target_iterations"] == 3
+    assert provenance["default_model"] == "tiny-cyclegan" and "--seed 5" in provenance["data_command"]
+    assert dtypes == {"float16"}
+    assert load_model(dest / "tiny-cyclegan.safetensors").parts["reverse"].arch == "cyclegan_resnet"
+    record = json.loads((work / "tiny-cyclegan" / "train.json").read_text())
+    assert record["iterations"] == 3 and record["command"].startswith("-m trainer.cli cyclegan --data DATA/")
+
+    shipped = (dest / "tiny-cyclegan.safetensors").stat().st_mtime_ns
+    capsys.readouterr()
+    assert defaults.main(argv) == 0
+    assert "tiny-cyclegan: complete, skipped" in capsys.readouterr().out
+    assert (dest / "tiny-cyclegan.safetensors").stat().st_mtime_ns == shipped
+
+    _use(monkeypatch, 5)  # more iterations planned: the run continues from its checkpoint
+    assert defaults.main(argv) == 0
+    assert "resumed from iteration 3" in (work / "tiny-cyclegan" / "train.log").read_text()
+    assert _shipped(dest)[0]["provenance"]["iterations"] == 5
+
+
+@pytest.mark.slow
+def test_a_time_limit_stops_the_run_checkpointed_and_ships_what_it_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work, data, dest = tmp_path / "runs", tmp_path / "data", tmp_path / "models"
+    _use(monkeypatch, 1_000_000)
+    assert defaults.main(["--work", str(work), "--data", str(data), "--dest", str(dest), "--threads", "1", "--minutes", "0.1"]) == 0
+    done = _shipped(dest)[0]["provenance"]["iterations"]
+    assert 1 <= done < 1_000_000
+    assert defaults.checkpoint_iteration(work / "tiny-cyclegan") == done  # the next call resumes from here
