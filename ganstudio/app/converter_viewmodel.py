@@ -22,6 +22,7 @@ from .batch_run import BatchRun
 from .image_files import open_photo, write_result
 from .inference import InferenceController
 from .model_slot import ModelSlot
+from .samples import convert_sample_kind, matching_sample
 
 CHANNEL = "convert"
 MODES = {"deterministic": "Deterministic (eval mode)", "reference": "As the reference test (dropout + batch statistics)"}
@@ -76,7 +77,13 @@ class ConverterViewModel(QObject):
             self.reference_mode = False
         self.modelChanged.emit(info)
         self.optionsChanged.emit()
-        self.convert()
+        # A shipped sample of the other kind (a photo for pix2pix, a label map for CycleGAN)
+        # becomes the same scene in the kind this model takes; the user's own images stay.
+        swap = matching_sample(self.input_path, convert_sample_kind(self.model.arch)) if self.input_path else None
+        if swap is not None and swap != Path(self.input_path).resolve():
+            self.open_image(swap)
+        else:
+            self.convert()
 
     def set_direction(self, direction: str) -> None:
         if direction not in DIRECTIONS:

@@ -21,7 +21,7 @@ from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.painting_synthesis import PaintingSynthesis
 from ganstudio.app.painting_viewmodel import PaintingViewModel, palette_from_model_labels
-from ganstudio.app.samples import sample_files
+from ganstudio.app.samples import convert_sample_kind, sample_files
 from ganstudio.document.autosave import RecoveryStore
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import open_image, read_label_map, read_photo, write_image, write_label_map
@@ -370,11 +370,11 @@ class MainWindow(QMainWindow):
             self.canvas.fit()  # to the canvas as shown, not as first built
         self.model_defaults.start(skip=self.requested_workspaces)
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
-        faces, landscapes = sample_files("faces"), sample_files("landscapes")
+        faces, scenes = sample_files("faces"), sample_files(convert_sample_kind(converter.model.arch))
         if attributes.photo is None and faces:
             attributes.open_photo(faces[0])
-        if converter.input is None and landscapes:
-            converter.open_image(landscapes[0])
+        if converter.input is None and scenes:
+            converter.open_image(scenes[0])  # a model that arrives later swaps it for its own kind
 
     def show_starter_map(self) -> bool:
         """Replace the (untouched) painting by the starting landscape of the current classes; False if they make none."""

@@ -3,8 +3,9 @@
     python resources/samples/make_samples.py
 
 Faces (128 px) come from trainer.synthetic.faces, landscape photos (256 px,
-summer, day) from trainer.synthetic.landscapes, with fixed seeds, so the
-Attributes and Convert workspaces have something to open with no download.
+summer, day) and their label maps in the palette colours (the bundled pix2pix's
+input) from trainer.synthetic.landscapes, with fixed seeds, so the Attributes
+and Convert workspaces have something to open with no download.
 The application itself never imports the trainer; it only reads these files.
 """
 from __future__ import annotations
@@ -28,7 +29,6 @@ FACES = (
     ("face-2", 23, {"Black_Hair": True, "Male": True, "Young": True}),
     ("face-3", 37, {"Brown_Hair": True, "Eyeglasses": True, "Male": False, "Young": False}),
 )
-# (file stem, layout seed, style seed)
 # (file stem, layout seed, style seed): lakes, trees and snow-capped mountains
 LANDSCAPES = (("landscape-1", 103, 108), ("landscape-2", 110, 115))
 # The render's film grain defeats PNG compression; 6 bits per channel (steps hidden
@@ -39,10 +39,13 @@ LANDSCAPE_LEVEL_STEP = 4
 def main() -> None:
     (HERE / "faces").mkdir(exist_ok=True)
     (HERE / "landscapes").mkdir(exist_ok=True)
+    (HERE / "label-maps").mkdir(exist_ok=True)
     for stem, seed, attrs in FACES:
         Image.fromarray(faces.render(seed, attrs, FACE_SIZE)).save(HERE / "faces" / f"{stem}.png", optimize=True)
     for stem, layout_seed, style_seed in LANDSCAPES:
-        _, photo = landscapes.render(layout_seed, style_seed, LANDSCAPE_SIZE, season="summer", time_of_day="day")
+        labels, photo = landscapes.render(layout_seed, style_seed, LANDSCAPE_SIZE, season="summer", time_of_day="day")
+        label_map = HERE / "label-maps" / stem.replace("landscape", "label-map")
+        Image.fromarray(landscapes.colorize(labels)).save(label_map.with_suffix(".png"), optimize=True)
         stepped = (photo // LANDSCAPE_LEVEL_STEP * LANDSCAPE_LEVEL_STEP + LANDSCAPE_LEVEL_STEP // 2).astype(np.uint8)
         Image.fromarray(stepped).save(HERE / "landscapes" / f"{stem}.png", optimize=True)
 

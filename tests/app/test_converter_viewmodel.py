@@ -9,6 +9,7 @@ from PIL import Image
 
 from ganstudio.app.converter_viewmodel import ConverterViewModel
 from ganstudio.app.inference import InferenceController
+from ganstudio.app.samples import sample_files
 from ganstudio.document.image_io import read_photo
 from ganstudio.engine.runner import JobRunner
 from translation_models import save_cyclegan, save_pix2pix, save_stargan, smooth_image
@@ -70,6 +71,27 @@ def test_pix2pix_offers_the_reference_test_mode(qtbot, vm: ConverterViewModel, m
     with qtbot.waitSignal(vm.notice, timeout=TIMEOUT_MS):
         vm.set_direction("BtoA")
     assert vm.direction == "AtoB"
+
+
+def test_a_shipped_sample_follows_the_model_but_the_users_image_stays(qtbot, vm: ConverterViewModel, models, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    photos, label_maps = sample_files("landscapes"), sample_files("label-maps")
+    assert len(photos) == len(label_maps) >= 2
+    load(qtbot, vm, models["cyclegan"])
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        vm.open_image(photos[1])
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        load(qtbot, vm, models["pix2pix"])  # pix2pix paints label maps: the same scene's label map
+    assert Path(vm.input_path) == label_maps[1]
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        load(qtbot, vm, models["cyclegan"])
+    assert Path(vm.input_path) == photos[1]
+    mine = tmp_path / "mine.png"
+    Image.open(photos[0]).save(mine)
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        vm.open_image(mine)
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        load(qtbot, vm, models["pix2pix"])
+    assert Path(vm.input_path) == mine
 
 
 def test_a_stargan_model_is_refused(qtbot, vm: ConverterViewModel, models) -> None:  # type: ignore[no-untyped-def]

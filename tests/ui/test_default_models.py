@@ -96,8 +96,12 @@ def test_with_no_settings_every_workspace_loads_its_bundled_default(qtbot, make_
     faces_menu = window.face_and_convert.attributes.samples_button.menu()
     faces_menu.actions()[1].trigger()
     assert Path(attributes.photo_path) == sample_files("faces")[1]
-    landscapes_menu = window.face_and_convert.converter.samples_button.menu()
-    assert [a.text() for a in landscapes_menu.actions()] == [p.stem for p in sample_files("landscapes")]
+    convert_menu = window.face_and_convert.converter.samples_button.menu()
+    entries = [a.text() for a in convert_menu.actions()]  # a section each: photos, then colour label maps
+    photos, label_maps = [p.stem for p in sample_files("landscapes")], [p.stem for p in sample_files("label-maps")]
+    assert entries == ["Landscape photos", *photos, "Colour label maps (pix2pix input)", *label_maps]
+    next(a for a in convert_menu.actions() if a.text() == label_maps[0]).trigger()
+    assert Path(converter.input_path) == sample_files("label-maps")[0]
     # pix2pix stays one click away in the library
     assert "landscape-pix2pix.safetensors" in [e.name for e in window.library.entries]
 
@@ -117,6 +121,9 @@ def test_a_remembered_model_wins_over_the_default_per_workspace(qtbot, make_wind
         "convert": "landscape-pix2pix.safetensors",
     }
     assert "my-sean.safetensors" in [e.name for e in window.library.entries]  # shown in the library too
+    # pix2pix paints colour label maps: Convert opens the label-map sample, not the photo
+    converter = window.face_and_convert.converter_vm
+    qtbot.waitUntil(lambda: Path(converter.input_path) == sample_files("label-maps")[0], timeout=TIMEOUT_MS)
 
 
 def test_a_model_given_by_hand_is_not_replaced_by_the_default(qtbot, make_window, bundled, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
 from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
+from ganstudio.app.samples import CONVERT_KINDS
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 
 from ..file_prompts import EXPORT_FILTER, IMAGE_FILTER, STATE_DICT_MODEL_FILTER, FileDialogs, ask_open, ask_save, name_after
@@ -40,7 +41,7 @@ class ConverterWorkspace(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setPrefix("seed ")
         self.open_image_button = QPushButton("Open image...")
-        self.samples_button = samples_button("landscapes", viewmodel.open_image)
+        self.samples_button = samples_button(CONVERT_KINDS, viewmodel.open_image)
         self.save_button = QPushButton("Save output...")
         self.fit_button = QPushButton("Fit")
         self.actual_button = QPushButton("100 %")
