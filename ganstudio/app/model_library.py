@@ -42,6 +42,7 @@ class ModelEntry:
     num_classes: int | None = None
     labels: list[Any] = field(default_factory=list)
     error: str = ""
+    training: str = ""  # how our trainer made it (training_summary), for tooltips
 
     @property
     def summary(self) -> str:
@@ -91,7 +92,38 @@ def describe_model_file(path: str | os.PathLike[str], source: str) -> ModelEntry
     config = header.get("config") or {}
     labels = list(header.get("labels") or [])
     num_classes = len(labels) or config.get("label_nc")
-    return ModelEntry(str(path), path.name, source, str(header.get("arch", "")), header.get("resolution") or config.get("crop_size"), num_classes, labels)
+    return ModelEntry(str(path), path.name, source, str(header.get("arch", "")), header.get("resolution") or config.get("crop_size"),
+                      num_classes, labels, training=training_summary(header.get("provenance")))
+
+
+def training_summary(provenance: Any) -> str:
+    """How a model was trained, in a sentence or two, from the provenance ganstudio-train writes ('' without one)."""
+    if not isinstance(provenance, dict) or "iterations" not in provenance:
+        return ""
+    done, planned = provenance.get("iterations"), provenance.get("target_iterations")
+    steps = f"{done} of {planned} planned iterations" if planned and planned != done else f"{done} iterations"
+    if provenance.get("batch"):
+        steps += f", batch {provenance['batch']}"
+        if int(provenance.get("world_size") or 1) > 1:
+            steps += f" x {provenance['world_size']} processes"
+    parts = [f"Trained with ganstudio-train ({provenance.get('recipe', '?')}): {steps}"]
+    wall = provenance.get("wall_time_s")
+    if wall:
+        hours, minutes = divmod(round(float(wall) / 60), 60)
+        parts.append((f"{hours} h {minutes:02d} min" if hours else f"{minutes} min") + (f" on {provenance['device']}" if provenance.get("device") else ""))
+    if provenance.get("trained_at"):
+        parts.append(str(provenance["trained_at"])[:10])
+    text = "; ".join(parts) + "."
+    command = str(provenance.get("data_command") or "")
+    if "make-data" in command:
+        words = command.split()
+        kind = words[words.index("make-data") + 1] if words.index("make-data") + 1 < len(words) else "images"
+        flags = {w: words[i + 1] for i, w in enumerate(words[:-1]) if w.startswith("--")}
+        look = [flags[f] for f in ("--season", "--time-of-day") if f in flags]
+        text += f" Data: synthetic {kind}" + (f" ({', '.join(look)})" if look else "") + (f", seed {flags['--seed']}." if "--seed" in flags else ".")
+    elif provenance.get("data"):
+        text += f" Data: {Path(str(provenance['data'])).name}."
+    return text
 
 
 def scan_folder(folder: str | os.PathLike[str] | None, source: str) -> list[ModelEntry]:

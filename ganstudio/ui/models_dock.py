@@ -48,7 +48,8 @@ class ModelsPanel(QWidget):
         for entry in self.library.entries:
             item = QTreeWidgetItem([entry.name, entry.summary, entry.source])
             item.setData(0, Qt.ItemDataRole.UserRole, entry.path)
-            item.setToolTip(0, entry.path)
+            for column in range(3):
+                item.setToolTip(column, "\n".join(t for t in (entry.path, entry.training) if t))
             if entry.path == self.current_path:
                 item.setIcon(0, icon("fa5s.check"))
             self.tree.addTopLevelItem(item)

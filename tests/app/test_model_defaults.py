@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 
 from ganstudio.app.model_defaults import LEGACY_LAST_KEY, ModelDefaults, last_model_key
 from ganstudio.app.model_library import BUNDLED_ENV, ModelLibrary
+from translation_models import save_cyclegan
 
 
 def write_header_only(path: Path, arch: str) -> Path:
@@ -62,3 +63,18 @@ def test_remembered_model_comes_first_if_it_still_exists(qapp, tmp_path: Path) -
     settings.setValue(LEGACY_LAST_KEY, str(mine))  # the one "last model" of earlier versions was a painting model
     assert Path(defaults.candidates("paint")[0]).name == "mine.safetensors"
     assert Path(defaults.candidates("attributes")[0]).name == "star.safetensors"
+
+
+def test_the_library_says_how_a_bundled_model_was_trained(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ganstudio.app.model_library import describe_model_file, training_summary
+
+    provenance = {"recipe": "pix2pix", "iterations": 5000, "target_iterations": 20000, "batch": 4, "world_size": 1,
+                  "wall_time_s": 3725, "device": "CPU (2 cores)", "trained_at": "2026-11-25T10:00:00+00:00",
+                  "data_command": "-m trainer.cli make-data landscapes DATA --n 3000 --seed 3 --season summer --time-of-day day"}
+    assert training_summary(provenance) == ("Trained with ganstudio-train (pix2pix): 5000 of 20000 planned iterations, batch 4; "
+                                            "1 h 02 min on CPU (2 cores); 2026-11-25. Data: synthetic landscapes (summer, day), seed 3.")
+    done = {"recipe": "cyclegan", "iterations": 10, "batch": 2, "world_size": 4, "data": "/data/horse2zebra"}
+    assert training_summary(done) == "Trained with ganstudio-train (cyclegan): 10 iterations, batch 2 x 4 processes. Data: horse2zebra."
+    assert training_summary(None) == "" and training_summary({"source": "official"}) == ""
+    path = save_cyclegan(tmp_path / "m.safetensors", resolution=32)
+    assert describe_model_file(path, "user").training == ""  # no trainer provenance: nothing claimed
