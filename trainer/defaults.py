@@ -6,7 +6,8 @@ Each default is one `ganstudio-train` run on synthetic data rendered with a fixe
 seed. Runs live in `--work` (default: the user cache, `~/.cache/ganstudio/defaults/runs`
 on Linux, so that they survive fresh clones); a run that was stopped
 (Ctrl+C, `--minutes`, a kill) continues from its last checkpoint the next time,
-and a model whose shipped file already has all its iterations is skipped. The
+and a model whose shipped file already has all its iterations is skipped. On
+Ctrl+C or `--minutes` every run checkpoints and what it has so far is stored. The
 exported file is stored in float16 under `--dest`, and `--work/NAME/train.json`
 records the command, wall time and device for docs/models.md.
 """
@@ -205,30 +206,47 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.jobs))
     pending = list(todo)
     running: list[tuple[DefaultModel, subprocess.Popen, float, float]] = []
-    failed = []
-    while pending or running:
-        while pending and len(running) < max(1, args.jobs):
-            model = pending.pop(0)
-            wall_before = previous_wall(args.work / model.name)
-            running.append((model, run_stage(model, args, threads), time.time(), wall_before))
-        time.sleep(2)
-        for entry in list(running):
-            model, proc, started, wall_before = entry
-            if args.minutes is not None and proc.poll() is None and time.time() - started > args.minutes * 60:
-                proc.send_signal(signal.SIGINT)  # the trainer checkpoints and stops
-                proc.wait()
-                stage = run_stage(model, argparse.Namespace(**{**vars(args), "export_only": True}), threads)
-                stage.wait()
+    failed: list[str] = []
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, args.jobs):
+                model = pending.pop(0)
+                wall_before = previous_wall(args.work / model.name)
+                running.append((model, run_stage(model, args, threads), time.time(), wall_before))
+            time.sleep(2)
+            for entry in list(running):
+                model, proc, started, wall_before = entry
+                if args.minutes is not None and proc.poll() is None and time.time() - started > args.minutes * 60:
+                    proc.send_signal(signal.SIGINT)  # the trainer checkpoints and stops
+                    proc.wait()
+                if proc.poll() is None:
+                    continue
+                running.remove(entry)
+                if proc.returncode != 0 and args.minutes is None:
+                    failed.append(model.name)
+                settle(model, args, threads, started, wall_before)
+    except KeyboardInterrupt:
+        # Ctrl+C: every run checkpoints (SIGTERM: a second SIGINT would make it stop without one),
+        # and what the runs have so far is stored; the next call resumes.
+        print("interrupted: checkpointing the runs and storing their models; run again to resume", flush=True)
+        for model, proc, started, wall_before in running:
             if proc.poll() is None:
-                continue
-            running.remove(entry)
-            if proc.returncode not in (0, None) and not (args.minutes is not None):
-                failed.append(model.name)
-            finish(model, args, started, wall_before)
+                proc.send_signal(signal.SIGTERM)
+            proc.wait()
+            settle(model, args, threads, started, wall_before)
+        return 130
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def settle(model: DefaultModel, args: argparse.Namespace, threads: int, started: float, wall_before: float) -> None:
+    """After a run stops: export its checkpoint if the run stopped before exporting, then store the model."""
+    out = args.work / model.name
+    if checkpoint_iteration(out) > shipped_iterations(out / "model.safetensors"):
+        run_stage(model, argparse.Namespace(**{**vars(args), "export_only": True}), threads).wait()
+    finish(model, args, started, wall_before)
 
 
 if __name__ == "__main__":

@@ -64,3 +64,22 @@ def test_a_time_limit_stops_the_run_checkpointed_and_ships_what_it_has(tmp_path:
     done = _shipped(dest)[0]["provenance"]["iterations"]
     assert 1 <= done < 1_000_000
     assert defaults.checkpoint_iteration(work / "tiny-cyclegan") == done  # the next call resumes from here
+
+
+@pytest.mark.slow
+def test_ctrl_c_checkpoints_the_runs_and_ships_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work, data, dest = tmp_path / "runs", tmp_path / "data", tmp_path / "models"
+    _use(monkeypatch, 1_000_000)
+    checkpoint = work / "tiny-cyclegan" / "checkpoint.pt"
+    real_sleep = defaults.time.sleep
+
+    def sleep_then_interrupt(seconds: float) -> None:
+        real_sleep(seconds)
+        if checkpoint.exists():  # the run is training: the user presses Ctrl+C
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(defaults.time, "sleep", sleep_then_interrupt)
+    assert defaults.main(["--work", str(work), "--data", str(data), "--dest", str(dest), "--threads", "1"]) == 130
+    done = _shipped(dest)[0]["provenance"]["iterations"]
+    assert 2 <= done < 1_000_000 and defaults.checkpoint_iteration(work / "tiny-cyclegan") == done
+    assert "stopped by signal" in (work / "tiny-cyclegan" / "train.log").read_text()
