@@ -185,6 +185,7 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
     assert "style encoded from the ground truth" in text and "baseline: class-mean colours" in text
     assert "baseline: identity" in text and "floor: a second held-out real set" in text
     assert "flip seen, unedited input" in text and "classifier accuracy" in text
+    assert "no-change edit PSNR" in text and "colour label map, reference test mode" in text
     # pix2pix (trained on summer daytime only, per trainer/defaults.py) is tested on that look; SPADE on any.
     assert "label maps, 32 px; summer day photos only, as in training" in text
     assert "label maps, 32 px; a random season and time of day per photo, as in training" in text

@@ -27,7 +27,9 @@ MODE_NOTES = {
     "spade": "Random style: z drawn from N(0, 1). Encoded style: z = the VAE encoder's mean for the ground-truth photo.",
     "sean": "Encoded style: each region's code from the ground-truth photo. Another photo's styles: the codes of the next "
             "held-out photo (a class that photo lacks gets a zero code).",
-    "pix2pix_unet": "Input: the label map painted in the palette colours, as in training.",
+    "pix2pix_unet": "Input: the label map painted in the palette colours, as in training. Deterministic: eval mode "
+                    "(running BatchNorm statistics, no dropout), the app's default. Reference test mode: dropout on and "
+                    "per-image BatchNorm statistics, as the reference test.py without --eval (the app's other mode).",
 }
 Painter = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (labels, truth photos, batch index) -> photos
 
@@ -75,14 +77,19 @@ def painters(model: LoadedModel) -> dict[str, Painter]:
     if model.arch == "pix2pix_unet":
         from ganstudio.models.junyanz_norms import set_reference_test_mode
 
-        set_reference_test_mode(net)  # as the app and the reference test run it: dropout on, batch statistics
+        def from_colours(reference: bool) -> Painter:
+            def paint(labels: np.ndarray, truth: np.ndarray, _: int) -> np.ndarray:
+                # One image at a time: batch statistics must not mix images (the reference tests with batch 1).
+                x = heldout.to_tensor(colorize(labels))
+                set_reference_test_mode(net, reference)
+                try:
+                    return np.concatenate([heldout.to_uint8(net(x[i:i + 1])) for i in range(len(x))])
+                finally:
+                    set_reference_test_mode(net, False)
 
-        def from_colours(labels: np.ndarray, truth: np.ndarray, _: int) -> np.ndarray:
-            # One image at a time: batch statistics must not mix images (the reference tests with batch 1).
-            x = heldout.to_tensor(colorize(labels))
-            return np.concatenate([heldout.to_uint8(net(x[i:i + 1])) for i in range(len(x))])
+            return paint
 
-        return {"colour label map": from_colours}
+        return {"colour label map, deterministic": from_colours(False), "colour label map, reference test mode": from_colours(True)}
     raise ValueError(f"{model.arch} is not a label-to-photo model")
 
 

@@ -11,6 +11,16 @@ KIND_TITLES = {"label-to-photo": "label map → photo", "attributes": "face attr
                "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes"}
 
 
+def _pix2pix_data() -> str:
+    from trainer.defaults import DEFAULTS
+
+    model = next((m for m in DEFAULTS if m.recipe == "pix2pix"), None)
+    if model is None:
+        return "none"
+    style = heldout.DataStyle.of(" ".join(model.dataset.command(Path("DATA"))))
+    return f"data seed {style.seed}, {style.describe()}"
+
+
 def markdown_table(table: Table) -> str:
     lines = [f"**{table.title}**", "", "| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     lines += ["| " + " | ".join(row) + " |" for row in table.rows]
@@ -38,7 +48,12 @@ def headline(ev: ModelEvaluation) -> str:
         return (f"PSNR {fmt(best['psnr'])} dB vs {fmt(base['psnr'])} dB; colour error {fmt(best['colour_error'], 1)} "
                 f"vs {fmt(min(b['colour_error'] for b in bases.values()), 1)} (best model mode vs best baseline)")
     if ev.kind == "attributes" and "mean" in f:
-        return f"flips seen {fmt(100 * f['mean']['flip_rate'], 1)} % vs {fmt(100 * f['mean']['baseline_flip_rate'], 1)} % unedited"
+        line = f"flips seen {fmt(100 * f['mean']['flip_rate'], 1)} % vs {fmt(100 * f['mean']['baseline_flip_rate'], 1)} % unedited"
+        fidelity = list((f.get("fidelity") or {}).values())
+        if len(fidelity) == 3:  # model, mean face, blurred input
+            line += (f"; no-change edit PSNR {fmt(fidelity[0]['psnr'])} dB (mean face {fmt(fidelity[1]['psnr'])}, "
+                     f"input blurred 4x {fmt(fidelity[2]['psnr'])})")
+        return line
     if ev.kind == "cyclegan":
         m = f[ev.name]
         return (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} % (identity "
@@ -103,8 +118,8 @@ def write_page(
             lines += ["", markdown_table(table)]
     lines += [
         "", "## How the evaluation works", "",
-        f"- **Held-out data.** The defaults train on landscapes of data seed {heldout.TRAIN_LANDSCAPE_SEED} and faces of data "
-        f"seed {heldout.TRAIN_FACE_SEED}. Image *k* of data seed *s* has layout (or identity) seed *s* · 1000003 + *k*, so "
+        f"- **Held-out data.** The defaults train on landscapes of data seed {heldout.TRAIN_LANDSCAPE_SEED} (pix2pix: "
+        f"{_pix2pix_data()}) and faces of data seed {heldout.TRAIN_FACE_SEED}. Image *k* of data seed *s* has layout (or identity) seed *s* · 1000003 + *k*, so "
         "other data seeds never repeat a training image. Test images: landscapes of data seed "
         f"{heldout.HELDOUT_LANDSCAPE_SEED} (label-to-photo from index 0, CycleGAN summer from {heldout.SUMMER_FIRST_INDEX} and "
         f"winter from {heldout.WINTER_FIRST_INDEX}, daytime), a second real landscape set of data seed "
@@ -112,9 +127,10 @@ def write_page(
         f"data seeds {heldout.MEASURE_LANDSCAPE_SEED} (landscapes) and {heldout.MEASURE_FACE_SEED} (faces).",
         f"- **Preprocessing** as in training: landscapes are rendered at {heldout.LANDSCAPE_SIZE} px and resized (bicubic; label "
         "maps nearest) to the model's resolution; CycleGAN input is resized to 9/8 of it and centre-cropped, like "
-        "`--load-size 72` for 64. pix2pix runs as the app runs it (dropout on, batch statistics, one image at a time).",
+        "`--load-size 72` for 64. pix2pix runs one image at a time in both of the app's modes.",
         "- **Baselines.** Label-to-photo: the mean of the first training images (pixel by pixel), and each pixel painted "
-        "with its class's mean colour over those images. The ground truth's season and time of day are random, so from a "
+        "with its class's mean colour over those images (a model trained on one season and time of day is tested, and "
+        "its baselines made, on that look only). Elsewhere the ground truth's season and time of day are random, so from a "
         "label map alone the class-mean painting is hard to beat on colour; the models that can take a style from a photo "
         "are also scored with the ground truth's style. StarGAN: the unedited input. CycleGAN: the identity mapping and "
         "the target season's mean image. StyleGAN2: the training mean image plus Gaussian noise with the per-pixel "
