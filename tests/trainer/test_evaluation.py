@@ -19,8 +19,8 @@ from trainer.evaluation import heldout
 from trainer.evaluation.__main__ import evaluate_all, find_models
 from trainer.evaluation.context import Settings
 from trainer.evaluation.grids import MAX_PNG_BYTES, png_bytes
-from trainer.evaluation.metrics import (class_colour_errors, colour_shift, flip_rates, flip_targets, frechet_distance,
-                                        mean_abs_error, psnr, seen_values)
+from trainer.evaluation.metrics import (class_colour_errors, colour_shift, detail_ratio, flip_rates, flip_targets,
+                                        frechet_distance, mean_abs_error, psnr, seen_values)
 from trainer.evaluation.provenance import training_record
 from trainer.synthetic.faces import FACE_ATTRIBUTES
 from trainer.synthetic.landscapes import LANDSCAPE_CLASSES
@@ -54,6 +54,15 @@ def test_class_colour_error_is_zero_for_the_ground_truth_and_measures_a_tinted_r
     expected = (tinted[:, 8:, :, 0].astype(float) - truth[:, 8:, :, 0]).mean(axis=(1, 2)).mean()
     assert errors[0] == 0
     assert errors[2] == pytest.approx(expected)
+
+
+def test_detail_ratio_is_one_for_the_photo_zero_for_flat_and_lower_for_a_blur():
+    photos = _images(3, 16)
+    flat = np.broadcast_to(photos.mean(axis=(1, 2), keepdims=True).astype(np.uint8), photos.shape)
+    blurred = ((photos[:, :-1, :-1].astype(int) + photos[:, 1:, 1:]) // 2).astype(np.uint8)
+    assert detail_ratio(photos, photos) == pytest.approx(1.0)
+    assert detail_ratio(flat, photos) == 0.0
+    assert 0.2 < detail_ratio(blurred, photos[:, :-1, :-1]) < 0.9
 
 
 def test_cycle_error_and_colour_shift_on_constructed_cases():
@@ -185,6 +194,7 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
     assert "style encoded from the ground truth" in text and "baseline: class-mean colours" in text
     assert "baseline: identity" in text and "floor: a second held-out real set" in text
     assert "flip seen, unedited input" in text and "classifier accuracy" in text
+    assert "detail (photo = 1)" in text and "(class-mean colours); colour error" in text
     assert "no-change edit PSNR" in text and "colour label map, reference test mode" in text
     # pix2pix (trained on summer daytime only, per trainer/defaults.py) is tested on that look; SPADE on any.
     assert "label maps, 32 px; summer day photos only, as in training" in text

@@ -9,6 +9,22 @@ import numpy as np
 from trainer.synthetic.faces import HAIR_COLOURS
 
 
+def detail(images: np.ndarray) -> np.ndarray:
+    """Per-image mean gradient magnitude of the luminance (0..255 per pixel): how much texture and edge there is."""
+    y = images.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    gx, gy = np.diff(y, axis=2)[:, :-1, :], np.diff(y, axis=1)[:, :, :-1]
+    return np.sqrt(gx * gx + gy * gy).reshape(len(y), -1).mean(axis=1)
+
+
+def detail_ratio(output: np.ndarray, truth: np.ndarray) -> float:
+    """The output's detail over the ground truth's, averaged over images: 1 = as detailed as the photo, 0 = flat.
+
+    PSNR and colour error reward a blurred average (the best guess of the exact pixels);
+    this says whether the output has the photo's texture at all.
+    """
+    return float(np.mean(detail(output) / np.maximum(detail(truth), 1e-6)))
+
+
 def psnr(output: np.ndarray, truth: np.ndarray, peak: float = 255.0) -> np.ndarray:
     """Per-image PSNR in dB of uint8 images [N,H,W,C]; inf where an image is identical."""
     diff = output.astype(np.float64) - truth.astype(np.float64)

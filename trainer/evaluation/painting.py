@@ -20,7 +20,7 @@ from ganstudio.checkpoints.loaded import LoadedModel
 from trainer.evaluation import heldout
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Table, fmt
 from trainer.evaluation.grids import tile_grid
-from trainer.evaluation.metrics import class_colour_errors, psnr
+from trainer.evaluation.metrics import class_colour_errors, detail_ratio, psnr
 from trainer.synthetic.landscapes import LANDSCAPE_CLASSES, colorize
 
 MODE_NOTES = {
@@ -125,16 +125,20 @@ def evaluate_painting(name: str, model: LoadedModel, ctx: EvalContext) -> ModelE
     for label, images in {**outputs, **baselines}.items():
         p = psnr(images, truth)
         errors, counts = class_colour_errors(images, truth, labels, k)
-        figures[label] = {"psnr": float(np.mean(p)), "colour_error": float(np.nanmean(errors)),
+        texture = detail_ratio(images, truth)
+        figures[label] = {"psnr": float(np.mean(p)), "colour_error": float(np.nanmean(errors)), "detail": texture,
                           "class_colour_error": {c: float(e) for c, e in zip(classes, errors)}}
-        summary_rows.append([label, fmt(float(np.mean(p))), fmt(float(np.nanmean(errors)), 1)])
+        summary_rows.append([label, fmt(float(np.mean(p))), fmt(float(np.nanmean(errors)), 1), fmt(texture)])
         class_rows.append([label] + [fmt(float(e), 1) for e in errors])
     present = ", ".join(f"{c} {n}" for c, n in zip(classes, counts))
     tables = [
-        Table(f"Held-out quality ({s.n_paint} label maps, {size} px; {style.describe()}, as in training)", ["output", "PSNR (dB) ↑", "colour error ↓"], summary_rows,
+        Table(f"Held-out quality ({s.n_paint} label maps, {size} px; {style.describe()}, as in training)", ["output", "PSNR (dB) ↑", "colour error ↓", "detail (photo = 1)"], summary_rows,
               "PSNR against the ground-truth rendering, averaged over images. Colour error: the distance in RGB (0–255) "
               "between the mean colour of a class region in the output and in the ground truth, averaged over images, "
-              "then over classes. " + MODE_NOTES.get(model.arch, "")),
+              "then over classes. Detail: the output's mean luminance gradient over the ground truth's (1 = as much "
+              "texture and edge as the photo). PSNR and colour error reward the best guess of the exact pixels, a blur "
+              "where the look varies (sun, light, haze), so the flat class-mean painting scores well on them; detail shows "
+              "which outputs look like photos. " + MODE_NOTES.get(model.arch, "")),
         Table("Colour error per class (RGB distance, 0–255) ↓", ["output"] + classes, class_rows,
               f"Images showing each class (at least 16 pixels): {present}."),
     ]

@@ -44,9 +44,13 @@ def headline(ev: ModelEvaluation) -> str:
         models = {k: v for k, v in f.items() if not k.startswith("baseline")}
         bases = {k: v for k, v in f.items() if k.startswith("baseline")}
         best = max(models.values(), key=lambda v: v["psnr"])
-        base = max(bases.values(), key=lambda v: v["psnr"])
-        return (f"PSNR {fmt(best['psnr'])} dB vs {fmt(base['psnr'])} dB; colour error {fmt(best['colour_error'], 1)} "
-                f"vs {fmt(min(b['colour_error'] for b in bases.values()), 1)} (best model mode vs best baseline)")
+        mean_image, class_mean = bases.get("baseline: training-set mean image"), bases.get("baseline: class-mean colours")
+        if mean_image is None or class_mean is None:
+            return f"PSNR {fmt(best['psnr'])} dB, colour error {fmt(best['colour_error'], 1)}"
+        return (f"PSNR {fmt(best['psnr'])} dB vs {fmt(mean_image['psnr'])} (mean image) / {fmt(class_mean['psnr'])} "
+                f"(class-mean colours); colour error {fmt(best['colour_error'], 1)} vs {fmt(mean_image['colour_error'], 1)} / "
+                f"{fmt(class_mean['colour_error'], 1)}; detail {fmt(best['detail'])} vs {fmt(mean_image['detail'])} / "
+                f"{fmt(class_mean['detail'])} (best model mode)")
     if ev.kind == "attributes" and "mean" in f:
         line = f"flips seen {fmt(100 * f['mean']['flip_rate'], 1)} % vs {fmt(100 * f['mean']['baseline_flip_rate'], 1)} % unedited"
         fidelity = list((f.get("fidelity") or {}).values())
