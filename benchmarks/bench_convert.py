@@ -7,10 +7,12 @@ architecture is cyclegan_resnet) when there is one, else --model, else a
 documented stand-in: the official CycleGAN generator configuration
 (resnet_9blocks, ngf 64, InstanceNorm, reflect padding; random weights, since
 speed does not depend on the weights) with a B->A part, trained resolution 256.
-The image is converted through the app's own path (TranslateSession: 256 px
-tiles, quarter-tile overlap, one whole-image normalisation-statistics pass,
-feathered blending), once to warm up, then `--repeats` times; the median time
-gives megapixels of input per second. Runs on the CPU (torch threads as
+The image is converted through the app's own path (TranslateSession), once to
+warm up, then `--repeats` times, two ways: as the app does by default (one
+whole-image pass up to WHOLE_IMAGE_PIXELS, tiles beyond), and forced into tiles
+(256 px for a ResNet, quarter-tile overlap, one whole-image
+normalisation-statistics pass, feathered blending); the median time gives
+megapixels of input per second. Runs on the CPU (torch threads as
 OMP_NUM_THREADS says) and on CUDA when present (fp16 + channels_last, the app's
 policy). It also prints how far the tiled result is from whole-image
 inference, in 8-bit levels, for the same image.
@@ -71,26 +73,29 @@ def bench(model: Path, device: str, image: np.ndarray, repeats: int) -> None:
     session = TranslateSession(ready, ready.runtime)
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     megapixels = image.shape[0] * image.shape[1] / 1e6
+    module, _ = session.network("AtoB")
+    ways = {"app default": ConvertOptions(), "tiled": ConvertOptions(tile=session.tile_size(module))}
+    results = {}
     with torch.inference_mode():
-        _, info = session.convert(image, ConvertOptions())  # warm-up
-        times = []
-        for _ in range(repeats):
-            sync()
-            start = time.perf_counter()
-            tiled, info = session.convert(image, ConvertOptions())
-            sync()
-            times.append(time.perf_counter() - start)
+        for way, options in ways.items():
+            session.convert(image, options)  # warm-up
+            times = []
+            for _ in range(repeats):
+                sync()
+                start = time.perf_counter()
+                out, info = session.convert(image, options)
+                sync()
+                times.append(time.perf_counter() - start)
+            results[way] = (out, info, statistics.median(times))
         whole, _ = session.convert(image, ConvertOptions(tiled=False))
-    median = statistics.median(times)
-    diff = np.abs(tiled.astype(int) - whole.astype(int))
-    inner = diff[16:-16, 16:-16]
-    print(
-        f"{device:>6} {ready.runtime.precision_name}: {image.shape[1]}x{image.shape[0]} ({megapixels:.2f} MP), "
-        f"{info['tiles']} tiles of {info['tile']} px (overlap {info['overlap']}), median {median:.2f} s "
-        f"-> {megapixels / median:.3f} MP/s; tiled vs whole image: mean {inner.mean():.2f}, "
-        f"99th pct {np.percentile(inner, 99):.0f}, max {inner.max()} levels (16 px border excluded)"
-    )
-
+    for way, (out, info, median) in results.items():
+        inner = np.abs(out.astype(int) - whole.astype(int))[16:-16, 16:-16]
+        print(
+            f"{device:>6} {ready.runtime.precision_name} {way}: {image.shape[1]}x{image.shape[0]} ({megapixels:.2f} MP), "
+            f"{info['tiles']} tile(s) of {info['tile']} px (overlap {info['overlap']}), median {median:.2f} s "
+            f"-> {megapixels / median:.3f} MP/s; vs whole image: mean {inner.mean():.2f}, "
+            f"99th pct {np.percentile(inner, 99):.0f}, max {inner.max()} levels (16 px border excluded)"
+        )
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

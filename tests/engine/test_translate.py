@@ -144,3 +144,16 @@ def test_default_tile_gives_small_stride_networks_context(cyclegan: Path, pix2pi
     unet = TranslateSession(unet_ready, unet_ready.runtime)
     module, _ = unet.network("AtoB")
     assert unet.tile_size(module) == module.size_multiple  # the U-Net's stride is its whole tile
+
+
+def test_images_up_to_the_pixel_budget_run_whole_larger_ones_in_tiles(runner: JobRunner, cyclegan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ganstudio.engine.translate as translate
+
+    image = smooth_image(300, 320)  # larger than the 256 px default tile
+    whole = runner.run(ConvertJob(image=image, model_path=str(cyclegan))).outputs
+    assert whole["tiles"] == 1 and whole["tile"] == 0
+    monkeypatch.setattr(translate, "WHOLE_IMAGE_PIXELS", 300 * 320 - 1)
+    tiled = runner.run(ConvertJob(image=image, model_path=str(cyclegan))).outputs
+    assert tiled["tiles"] > 1 and tiled["tile"] == translate.CONTEXT_TILE and tiled["shared_statistics"]
+    diff = np.abs(tiled["image"].astype(int) - whole["image"].astype(int))[16:-16, 16:-16]
+    assert diff.mean() < 0.5  # tiles with shared statistics match the whole-image pass

@@ -131,7 +131,8 @@ class ConverterWorkspace(QWidget):
         self.save_button.setEnabled(self.vm.output is not None)
         info = self.vm.output_info
         if self.vm.output is not None and info:
-            self.info_label.setText(f"{info.get('tiles', 1)} tile(s) of {info.get('tile')} px, {info.get('mode')}")
+            layout = f"{info.get('tiles', 1)} tiles of {info.get('tile')} px" if info.get("tile") else "whole image"
+            self.info_label.setText(f"{layout}, {info.get('mode')}")
         elif self.vm.input is not None:
             self.info_label.setText("converting..." if self.vm.model.path else "open a model to convert")
         else:
