@@ -193,12 +193,13 @@ class TranslateSession(Session):
         x = image_to_tensor(image, runtime, int(module.config.get("input_nc", 3)))
         h, w = image.shape[:2]
         reference = bool(options.reference_mode and self.arch == "pix2pix_unet")
-        info: dict[str, Any] = {"tile": tile, "overlap": overlap, "tiles": 1, "mode": "reference-test" if reference else "deterministic"}
+        small = not options.tile and tile_scale == 1.0 and h * w <= WHOLE_IMAGE_PIXELS
+        whole = not options.tiled or small or (h <= tile and w <= tile)
+        info: dict[str, Any] = {"tile": 0 if whole else tile, "overlap": 0 if whole else overlap, "tiles": 1,
+                                "mode": "reference-test" if reference else "deterministic"}
 
         with self._test_mode(module, reference, options.seed):
-            small = not options.tile and tile_scale == 1.0 and h * w <= WHOLE_IMAGE_PIXELS
-            if not options.tiled or small or (h <= tile and w <= tile):
-                info.update(tile=0, overlap=0)  # one pass over the whole image
+            if whole:
                 out = run_whole(module, x, multiple)[0].float().cpu().numpy()
                 if on_tile is not None:
                     on_tile(1, 1)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from trainer.defaults import FACES, LANDSCAPES
+from trainer.defaults import FACES, LANDSCAPES, Dataset
 from trainer.synthetic import faces, landscapes
 
 TRAIN_LANDSCAPE_SEED = LANDSCAPES.seed
@@ -50,6 +50,11 @@ class DataStyle:
 
         seed = value("--seed")
         return cls(int(seed) if seed else TRAIN_LANDSCAPE_SEED, value("--season"), value("--time-of-day"))
+
+    @classmethod
+    def of_dataset(cls, dataset: Dataset) -> "DataStyle":
+        """The look of a trainer/defaults.py dataset."""
+        return cls(dataset.seed, dataset.season, dataset.time_of_day)
 
     def describe(self) -> str:
         fixed = " ".join(v for v in (self.season, self.time_of_day) if v)

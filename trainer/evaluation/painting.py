@@ -10,7 +10,6 @@ own training data.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -100,7 +99,8 @@ def training_style(name: str, model: LoadedModel) -> heldout.DataStyle:
         from trainer.defaults import DEFAULTS
 
         default = next((m for m in DEFAULTS if m.name == name), None)
-        command = " ".join(default.dataset.command(Path("DATA"))) if default else None
+        if default is not None:
+            return heldout.DataStyle.of_dataset(default.dataset)
     return heldout.DataStyle.of(command)
 
 

@@ -17,7 +17,7 @@ def _pix2pix_data() -> str:
     model = next((m for m in DEFAULTS if m.recipe == "pix2pix"), None)
     if model is None:
         return "none"
-    style = heldout.DataStyle.of(" ".join(model.dataset.command(Path("DATA"))))
+    style = heldout.DataStyle.of_dataset(model.dataset)
     return f"data seed {style.seed}, {style.describe()}"
 
 
@@ -53,10 +53,10 @@ def headline(ev: ModelEvaluation) -> str:
                 f"{fmt(class_mean['detail'])} (best model mode)")
     if ev.kind == "attributes" and "mean" in f:
         line = f"flips seen {fmt(100 * f['mean']['flip_rate'], 1)} % vs {fmt(100 * f['mean']['baseline_flip_rate'], 1)} % unedited"
-        fidelity = list((f.get("fidelity") or {}).values())
-        if len(fidelity) == 3:  # model, mean face, blurred input
-            line += (f"; no-change edit PSNR {fmt(fidelity[0]['psnr'])} dB (mean face {fmt(fidelity[1]['psnr'])}, "
-                     f"input blurred 4x {fmt(fidelity[2]['psnr'])})")
+        fidelity = f.get("fidelity")
+        if fidelity:
+            line += (f"; no-change edit PSNR {fmt(fidelity['model']['psnr'])} dB (mean face {fmt(fidelity['mean_face']['psnr'])}, "
+                     f"input blurred 4x {fmt(fidelity['blurred_input']['psnr'])})")
         return line
     if ev.kind == "cyclegan":
         m = f[ev.name]
