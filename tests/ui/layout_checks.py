@@ -1,0 +1,87 @@
+"""Finding widgets a layout has clipped: squeezed below what they need, or hidden behind a collapsed splitter pane.
+
+Used by the layout tests of every workspace and of the whole window at the
+smallest supported size (1024x700).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QSizePolicy,
+    QWidget,
+)
+
+CHECKED_TYPES = (QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QLineEdit, QProgressBar, QAbstractSlider)
+
+
+def _visible_rect(widget: QWidget) -> QRect:
+    """The part of `widget` (in its own coordinates) that its ancestors let show, up to the window or a scroll area."""
+    rect = widget.rect()
+    parent = widget.parentWidget()
+    while parent is not None:
+        origin = widget.mapTo(parent, rect.topLeft())
+        in_parent = QRect(origin, rect.size()).intersected(parent.rect())
+        rect = QRect(widget.mapFrom(parent, in_parent.topLeft()), in_parent.size())
+        if isinstance(parent, QAbstractScrollArea) or parent.isWindow():
+            break  # a scroll area lets its user reach the rest
+        parent = parent.parentWidget()
+    return rect
+
+
+def _in_scroll_area(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def clipped_widgets(root: QWidget) -> list[str]:
+    """Every visible control under `root` that is narrower or lower than its minimum size hint, or partly cut off.
+
+    Labels whose horizontal policy is Ignored (elided, "shrinkable") or that wrap
+    words may be narrower than their text; everything else must fit.
+    """
+    problems = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, CHECKED_TYPES) or not widget.isVisibleTo(root) or not widget.isVisible():
+            continue
+        if isinstance(widget, QAbstractSlider) and widget.parentWidget() is not None and isinstance(widget.parentWidget(), QAbstractScrollArea):
+            continue  # a scroll area's own scroll bars
+        name = f"{type(widget).__name__} {widget.objectName() or _text(widget)!r} in {type(widget.parentWidget()).__name__}"
+        hint = widget.minimumSizeHint()
+        elastic = isinstance(widget, QLabel) and (widget.wordWrap() or widget.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored)
+        if not elastic and hint.isValid() and widget.width() < hint.width():
+            problems.append(f"{name}: {widget.width()} px wide, needs {hint.width()}")
+            continue
+        if hint.isValid() and widget.height() < min(hint.height(), 16):
+            problems.append(f"{name}: {widget.height()} px high, needs {hint.height()}")
+            continue
+        if _in_scroll_area(widget):
+            continue
+        shown = _visible_rect(widget)
+        if shown.width() < min(widget.width(), hint.width() if hint.isValid() else widget.width()) or shown.height() < min(widget.height(), 12):
+            problems.append(f"{name}: only {shown.width()}x{shown.height()} of {widget.width()}x{widget.height()} shown")
+    return problems
+
+
+def _text(widget: QWidget) -> str:
+    for attribute in ("text", "title", "currentText", "placeholderText"):
+        getter = getattr(widget, attribute, None)
+        if callable(getter):
+            try:
+                value = getter()
+            except TypeError:
+                continue
+            if isinstance(value, str) and value:
+                return value[:30]
+    return ""
