@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QUndoView, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QTabWidget, QToolBar, QUndoView, QWidget
 
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.app.model_import import ModelImporter
 from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.painting_synthesis import PaintingSynthesis
@@ -39,6 +40,7 @@ from .painting.classes_dock import ClassesPanel
 from .painting.region_styles_dock import RegionStylesPanel
 from .painting.tools_dock import ToolsPanel
 from .painting.workspace import PaintingWorkspace
+from .workspace_commands import WorkspaceCommands, WorkspaceList
 
 APP_NAME = "GAN Studio"
 ORGANISATION = "GANStudio"
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         self.synthesis.accept = self._adopt_model_palette
         folder = user_model_folder or self.settings.value("models/user_folder", "", str) or None
         self.library = ModelLibrary(folder, bundled_model_folder, self)
+        self.importer = ModelImporter(self.controller, self)
 
         self.painting = PaintingWorkspace(self.vm)
         self.canvas = self.painting.canvas
@@ -94,12 +97,15 @@ class MainWindow(QMainWindow):
         self.latent_vm.notice.connect(self.notify)
         self.face_and_convert = FaceAndConvertTabs(self.workspaces, self.controller, self.dialogs, self.notify, self)
         self.setCentralWidget(self.workspaces)
+        self.workspace_list = self._describe_workspaces()
+        self.inference_ms: dict[str, float] = {}  # channel -> last inference time, shown for the workspace on screen
         self.model_defaults = ModelDefaults(self.library, self.settings, self)
         self._add_default_model_workspaces()
 
         self._build_docks()
         self._docks_away: list[QDockWidget] | None = None  # painting docks hidden while another tab shows
         self._build_actions_and_menus()
+        self._build_workspace_bar()
         self._build_status_bar()
         self._connect()
         self._restore_settings()
@@ -112,6 +118,33 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
 
     # ------------------------------------------------------------------ building
+    def _describe_workspaces(self) -> WorkspaceList:
+        """What File › Export, the zoom actions, the Models dock tick and the status bar mean on each tab."""
+        tabs = self.face_and_convert
+        compare = tabs.converter.compare
+        workspaces = WorkspaceList()
+        workspaces.add(WorkspaceCommands(
+            "paint", self.painting, "canvas", lambda: self.synthesis.info, export=self.export_dialog,
+            zoom_in=self.canvas.zoom_in, zoom_out=self.canvas.zoom_out, fit=self.canvas.fit, actual_size=self.canvas.actual_size))
+        workspaces.add(WorkspaceCommands("latent", self.latent, "latent", lambda: self.latent_vm.model_info, export=self.latent.export_image_dialog))
+        workspaces.add(WorkspaceCommands("attributes", tabs.attributes, "attributes", lambda: tabs.attributes_vm.model.info, export=tabs.attributes.export_dialog))
+        workspaces.add(WorkspaceCommands(
+            "convert", tabs.converter, "convert", lambda: tabs.converter_vm.model.info, export=tabs.converter.save_dialog,
+            zoom_in=lambda: compare.zoom_by(1.25), zoom_out=lambda: compare.zoom_by(1 / 1.25), fit=compare.fit, actual_size=compare.actual_size))
+        return workspaces
+
+    @property
+    def current_workspace(self) -> WorkspaceCommands:
+        current = self.workspace_list.for_widget(self.workspaces.currentWidget())
+        assert current is not None, "every tab is described in _describe_workspaces"
+        return current
+
+    def _on_current_workspace(self, command: str) -> None:
+        """Run a window-level action (export, zoom) on the workspace on screen."""
+        action = getattr(self.current_workspace, command)
+        if action is not None:
+            action()
+
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState keys the layout by object name
@@ -159,20 +192,24 @@ class MainWindow(QMainWindow):
         self.act_save = a("&Save", self.save, K.Save, "fa5s.save")
         self.act_save_as = a("Save project &as...", self.save_as, K.SaveAs)
         self.act_save_labels = a("Save label map as &PNG...", self.save_label_map_dialog)
-        self.act_export = a("&Export output...", self.export_dialog, "Ctrl+E", "fa5s.file-export")
+        self.act_export = a("&Export output...", lambda: self._on_current_workspace("export"), "Ctrl+E", "fa5s.file-export")
         self.act_quit = a("&Quit", self.close, K.Quit)
-        self.act_undo = self.vm.undo_stack.createUndoAction(self, "&Undo")
+        # a group, so that undo/redo act on the painting only while Paint shows (no stack elsewhere: disabled)
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.vm.undo_stack)
+        self.undo_group.setActiveStack(self.vm.undo_stack)
+        self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
         self.act_undo.setIcon(icon("fa5s.undo"))
-        self.act_redo = self.vm.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts(QKeySequence.keyBindings(K.Redo))
         self.act_redo.setIcon(icon("fa5s.redo"))
         self.act_smaller = a("Smaller brush", self.vm.shrink_brush, "[")
         self.act_larger = a("Larger brush", self.vm.grow_brush, "]")
-        self.act_zoom_in = a("Zoom &in", self.canvas.zoom_in, K.ZoomIn, "fa5s.search-plus")
-        self.act_zoom_out = a("Zoom &out", self.canvas.zoom_out, K.ZoomOut, "fa5s.search-minus")
-        self.act_fit = a("&Fit", self.canvas.fit, "Ctrl+0", "fa5s.expand")
-        self.act_actual = a("&100 %", self.canvas.actual_size, "Ctrl+1")
+        self.act_zoom_in = a("Zoom &in", lambda: self._on_current_workspace("zoom_in"), K.ZoomIn, "fa5s.search-plus")
+        self.act_zoom_out = a("Zoom &out", lambda: self._on_current_workspace("zoom_out"), K.ZoomOut, "fa5s.search-minus")
+        self.act_fit = a("&Fit", lambda: self._on_current_workspace("fit"), "Ctrl+0", "fa5s.expand")
+        self.act_actual = a("&100 %", lambda: self._on_current_workspace("actual_size"), "Ctrl+1")
         self.act_split = a("&Compare (split view)", self.painting.set_compare_split, "Ctrl+K", "fa5s.columns", checkable=True)
         self.act_open_model = a("&Open model...", self.open_model_dialog, "Ctrl+M", "fa5s.cube")
         self.act_import_model = a("&Import official checkpoint...", self.import_model_dialog, None, "fa5s.file-import")
@@ -206,6 +243,26 @@ class MainWindow(QMainWindow):
         for item in (self.act_new, self.act_open, self.act_save, None, self.act_undo, self.act_redo, None, self.act_fit, self.act_split, None, self.act_open_model, self.act_random_style):
             toolbar.addSeparator() if item is None else toolbar.addAction(item)
 
+    def _build_workspace_bar(self) -> None:
+        """The workspace tabs live in a toolbar row above the docks, so they stay put whichever docks a tab shows."""
+        self.workspace_bar = QTabBar()
+        self.workspace_bar.setObjectName("WorkspaceTabs")
+        self.workspace_bar.setDocumentMode(True)
+        self.workspace_bar.setDrawBase(False)
+        self.workspace_bar.setExpanding(False)
+        for index in range(self.workspaces.count()):
+            self.workspace_bar.addTab(self.workspaces.tabIcon(index), self.workspaces.tabText(index))
+        self.workspaces.tabBar().hide()
+        self.workspace_bar.currentChanged.connect(self.workspaces.setCurrentIndex)
+        self.workspaces.currentChanged.connect(self.workspace_bar.setCurrentIndex)
+        bar = QToolBar("Workspaces")
+        bar.setObjectName("WorkspaceToolbar")
+        bar.setMovable(False)
+        bar.toggleViewAction().setVisible(False)  # the only way between workspaces: never hidden
+        bar.addWidget(self.workspace_bar)
+        self.addToolBarBreak()
+        self.addToolBar(bar)
+
     def _build_status_bar(self) -> None:
         self.device_label = QLabel("Device: starting...")
         self.model_label = QLabel("No model loaded")
@@ -224,7 +281,9 @@ class MainWindow(QMainWindow):
         self.synthesis.modelChanged.connect(self._on_model_changed)
         self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}" + ("\nThe current model stays loaded." if self.synthesis.path else "")))
         self.synthesis.synthesisFailed.connect(lambda msg: self.notify(f"{msg} (your painting is unchanged)"))
-        self.synthesis.outputArrived.connect(lambda _rev, ms: self.time_label.setText(f"Inference {ms:.0f} ms"))
+        self.controller.resultReady.connect(self._on_result_timing)
+        self.importer.imported.connect(self._on_imported)
+        self.importer.importFailed.connect(lambda _source, reason: self.error("Cannot import the checkpoint", f"{reason}\nNothing was added to your models."))
         self.vm.modifiedChanged.connect(lambda _m: self._update_title())
         self.vm.notice.connect(self.notify)
         self.tools_panel.referenceRequested.connect(self.open_reference_dialog)
@@ -236,16 +295,45 @@ class MainWindow(QMainWindow):
         self.models_panel.importRequested.connect(self.import_model_dialog)
         self.canvas.cursorMoved.connect(self._show_cursor)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
-        self.workspaces.currentChanged.connect(self._refresh_model_label)
         for model_changed in (self.latent_vm.modelChanged, self.face_and_convert.attributes_vm.modelChanged, self.face_and_convert.converter_vm.modelChanged):
-            model_changed.connect(self._refresh_model_label)
+            model_changed.connect(self._refresh_model_indicators)
 
     def _painting_docks(self) -> tuple[QDockWidget, ...]:
         return (self.tools_dock, self.classes_dock, self.styles_dock, self.history_dock)
 
+    def _painting_actions(self) -> tuple[QAction, ...]:
+        """Window actions that act on the painting document only."""
+        return (self.act_open_labels, self.act_reference, self.act_save_labels, self.act_smaller, self.act_larger, self.act_split,
+                *self.tools_panel.tool_actions.values())
+
     def _on_workspace_changed(self, _index: int) -> None:
+        """Every window-level action and indicator follows the workspace on screen."""
+        current = self.current_workspace
+        painting = current.name == "paint"
+        for action, command in ((self.act_export, current.export), (self.act_zoom_in, current.zoom_in), (self.act_zoom_out, current.zoom_out),
+                                (self.act_fit, current.fit), (self.act_actual, current.actual_size)):
+            action.setEnabled(command is not None)
+        for action in self._painting_actions():
+            action.setEnabled(painting)
+        self.act_style_image.setEnabled(painting and self._style_image_possible())
+        self.act_random_style.setEnabled(painting and self.synthesis.info is not None)
+        self.undo_group.setActiveStack(self.vm.undo_stack if painting else None)
+        self.cursor_label.setVisible(painting)
+        self._show_inference_time()
+        self._refresh_model_indicators()
+        self._show_painting_docks(painting)
+
+    def _on_result_timing(self, result: Any) -> None:
+        self.inference_ms[result.channel] = float(result.elapsed_ms)
+        if result.channel == self.current_workspace.channel:
+            self._show_inference_time()
+
+    def _show_inference_time(self) -> None:
+        ms = self.inference_ms.get(self.current_workspace.channel)
+        self.time_label.setText("" if ms is None else f"Inference {ms:.0f} ms")
+
+    def _show_painting_docks(self, painting: bool) -> None:
         """The painting docks belong to Paint: hide them elsewhere, bring back the ones that were open."""
-        painting = self.workspaces.currentWidget() is self.painting
         if not painting and self._docks_away is None:
             # "open" is the view action's state: a dock tabbed behind another is open but not visible
             self._docks_away = [dock for dock in self._painting_docks() if dock.toggleViewAction().isChecked()]
@@ -272,37 +360,33 @@ class MainWindow(QMainWindow):
         if note:
             self.notify(note)
 
+    def _style_image_possible(self) -> bool:
+        info = self.synthesis.info
+        return bool(info and info.get("arch") == "spade" and "encoder" in (info.get("parts") or []))
+
     def _on_model_changed(self, info: dict[str, Any] | None) -> None:
         self.vm.synthesis_enabled = info is not None
-        self.act_style_image.setEnabled(bool(info and info.get("arch") == "spade" and "encoder" in (info.get("parts") or [])))
-        self.act_random_style.setEnabled(info is not None)
+        painting = self.current_workspace.name == "paint"
+        self.act_style_image.setEnabled(painting and self._style_image_possible())
+        self.act_random_style.setEnabled(painting and info is not None)
         self.styles_panel.set_sean(bool(info and info.get("arch") == "sean"))
-        self._refresh_model_label()
+        self._refresh_model_indicators()
         if info is None:
             self.painting.output.placeholder = "No model loaded: open one from the Model menu (or the Models dock) to see a photo here."
             self.painting.output.update()
             return
         self.notify(f"Loaded {info.get('name')} on {info.get('device', 'the worker')}")
-        self.models_panel.set_current(str(info.get("path", "")))
         self.vm.request_synthesis(preview=False)
 
-    def _current_model_info(self) -> dict[str, Any] | None:
-        """The model of the workspace on screen: the status bar speaks of what the user sees."""
-        current = self.workspaces.currentWidget()
-        if current is self.latent:
-            return self.latent_vm.model_info
-        if current is self.face_and_convert.attributes:
-            return self.face_and_convert.attributes_vm.model.info
-        if current is self.face_and_convert.converter:
-            return self.face_and_convert.converter_vm.model.info
-        return self.synthesis.info
-
-    def _refresh_model_label(self, *_: Any) -> None:
-        info = self._current_model_info()
+    def _refresh_model_indicators(self, *_: Any) -> None:
+        """The status bar and the Models dock's tick speak of the model of the workspace on screen."""
+        current = self.current_workspace
+        info = current.model_info()
         if info is None:
             self.model_label.setText("No model loaded")
         else:
             self.model_label.setText(f"Model: {info.get('name') or Path(str(info.get('path', ''))).name} ({str(info.get('arch', '')).upper()})")
+        self.models_panel.set_current(current.model_path())
 
     def _show_cursor(self, x: int, y: int, class_id: int) -> None:
         self.cursor_label.setText(f"{x}, {y}  {self.vm.palette[class_id].name}" if class_id >= 0 else "")
@@ -407,32 +491,28 @@ class MainWindow(QMainWindow):
             self.load_model(path)
 
     def import_model_dialog(self) -> None:
-        """Convert an official checkpoint into the user model folder, then load it."""
-        from PySide6.QtCore import QProcess
-        import sys
-
+        """Convert an official checkpoint into the user model folder (on the worker), then open it."""
         source = self.dialogs.open_file("Import official checkpoint", MODEL_FILTER)
-        if not source:
-            return
+        if source:
+            self.import_model(source)
+
+    def import_model(self, source: str) -> bool:
+        """Start importing `source` into the user model folder; it opens in its workspace when done."""
         folder = Path(self.library.user_folder or Path(self.recovery.root).parent / "models")
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / (Path(source).stem + ".safetensors")
-        process = QProcess(self)
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-
-        def finished(code: int, _status: QProcess.ExitStatus) -> None:
-            output = bytes(process.readAll().data()).decode("utf-8", "replace").strip()
-            if code == 0 and target.exists():
-                self.library.user_folder = folder
-                self.library.refresh()
-                self.load_model(str(target))
-            else:
-                self.error("Import failed", f"{Path(source).name}: {output.splitlines()[-1] if output else 'the converter failed'}")
-            process.deleteLater()
-
-        process.finished.connect(finished)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.error("Cannot import the checkpoint", f"The model folder {folder} cannot be created: {exc.strerror or exc}")
+            return False
+        self.importer.start(source, folder)
         self.notify(f"Importing {Path(source).name}...")
-        process.start(sys.executable, ["-m", "ganstudio.checkpoints.convert", source, str(target)])
+        return True
+
+    def _on_imported(self, _source: str, target: str) -> None:
+        self.library.user_folder = Path(target).parent
+        self.library.refresh()
+        self.notify(f"Imported {Path(target).name} into {Path(target).parent}")
+        self.load_model(target)
 
     def choose_model_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog

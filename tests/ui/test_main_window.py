@@ -317,12 +317,20 @@ def test_import_official_checkpoint_converts_it_into_the_user_folder_and_opens_i
     assert window.dialogs.errors == []
 
 
-def test_import_of_a_broken_file_says_why(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_of_a_broken_file_says_why_once_in_our_words_and_quickly(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
     broken = tmp_path / "latest_net_G.pth"
     broken.write_bytes(b"not a checkpoint at all")
     window = make_window()
     window.dialogs.open_answers = [str(broken)]
+    started = time.perf_counter()
     window.import_model_dialog()
     qtbot.waitUntil(lambda: bool(window.dialogs.errors), timeout=60_000)
+    elapsed = time.perf_counter() - started
     title, text = window.dialogs.errors[-1]
-    assert title == "Import failed" and "latest_net_G.pth" in text and "Traceback" not in text
+    assert title == "Cannot import the checkpoint"
+    assert text.count("latest_net_G.pth") == 1 and "Traceback" not in text and "ganstudio-convert" not in text
+    assert "Nothing was added" in text
+    assert elapsed < 2.0  # converted on the worker in this process: no interpreter start-up
+    assert not list((tmp_path / "user-models").glob("*.safetensors"))
