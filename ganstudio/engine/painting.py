@@ -28,6 +28,16 @@ from .jobs import Job
 from .session import RunContext, Session, array_key
 
 PREVIEW_DIVISOR = 2  # previews render at half the latent size where the model allows it
+MAX_LATENT_SCALE = 8  # 8x a 256 px model is 2048 px: the largest picture one pass makes
+
+
+def synthesizes_larger(arch: str, config: Mapping[str, Any]) -> bool:
+    """Whether the generator can start from a larger grid than it was trained on.
+
+    SEAN and SPADE without a VAE begin from the label map resized to their first
+    grid, so any grid works; a VAE's first layer is a dense map to a fixed grid.
+    """
+    return arch == "sean" or (arch == "spade" and not config.get("use_vae", False))
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -38,6 +48,8 @@ class PaintJob(Job):
     labels: np.ndarray
     preview: bool = False
     style: Mapping[str, Any] = field(default_factory=dict)
+    latent_scale: int = 1  # k > 1: synthesize on a k-times larger grid (k-times the output), where the family allows
+
 
     session: ClassVar[Any] = "ganstudio.engine.painting:PaintingSession"
     title: ClassVar[str] = "Synthesis"
@@ -72,7 +84,7 @@ class PaintingSession(Session):
 
     def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
         assert isinstance(job, PaintJob)
-        return {"image": self.synthesize(job.labels, job.style, preview=job.preview)}
+        return {"image": self.synthesize(job.labels, job.style, preview=job.preview, latent_scale=job.latent_scale)}
 
     # -- public API, also used directly by tests and benchmarks -------------------------
     @property
@@ -91,8 +103,13 @@ class PaintingSession(Session):
     def num_classes(self) -> int:
         return int(self.generator.config["label_nc"])
 
-    def synthesize(self, labels: np.ndarray, style: Mapping[str, Any] | None = None, *, preview: bool = False) -> np.ndarray:
-        """Class ids (H, W) -> RGB uint8 image at the model's resolution and the document's aspect."""
+    def synthesize(self, labels: np.ndarray, style: Mapping[str, Any] | None = None, *, preview: bool = False, latent_scale: int = 1) -> np.ndarray:
+        """Class ids (H, W) -> RGB uint8 image at the model's resolution and the document's aspect.
+
+        `latent_scale` k > 1 starts the generator from a k-times larger grid, giving a
+        k-times larger picture whose textures keep the trained scale (SPADE without
+        VAE and SEAN: see `synthesizes_larger`).
+        """
         labels = np.asarray(labels)
         if labels.ndim != 2 or labels.size == 0:
             raise ValueError(f"a label map must be a non-empty 2-D array, got shape {labels.shape}")
@@ -100,15 +117,18 @@ class PaintingSession(Session):
         if top >= self.num_classes or int(labels.min()) < 0:
             raise ValueError(f"class id {top} is out of range: the model knows {self.num_classes} classes (0-{self.num_classes - 1})")
         style = dict(style or {})
+        latent_scale = int(latent_scale)
+        if latent_scale != 1 and not (1 < latent_scale <= MAX_LATENT_SCALE and synthesizes_larger(self.arch, self.generator.config)):
+            raise ValueError(f"this {self.arch} model cannot synthesize {latent_scale} times larger than it was trained")
         with torch.inference_mode():
             if self.arch == "spade":
-                return self._spade(labels, style, preview)
+                return self._spade(labels, style, preview, latent_scale)
             if self.arch == "sean":
-                return self._sean(labels, style, preview)
+                return self._sean(labels, style, preview, latent_scale)
         raise ValueError(f"a {self.arch} model cannot paint from a label map; load a SPADE or SEAN model")
 
     # -- SPADE ------------------------------------------------------------------------------
-    def _spade(self, labels: np.ndarray, style: dict[str, Any], preview: bool) -> np.ndarray:
+    def _spade(self, labels: np.ndarray, style: dict[str, Any], preview: bool, latent_scale: int = 1) -> np.ndarray:
         gen = self.generator
         device, dtype = self.runtime.device, self.runtime.dtype
         z = None
@@ -119,7 +139,7 @@ class PaintingSession(Session):
         else:
             # keep the document's aspect: the latent width is the model's, its height follows the map
             scale = gen.output_size[1] // gen.sw
-            sh, sw = self._latent_hw(gen.sw, scale, labels.shape, preview)
+            sh, sw = self._latent_hw(gen.sw * latent_scale, scale, labels.shape, preview)
             latent_hw = (sh, sw)
             out_h, out_w = sh * scale, sw * scale
         ids = resize_labels(labels, (out_h, out_w), device)
@@ -148,10 +168,10 @@ class PaintingSession(Session):
         return self.cached("spade_z", seed, lambda: gen.random_z(1, seed=seed, device=device))
 
     # -- SEAN ------------------------------------------------------------------------------
-    def _sean(self, labels: np.ndarray, style: dict[str, Any], preview: bool) -> np.ndarray:
+    def _sean(self, labels: np.ndarray, style: dict[str, Any], preview: bool, latent_scale: int = 1) -> np.ndarray:
         gen = self.generator
         device, dtype = self.runtime.device, self.runtime.dtype
-        sh, sw = self._latent_hw(gen.sw, gen.output_size[1] // gen.sw, labels.shape, preview)
+        sh, sw = self._latent_hw(gen.sw * latent_scale, gen.output_size[1] // gen.sw, labels.shape, preview)
         scale = gen.output_size[1] // gen.sw
         ids = resize_labels(labels, (sh * scale, sw * scale), device)
         seg = gen.semantic_input(ids).to(dtype)

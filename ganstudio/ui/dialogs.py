@@ -6,7 +6,10 @@ methods) so no dialog ever waits for a click.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+import os
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 MODEL_FILTER = "Models (*.safetensors *.pth *.pt *.ckpt *.pkl);;All files (*)"
 LABEL_FILTER = "Label maps (*.png *.bmp *.tif *.tiff);;All files (*)"
@@ -16,16 +19,48 @@ OPEN_FILTER = "All supported (*.gstudio *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.
 EXPORT_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg)"
 
 
+LAST_FOLDER_KEY = "dialogs/last_folder"
+
+
 class Dialogs:
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         self.parent = parent
+        self.settings = settings
         self._boxes: list[QMessageBox] = []
 
+    def start_folder(self) -> str:
+        """Where file dialogs open: the folder last used (in any of them), else the user's Pictures folder."""
+        folder = str(self.settings.value(LAST_FOLDER_KEY, "", str)) if self.settings is not None else ""
+        if folder and os.path.isdir(folder):
+            return folder
+        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        return pictures if pictures and os.path.isdir(pictures) else os.path.expanduser("~")
+
+    def remember(self, path: str) -> None:
+        if path and self.settings is not None:
+            self.settings.setValue(LAST_FOLDER_KEY, os.path.dirname(os.path.abspath(path)))
+
     def open_file(self, title: str, file_filter: str) -> str:
-        return QFileDialog.getOpenFileName(self.parent, title, "", file_filter)[0]
+        path = QFileDialog.getOpenFileName(self.parent, title, self.start_folder(), file_filter)[0]
+        self.remember(path)
+        return path
 
     def save_file(self, title: str, file_filter: str, suggested: str = "") -> str:
-        return QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)[0]
+        start = os.path.join(self.start_folder(), os.path.basename(suggested)) if suggested else self.start_folder()
+        path = QFileDialog.getSaveFileName(self.parent, title, start, file_filter)[0]
+        self.remember(path)
+        return path
+
+    def open_folder(self, title: str) -> str:
+        folder = QFileDialog.getExistingDirectory(self.parent, title, self.start_folder())
+        if folder and self.settings is not None:
+            self.settings.setValue(LAST_FOLDER_KEY, folder)
+        return folder
+
+    def choose(self, title: str, text: str, options: list[str], current: int = 0) -> int | None:
+        """The index of the option picked, or None if cancelled."""
+        item, ok = QInputDialog.getItem(self.parent, title, text, options, max(0, min(current, len(options) - 1)), False)
+        return options.index(item) if ok and item in options else None
 
     def error(self, title: str, text: str) -> None:
         self._show(QMessageBox.Icon.Warning, title, text)

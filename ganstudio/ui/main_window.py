@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QTabWid
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_import import ModelImporter
+from ganstudio.app.painting_export import PaintingExporter, export_sizes
 from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.painting_synthesis import PaintingSynthesis
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("GANStudioMainWindow")
         self.setAcceptDrops(True)
         self.settings = settings or QSettings(ORGANISATION, "GANStudio")
-        self.dialogs = dialogs or Dialogs(self)
+        self.dialogs = dialogs or Dialogs(self, self.settings)
         self.messages: list[str] = []  # every notice shown, newest last (tests read it)
         self.controller = controller or InferenceController(parent=self)
         self.document_path: str | None = None
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         folder = user_model_folder or self.settings.value("models/user_folder", "", str) or None
         self.library = ModelLibrary(folder, bundled_model_folder, self)
         self.importer = ModelImporter(self.controller, self)
+        self.exporter = PaintingExporter(self.vm, self.controller, self)
 
         self.painting = PaintingWorkspace(self.vm)
         self.canvas = self.painting.canvas
@@ -282,6 +284,8 @@ class MainWindow(QMainWindow):
         self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}" + ("\nThe current model stays loaded." if self.synthesis.path else "")))
         self.synthesis.synthesisFailed.connect(lambda msg: self.notify(f"{msg} (your painting is unchanged)"))
         self.controller.resultReady.connect(self._on_result_timing)
+        self.exporter.exported.connect(lambda path: self.notify(f"Exported {Path(path).name}"))
+        self.exporter.exportFailed.connect(lambda why: self.error("Cannot export", why))
         self.importer.imported.connect(self._on_imported)
         self.importer.importFailed.connect(lambda _source, reason: self.error("Cannot import the checkpoint", f"{reason}\nNothing was added to your models."))
         self.vm.modifiedChanged.connect(lambda _m: self._update_title())
@@ -515,13 +519,17 @@ class MainWindow(QMainWindow):
         self.load_model(target)
 
     def choose_model_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        folder = QFileDialog.getExistingDirectory(self, "User model folder")
+        folder = self.dialogs.open_folder("User model folder")
         if folder:
-            self.settings.setValue("models/user_folder", folder)
-            self.library.user_folder = Path(folder)
-            self.library.refresh()
+            self.set_model_folder(folder)
+
+    def set_model_folder(self, folder: str) -> None:
+        """Use `folder` for imported and user models; say what was found there."""
+        self.settings.setValue("models/user_folder", folder)
+        self.library.user_folder = Path(folder)
+        self.library.refresh()
+        found = sum(1 for entry in self.library.entries if entry.source == "user")
+        self.notify(f"User model folder: {folder} ({found} model{'s' if found != 1 else ''} found; imports go here)")
 
     # ------------------------------------------------------------------ styles
     def random_style(self) -> None:
@@ -738,24 +746,35 @@ class MainWindow(QMainWindow):
         self.notify(f"Saved label map {Path(path).name}")
 
     def export_dialog(self) -> None:
+        """Ask for the size (model output, or the canvas size resampled or synthesized), then where to write."""
         if self.vm.output is None:
             self.notify("There is no output to export yet: load a model and paint")
             return
+        sizes = export_sizes(self.synthesis.info, self.vm.output.shape, (self.vm.width, self.vm.height))
+        choice = 0
+        if len(sizes) > 1:
+            keys = [size.key for size in sizes]
+            last = str(self.settings.value("painting/export_size", "native", str))
+            picked = self.dialogs.choose("Export output", "Size of the exported picture:", [size.label for size in sizes], keys.index(last) if last in keys else 0)
+            if picked is None:
+                return
+            choice = picked
+            self.settings.setValue("painting/export_size", keys[choice])
         path = self.dialogs.save_file("Export output", EXPORT_FILTER, "output.png")
         if path:
-            self.export_output(path)
+            self.export_output(path, sizes[choice].key)
 
-    def export_output(self, path: str) -> bool:
+    def export_output(self, path: str, size: str = "native") -> bool:
+        """Write the output at `size` ("native", "resampled" or "synthesized"), with every setting in its text chunks."""
         if self.vm.output is None:
             return False
-        settings = {"model": self.synthesis.path, "arch": self.synthesis.arch, "seed": self.vm.style_seed, "revision": self.vm.output_revision}
-        try:
-            write_image(path, self.vm.output, settings=settings)
-        except (DocumentError, OSError) as exc:
-            self.error("Cannot export", str(exc))
+        sizes = {option.key: option for option in export_sizes(self.synthesis.info, self.vm.output.shape, (self.vm.width, self.vm.height))}
+        if size not in sizes:
+            self.error("Cannot export", f"This model cannot export at the size asked for ({size}); the choices are: {', '.join(sizes)}")
             return False
-        self.notify(f"Exported {Path(path).name}")
-        return True
+        if sizes[size].key == "synthesized":
+            self.notify(f"Synthesizing {sizes[size].width}x{sizes[size].height} for {Path(path).name}...")
+        return self.exporter.export(path, sizes[size], self.synthesis.info)
 
     # ------------------------------------------------------------------ autosave / recovery
     def autosave(self) -> None:

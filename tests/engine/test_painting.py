@@ -123,3 +123,23 @@ def test_sean_regions_take_styles_from_sources_and_codes_are_cached(sean_session
 def test_unknown_source_is_a_clear_error(sean_session: PaintingSession) -> None:
     with pytest.raises(ValueError, match="unknown style source"):
         sean_session.synthesize(two_halves(64, 64), {"regions": {0: "missing"}})
+
+
+def test_a_larger_grid_gives_a_larger_picture_with_the_same_layout(spade_session: PaintingSession, sean_session: PaintingSession) -> None:
+    labels = two_halves()
+    for session in (spade_session, sean_session):
+        native = session.synthesize(labels)
+        doubled = session.synthesize(labels, latent_scale=2)
+        assert doubled.shape[1] == native.shape[1] * 2
+        assert abs(doubled.shape[0] / doubled.shape[1] - labels.shape[0] / labels.shape[1]) <= abs(native.shape[0] / native.shape[1] - labels.shape[0] / labels.shape[1]) + 1e-9
+        # the same layout: shrunk back, it is nearer the native picture than the native picture of the mirrored map
+        from PIL import Image
+
+        shrunk = np.asarray(Image.fromarray(doubled).resize(native.shape[1::-1], Image.Resampling.BOX)).astype(float)
+        mirrored = session.synthesize(labels[:, ::-1].copy()).astype(float)
+        assert np.abs(shrunk - native).mean() < np.abs(shrunk - mirrored).mean()
+
+
+def test_a_vae_model_cannot_synthesize_larger(vae_session: PaintingSession) -> None:
+    with pytest.raises(ValueError, match="cannot synthesize 2 times larger"):
+        vae_session.synthesize(two_halves(), latent_scale=2)

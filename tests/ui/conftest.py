@@ -24,12 +24,22 @@ class RecordingDialogs:
         self.save_answers: list[str] = []
         self.unsaved_answer = "discard"
         self.recover_answer = True
+        self.folder_answers: list[str] = []
+        self.choose_answers: list[int | None] = []  # None: cancelled; nothing scripted: the offered default
+        self.choices: list[tuple[str, list[str], int]] = []  # (title, options, default) of every choice asked
 
     def open_file(self, title: str, file_filter: str) -> str:
         return self.open_answers.pop(0) if self.open_answers else ""
 
     def save_file(self, title: str, file_filter: str, suggested: str = "") -> str:
         return self.save_answers.pop(0) if self.save_answers else ""
+
+    def open_folder(self, title: str) -> str:
+        return self.folder_answers.pop(0) if self.folder_answers else ""
+
+    def choose(self, title: str, text: str, options: list[str], current: int = 0) -> int | None:
+        self.choices.append((title, list(options), current))
+        return self.choose_answers.pop(0) if self.choose_answers else current
 
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))

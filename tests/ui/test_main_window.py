@@ -242,7 +242,7 @@ def test_a_crash_in_a_model_run_is_a_notice_and_loses_nothing(qtbot, make_window
     load(qtbot, window, spade_model_path)
     wait_output(qtbot, window)
 
-    def explode(self, labels, style=None, *, preview=False):  # type: ignore[no-untyped-def]
+    def explode(self, labels, style=None, *, preview=False, latent_scale=1):  # type: ignore[no-untyped-def]
         raise RuntimeError("simulated failure inside the generator")
 
     monkeypatch.setattr(PaintingSession, "synthesize", explode)
