@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QTabWidget, QToolBar, QUndoView, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QTabBar, QTabWidget, QToolBar, QUndoView, QWidget
 
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
@@ -33,6 +33,7 @@ from ganstudio.document.project import ModelReference, Project, load_project, sa
 from ganstudio.document.starter_map import starter_label_map
 
 from .dialogs import EXPORT_FILTER, IMAGE_FILTER, LABEL_FILTER, MODEL_FILTER, OPEN_FILTER, PROJECT_FILTER, Dialogs
+from .help_texts import DOCS_DIR, about_text, shortcuts_text
 from .icons import icon
 from .latent.workspace import LatentWorkspace
 from .face_and_convert_tabs import FaceAndConvertTabs
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._update_title()
         self._on_model_changed(None)
+        self._on_workspace_changed(self.workspaces.currentIndex())
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(autosave_ms)
@@ -219,6 +221,8 @@ class MainWindow(QMainWindow):
         self.act_random_style = a("&Random style", self.random_style, "Ctrl+R", "fa5s.dice")
         self.act_model_folder = a("Set user model &folder...", self.choose_model_folder)
         self.act_about = a("&About GAN Studio", self.about)
+        self.act_shortcuts = a("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        self.act_docs = a("&Documentation", self.open_documentation, K.HelpContents)
 
         file_menu = self.menuBar().addMenu("&File")
         for item in (self.act_new, self.act_open, self.act_open_labels, self.act_reference, None, self.act_save, self.act_save_as, self.act_save_labels, self.act_export, None, self.act_quit):
@@ -238,7 +242,8 @@ class MainWindow(QMainWindow):
         for item in (self.act_open_model, self.act_import_model, self.act_model_folder, None, self.act_style_image, self.act_random_style):
             model_menu.addSeparator() if item is None else model_menu.addAction(item)
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self.act_about)
+        for item in (self.act_docs, self.act_shortcuts, None, self.act_about):
+            help_menu.addSeparator() if item is None else help_menu.addAction(item)
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("MainToolbar")
@@ -323,9 +328,19 @@ class MainWindow(QMainWindow):
         self.act_random_style.setEnabled(painting and self.synthesis.info is not None)
         self.undo_group.setActiveStack(self.vm.undo_stack if painting else None)
         self.cursor_label.setVisible(painting)
+        self._size_by_current_page()
         self._show_inference_time()
         self._refresh_model_indicators()
         self._show_painting_docks(painting)
+
+    def _size_by_current_page(self) -> None:
+        """Only the page on screen sets the window's minimum size, so a hidden tab never widens the window."""
+        ignored, preferred = QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        for index in range(self.workspaces.count()):
+            page = self.workspaces.widget(index)
+            policy = preferred if page is self.workspaces.currentWidget() else ignored
+            page.setSizePolicy(policy, policy)
+        self.workspaces.updateGeometry()
 
     def _on_result_timing(self, result: Any) -> None:
         self.inference_ms[result.channel] = float(result.elapsed_ms)
@@ -422,18 +437,14 @@ class MainWindow(QMainWindow):
         else:
             workspace = self.face_and_convert.route_model(path, entry.arch)  # StarGAN, pix2pix, CycleGAN
         if not workspace:
-            self.notify(f"Loading {Path(path).name}...")
-            self.synthesis.load(path)
+            self._load_painting_model(path)
             workspace = "paint"
         self.requested_workspaces.add(workspace)
         return workspace
 
     def _add_default_model_workspaces(self) -> None:
         """Tell the start-up defaults how each workspace loads a model and reports it."""
-        def painting_load(path: str) -> None:
-            self.notify(f"Loading {Path(path).name}...")
-            self.synthesis.load(path)
-
+        painting_load = self._load_painting_model
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
         for workspace in (
             WorkspaceModel("paint", painting_load, self.synthesis.modelChanged, self.synthesis.modelRejected, lambda: self.synthesis.path),
@@ -472,6 +483,15 @@ class MainWindow(QMainWindow):
         self.vm.set_labels(labels)
         self.starter_document = True
         return True
+
+    def _load_painting_model(self, path: str) -> None:
+        """Load a painting model; an untouched document takes its classes at once, from the file's header."""
+        self.notify(f"Loading {Path(path).name}...")
+        entry = self.library.entry_for(path)
+        if entry is not None and entry.labels and not self.vm.is_modified and self.document_path is None:
+            # the classes list shows the model's classes from the start, not the default ones until the worker answers
+            self._adopt_model_palette({"labels": entry.labels, "config": {"label_nc": entry.num_classes}})
+        self.synthesis.load(path)
 
     def _adopt_model_palette(self, info: dict[str, Any]) -> str | None:
         """Switch to the model's palette before it becomes current; the reason it cannot, or None."""
@@ -879,7 +899,22 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def about(self) -> None:
-        self.dialogs.info("About GAN Studio", "GAN Studio: semantic painting with SPADE and SEAN, StyleGAN, StarGAN, pix2pix and CycleGAN.\nIcons: Font Awesome via qtawesome.")
+        self.dialogs.info("About GAN Studio", about_text(self.controller.device_description))
+
+    def show_shortcuts(self) -> None:
+        self.dialogs.info("Keyboard shortcuts", shortcuts_text(self.menuBar()))
+
+    def open_documentation(self) -> None:
+        """The docs folder of this copy of GAN Studio, in the system's viewer."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        if DOCS_DIR.is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(DOCS_DIR)))
+            self.notify(f"Opened the documentation folder {DOCS_DIR}")
+        else:
+            self.dialogs.info("Documentation", "The documentation is in the docs/ folder of GAN Studio's source repository "
+                              "(architecture.md, models.md, synthetic-data.md); this installation does not carry it.")
 
 
 def _ago(timestamp: float) -> str:

@@ -37,6 +37,7 @@ class PaintingCanvas(QWidget):
         self._last_size = self._labels.image.size()
         self._reference: QImage | None = None
         self._fit_pending = True
+        self._fitted = False  # fitted and not zoomed or panned since: a resize fits again
         self._space_down = False
         self._panning: QPointF | None = None
         self._shape_start: QPointF | None = None
@@ -61,6 +62,7 @@ class PaintingCanvas(QWidget):
         self.update()
 
     def _on_labels_changed(self, y0: int, x0: int, y1: int, x1: int) -> None:
+        self._report_cursor()  # a fill or an undo may have changed the class under the cursor
         if not self._labels.refresh(y0, x0, y1, x1):
             self._rebuild_image()
             return
@@ -91,12 +93,14 @@ class PaintingCanvas(QWidget):
         zoom = min((self.width() - 16) / w, (self.height() - 16) / h)
         self.set_zoom(max(MIN_ZOOM, zoom), center=True)
         self._fit_pending = False
+        self._fitted = True
 
     def actual_size(self) -> None:
         self.set_zoom(1.0, center=True)
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None, center: bool = False) -> None:
         zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+        self._fitted = False
         if center:
             self.zoom = zoom
             self.offset = QPointF((self.width() - self.vm.width * zoom) / 2, (self.height() - self.vm.height * zoom) / 2)
@@ -116,7 +120,7 @@ class PaintingCanvas(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
-        if self._fit_pending:
+        if self._fit_pending or self._fitted:
             self.fit()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -203,6 +207,7 @@ class PaintingCanvas(QWidget):
         if self._panning is not None:
             self.offset += pos - self._panning
             self._panning = pos
+            self._fitted = False
             self.update()
             return
         point = self.widget_to_image(pos)
@@ -213,10 +218,16 @@ class PaintingCanvas(QWidget):
         elif self._shape_start is not None:
             self._shape_end = point
             self.update()
-        ix, iy = int(np.floor(point.x())), int(np.floor(point.y()))
+        self._report_cursor()
+        self.update(self._cursor_dirty_rect(old_hover).united(self._cursor_dirty_rect(point)))
+
+    def _report_cursor(self) -> None:
+        """Say where the cursor is and which class lies under it (again after an edit changed that class)."""
+        if self._hover is None:
+            return
+        ix, iy = int(np.floor(self._hover.x())), int(np.floor(self._hover.y()))
         inside = 0 <= ix < self.vm.width and 0 <= iy < self.vm.height
         self.cursorMoved.emit(ix, iy, int(self.vm.labels[iy, ix]) if inside else -1)
-        self.update(self._cursor_dirty_rect(old_hover).united(self._cursor_dirty_rect(point)))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._panning is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):

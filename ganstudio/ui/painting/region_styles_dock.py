@@ -73,9 +73,10 @@ class RegionStylesPanel(QWidget):
         self.blend_slider.valueChanged.connect(self._blend_changed)
         self.blend_combo.currentIndexChanged.connect(lambda _i: self._blend_changed(self.blend_slider.value()))
 
-        top = QHBoxLayout()
-        top.addWidget(self.add_button)
-        top.addWidget(self.seed)
+        self.seed.setToolTip("The seed of the random style that regions without a source take")
+        top = QHBoxLayout()  # two short rows rather than one wide one: the dock must fit a 1024 px window
+        top.addWidget(QLabel("Random style"))
+        top.addWidget(self.seed, 1)
         all_row = QHBoxLayout()
         all_row.addWidget(self.all_combo, 1)
         all_row.addWidget(self.apply_all_button)
@@ -86,6 +87,7 @@ class RegionStylesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.note)
+        layout.addWidget(self.add_button)
         layout.addLayout(top)
         layout.addWidget(self.regions, 1)
         layout.addLayout(all_row)

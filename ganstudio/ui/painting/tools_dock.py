@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from ganstudio.app.painting_viewmodel import MAX_BRUSH, MIN_BRUSH, PaintingViewModel
 
@@ -73,20 +73,29 @@ class ToolsPanel(QWidget):
         self.opacity_slider.setToolTip("Label overlay opacity (the reference photo shows through)")
         self.opacity_slider.valueChanged.connect(lambda v: self.opacityChanged.emit(v / 100.0))
 
-        reference = QPushButton(icon("fa5s.image"), "Reference photo...")
+        reference = QPushButton(icon("fa5s.image"), "Open...")
+        reference.setToolTip("A photo shown under the labels to trace over (lower the label opacity to see it)")
         reference.clicked.connect(self.referenceRequested)
-        clear_reference = QPushButton("Clear")
-        clear_reference.clicked.connect(self.referenceCleared)
+        self.remove_reference_button = QPushButton(icon("fa5s.times"), "Remove")
+        self.remove_reference_button.setToolTip("Take the reference photo away from under the labels (the painting stays)")
+        self.remove_reference_button.clicked.connect(self.referenceCleared)
+        self.remove_reference_button.setEnabled(viewmodel.reference is not None)
+        viewmodel.referenceChanged.connect(lambda: self.remove_reference_button.setEnabled(viewmodel.reference is not None))
 
         form = QFormLayout()
         form.addRow("Size", self.size_slider)
         form.addRow("", self.size_spin)
         form.addRow("Eraser paints", self.background_combo)
         form.addRow("Label opacity", self.opacity_slider)
-        form.addRow(reference, clear_reference)
+        reference_box = QGroupBox("Reference photo")
+        reference_row = QHBoxLayout(reference_box)
+        reference_row.setContentsMargins(4, 4, 4, 4)
+        reference_row.addWidget(reference)
+        reference_row.addWidget(self.remove_reference_button)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addLayout(form)
+        layout.addWidget(reference_box)
         layout.addStretch(1)
 
     def _show_tool(self, tool: str) -> None:
