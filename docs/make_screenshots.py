@@ -1,10 +1,12 @@
 """Screenshots of the real window with the bundled models, for the README and docs.
 
-    xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python docs/make_screenshots.py [--wait 40]
+    xvfb-run -s "-screen 0 1700x1100x24" .venv/bin/python docs/make_screenshots.py [--wait 40] [--sizes 1024x700,1600x1000]
 
 Starts GAN Studio as a user would (fresh settings in a temporary home, bundled
-models), waits for every workspace to show its first result, then saves one PNG
-per workspace tab as docs/images/screenshot-<tab>.png.
+models), waits for every workspace to show its first result, then, for each
+window size, saves one PNG per workspace tab as
+docs/images/screenshot-<tab>-<width>x<height>.png (the smallest supported size
+and a large one, so layout problems show).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wait", type=float, default=40.0, help="seconds to let models load and render before the first shot")
     parser.add_argument("--per-tab", type=float, default=6.0, help="seconds to wait after switching tabs")
+    parser.add_argument("--sizes", default="1024x700,1600x1000", help="window sizes, comma-separated WxH")
     args = parser.parse_args()
+    sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
 
     home = tempfile.mkdtemp(prefix="ganstudio-shots-")
     os.environ.update(HOME=home, XDG_CONFIG_HOME=f"{home}/.config", XDG_DATA_HOME=f"{home}/.local/share", GANSTUDIO_NO_AUTOSAVE_PROMPT="1")
@@ -38,29 +42,33 @@ def main() -> int:
     def window() -> MainWindow:
         return next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
 
-    def shoot(index: int) -> None:
+    def shoot(size_index: int, index: int) -> None:
         win = window()
         tabs = win.workspaces
         if index >= tabs.count():
+            size_index, index = size_index + 1, 0
+        if size_index >= len(sizes):
             print("\n".join(str(p) for p in saved))
             win.close()
             app.quit()
             return
+        width, height = sizes[size_index]
+        win.resize(width, height)
         tabs.setCurrentIndex(index)
 
         def grab() -> None:
             name = tabs.tabText(index).lower().replace(" ", "-")
-            path = OUT / f"screenshot-{'painting' if name == 'paint' else name}.png"
+            path = OUT / f"screenshot-{'painting' if name == 'paint' else name}-{width}x{height}.png"
+            if (win.width(), win.height()) != (width, height):
+                print(f"warning: the window is {win.width()}x{win.height()} on {name}, asked for {width}x{height}")
             win.grab().save(str(path))
             saved.append(path)
-            shoot(index + 1)
+            shoot(size_index, index + 1)
 
         QTimer.singleShot(int(args.per_tab * 1000), grab)
 
     def start() -> None:
-        win = window()
-        win.resize(1400, 880)
-        shoot(0)
+        shoot(0, 0)
 
     QTimer.singleShot(int(args.wait * 1000), start)
     return studio_main(["--device", "cpu"])

@@ -63,10 +63,14 @@ class RegionStylesPanel(QWidget):
         self.regions.setIconSize(self.regions.iconSize().expandedTo(self.regions.iconSize()))
 
         self.all_combo = QComboBox()
+        self.all_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.all_combo.setMinimumContentsLength(6)
         self.apply_all_button = QPushButton("All regions")
         self.apply_all_button.clicked.connect(lambda: viewmodel.set_all_regions(self._source_of(self.all_combo)))
 
         self.blend_combo = QComboBox()
+        self.blend_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.blend_combo.setMinimumContentsLength(6)
         self.blend_slider = QSlider(Qt.Orientation.Horizontal)
         self.blend_slider.setRange(0, 100)
         self.blend_slider.setToolTip("Mix every region's style with this source")
@@ -196,6 +200,9 @@ class RegionStylesPanel(QWidget):
         item.setData(0, Qt.ItemDataRole.UserRole, class_id)
         self.regions.insertTopLevelItem(row, item)
         combo = QComboBox()
+        # long source names elide instead of widening the column past a narrow dock
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)
         self._fill_combo(combo, self.vm.region_sources.get(class_id, self.vm.default_source))
         combo.currentIndexChanged.connect(lambda _i, c=combo, cid=class_id: self.vm.set_region_source(cid, self._source_of(c)))
         self.regions.setItemWidget(item, 1, combo)
