@@ -8,6 +8,26 @@ sets that member to 1 and the rest of the group to 0, as the reference's
 from the original (0) to the toggled value (1). The generator runs on the
 crop at the model's resolution with per-image statistics (the reference test
 never switches StarGAN to eval statistics; see ganstudio.models.stargan).
+
+Pasting back. The generator redraws the whole crop at its own resolution,
+with its own blur, checkerboard and noise even where nothing was asked to
+change (the bundled model redraws a face at about the fidelity of a 4x
+blur). So the edit is measured against the model's redraw of the photo as it
+is, not against the photo: the crop runs twice in one batch, with the target
+and with the original labels, and the change is ``edited - reference``. What
+both redraws share (the model's own blur and artefacts) cancels, and with no
+change asked the photo comes back untouched. What remains of the decoder's
+noise is fine-grained: a [1, 2, 1] smoothing removes its checkerboard, the
+size of what it removed gives the noise level, and the smoothed change is
+kept only where it stands clearly above that level (fully from
+GATE_HIGH noise levels, not at all below GATE_LOW). The clean change is scaled
+to the crop box and added to the photo's own pixels, so the photo keeps all
+its detail wherever the edit does not act ("keep photo detail"); without
+that option the model's output replaces the crop.
+
+A model file may carry the StarGAN discriminator as its ``discriminator``
+part; its classification head then says which attributes each photo already
+has (per face in folder runs).
 """
 from __future__ import annotations
 
@@ -18,18 +38,27 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import torch
+from PIL import Image
 
 from ganstudio.document.batch_names import output_name, safe_output_path
 from ganstudio.document.errors import DocumentError
-from ganstudio.document.face_crop import CropBox, crop_for_model, default_crop, paste_back
+from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop, feather_mask
 from ganstudio.document.image_io import read_photo, write_image
 
+from .device import Runtime
 from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .translate import image_to_tensor, to_uint8
 
 HAIR_COLOURS = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair")
 DEFAULT_RESOLUTION = 128
+CLASSIFIER_PART = "discriminator"
+CLASSIFIER_ARCH = "stargan_discriminator"
+# The change is kept where its smoothed size exceeds GATE_LOW noise levels, fully from GATE_HIGH
+# (measured on the bundled model, benchmarks/bench_attribute_paste.py: 3/6 took the noise over a
+# plain wall from 6.1 to 2.1 levels of standard deviation, input 1.5, and kept the hair change).
+GATE_LOW = 3.0
+GATE_HIGH = 6.0
 
 
 def exclusive_groups(attributes: Sequence[str]) -> list[list[int]]:
@@ -71,28 +100,158 @@ def target_labels(
     return target
 
 
+def labels_from_scores(scores: Sequence[float], groups: Sequence[Sequence[int]] = ()) -> list[int]:
+    """0/1 labels from a classifier's probabilities: over 0.5; in an exclusive group only the likeliest member."""
+    labels = [1 if float(p) > 0.5 else 0 for p in scores]
+    for group in groups:
+        best = max(group, key=lambda i: float(scores[i]))
+        for i in group:
+            labels[i] = 1 if i == best and float(scores[i]) > 0.5 else 0
+    return labels
+
+
+# ---- the edit's change, cleaned, and pasting it back -------------------------------------------------
+def _smooth(values: np.ndarray) -> np.ndarray:
+    """[1, 2, 1]/4 along both axes (edges repeated): zero response at the 2-pixel period of a checkerboard."""
+    padded = np.pad(values, [(1, 1), (1, 1)] + [(0, 0)] * (values.ndim - 2), mode="edge")
+    rows = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
+    return 0.25 * rows[:, :-2] + 0.5 * rows[:, 1:-1] + 0.25 * rows[:, 2:]
+
+
+def edit_delta(edited: np.ndarray, reference: np.ndarray, *, low: float = GATE_LOW, high: float = GATE_HIGH) -> np.ndarray:
+    """(res, res, 3) float32: the edit's change `edited - reference` without the decoder's fine noise.
+
+    The noise level is the robust spread (1.4826 x median absolute value) of
+    what the smoothing removed; the smoothed change is weighted 0 below `low`
+    such levels and 1 from `high` (a smoothstep between), and the weights are
+    smoothed too so the edit's outline stays soft.
+    """
+    delta = edited[..., :3].astype(np.float32) - reference[..., :3].astype(np.float32)
+    smooth = _smooth(delta)
+    noise = 1.4826 * float(np.median(np.abs(delta - smooth)))
+    if noise <= 1e-6:  # no fine structure at all (e.g. nothing changed): nothing to gate
+        return smooth
+    size = np.sqrt((smooth * smooth).sum(axis=-1))
+    t = np.clip((size - low * noise) / ((high - low) * noise), 0.0, 1.0)
+    weight = _smooth(_smooth(t * t * (3.0 - 2.0 * t)))
+    return smooth * weight[..., None]
+
+
+def _resize_float(values: np.ndarray, size: int) -> np.ndarray:
+    """(h, w, c) float32 -> (size, size, c), bicubic per channel (the paste's scaling, without rounding)."""
+    if values.shape[0] == size and values.shape[1] == size:
+        return values.astype(np.float32)
+    return np.stack(
+        [np.asarray(Image.fromarray(np.ascontiguousarray(values[..., c], dtype=np.float32), mode="F").resize((size, size), Image.Resampling.BICUBIC)) for c in range(values.shape[-1])],
+        axis=-1,
+    )
+
+
+def blend_edit(region: np.ndarray, edited: np.ndarray, reference: np.ndarray, *, feather: int, keep_detail: bool = True) -> np.ndarray:
+    """(s, s, 3) float32: the photo's square `region` with the edit blended in (feathered edge of `feather` px).
+
+    `keep_detail`: the region plus the cleaned change (see `edit_delta`);
+    otherwise the model's output, scaled to the region, replaces it.
+    """
+    s = region.shape[0]
+    region = region[..., :3].astype(np.float32)
+    if keep_detail:
+        change = _resize_float(edit_delta(edited, reference), s)
+    else:
+        change = _resize_float(edited[..., :3].astype(np.float32), s) - region
+    return region + feather_mask(s, feather)[..., None] * change
+
+
+def paste_edit(
+    photo: np.ndarray,
+    edited: np.ndarray,
+    reference: np.ndarray,
+    box: CropBox,
+    *,
+    feather: int | None = None,
+    keep_detail: bool = True,
+) -> np.ndarray:
+    """The full-size photo with the edit of `box` blended in; alpha and pixels outside the box are kept.
+
+    `edited` and `reference` are the model's outputs for the box's crop with
+    the target and with the original labels (see the module docstring).
+    """
+    box = box.clamped(photo.shape[1], photo.shape[0])
+    s = box.size
+    feather = round(s * REFERENCE_FEATHER) if feather is None else int(feather)
+    region = photo[box.y : box.y + s, box.x : box.x + s, :3]
+    blended = blend_edit(region, edited, reference, feather=feather, keep_detail=keep_detail)
+    out = photo.copy()
+    out[box.y : box.y + s, box.x : box.x + s, :3] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return out
+
+
+def preview_edit(
+    photo: np.ndarray,
+    edited: np.ndarray,
+    reference: np.ndarray,
+    box: CropBox,
+    size: int,
+    *,
+    feather_fraction: float = REFERENCE_FEATHER,
+    keep_detail: bool = True,
+) -> np.ndarray:
+    """(n, n, 3) uint8, n = min(size, box side): the box of `paste_edit`'s result, computed at that size (cheap enough per edit)."""
+    box = box.clamped(photo.shape[1], photo.shape[0])
+    n = int(max(8, min(size, box.size)))
+    region = crop_for_model(photo, box, n)
+    blended = blend_edit(region, edited, reference, feather=max(1, round(n * feather_fraction)), keep_detail=keep_detail)
+    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+
+
+# ---- jobs ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True, eq=False)
 class AttributeJob(Job):
-    """Edit one crop (RGB uint8, ideally already at the model's resolution) towards `target`."""
+    """Edit one crop (RGB uint8, ideally already at the model's resolution) towards `target`.
+
+    With `original` (the photo's own labels) the result also holds the
+    model's redraw with them, "reference", which the paste-back measures the
+    edit against; without it the reference is the crop itself.
+    """
 
     channel: str = "attributes"
     crop: np.ndarray
     target: tuple[float, ...]
+    original: tuple[float, ...] | None = None
 
     session: ClassVar[Any] = "ganstudio.engine.attributes:AttributeSession"
     title: ClassVar[str] = "Attribute edit"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
+class AttributeDetectJob(Job):
+    """Which attributes a crop already shows, by the model's classifier: {"scores": probabilities}."""
+
+    channel: str = "attributes-detect"
+    crop: np.ndarray
+
+    session: ClassVar[Any] = "ganstudio.engine.attributes:AttributeSession"
+    title: ClassVar[str] = "Attribute detection"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
 class AttributeFolderJob(BatchJob):
-    """Apply one target to every photo of a folder (default crop each), pasted back at full size."""
+    """Apply the toggles to every photo of a folder (default crop each), pasted back at full size.
+
+    The photo's own labels are `original` for every photo, or, with `detect`
+    and a model that carries a classifier, detected per photo; the target is
+    then built per photo from them and the toggles.
+    """
 
     channel: str = "attributes-folder"
     inputs: tuple[str, ...]
     output_folder: str
-    target: tuple[float, ...]
+    original: tuple[float, ...]
+    toggled: tuple[bool, ...]
+    strengths: tuple[float, ...]
+    detect: bool = True
     template: str = "{stem}_edited.png"
-    feather: float = 0.08  # fraction of the crop side
+    feather: float = REFERENCE_FEATHER  # fraction of the crop side
     keep_detail: bool = True
     overwrite: bool = False
 
@@ -114,33 +273,78 @@ class AttributeSession(Session):
         value = self.model.loaded.resolution if self.model is not None else None
         return int(value) if value else DEFAULT_RESOLUTION
 
-    def edit(self, crop: np.ndarray, target: Sequence[float]) -> np.ndarray:
-        """RGB uint8 crop -> edited RGB uint8 crop at the model's resolution."""
+    @property
+    def attributes(self) -> list[str]:
+        return list(self.model.loaded.attributes) if self.model is not None else []
+
+    def classifier(self) -> tuple[torch.nn.Module, Runtime] | None:
+        """The discriminator part (its class head labels attributes) and its runtime, if the file has one."""
+        if self.model is None or CLASSIFIER_PART not in self.model.loaded.parts:
+            return None
+        if self.model.loaded.parts[CLASSIFIER_PART].arch != CLASSIFIER_ARCH:
+            return None
+        return self.model.part(CLASSIFIER_PART)
+
+    def _model_crop(self, crop: np.ndarray, size: int) -> np.ndarray:
+        crop = np.asarray(crop)
+        if crop.shape[0] != size or crop.shape[1] != size:
+            crop = crop_for_model(crop, CropBox(0, 0, min(crop.shape[:2])), size)
+        return crop
+
+    def edit_pair(self, crop: np.ndarray, target: Sequence[float], original: Sequence[float] | None) -> tuple[np.ndarray, np.ndarray]:
+        """(edited, reference) RGB uint8 crops at the model's resolution; reference = the crop itself without `original`."""
         gen = self.generator
         c_dim = int(gen.config["c_dim"])
-        if len(target) != c_dim:
-            raise ValueError(f"the model has {c_dim} attributes, the target has {len(target)} values")
-        crop = np.asarray(crop)
-        res = self.resolution
-        if crop.shape[0] != res or crop.shape[1] != res:
-            crop = crop_for_model(crop, CropBox(0, 0, min(crop.shape[:2])), res)
+        for name, labels in (("target", target), ("original", original)):
+            if labels is not None and len(labels) != c_dim:
+                raise ValueError(f"the model has {c_dim} attributes, the {name} has {len(labels)} values")
+        crop = self._model_crop(crop, self.resolution)
         x = image_to_tensor(crop, self.runtime, 3)
-        c = torch.tensor([list(target)], dtype=self.runtime.dtype, device=self.runtime.device)
-        return to_uint8(gen(x, c)[0].float().cpu().numpy())
+        same = original is None or [float(v) for v in original] == [float(v) for v in target]
+        # one batch of two: InstanceNorm is per image, so each output is what a run of its own gives
+        rows = [list(target)] if same else [list(target), list(original)]
+        c = torch.tensor(rows, dtype=self.runtime.dtype, device=self.runtime.device)
+        out = gen(x.expand(len(rows), -1, -1, -1), c).float().cpu().numpy()
+        edited = to_uint8(out[0])
+        if original is None:
+            return edited, np.ascontiguousarray(crop[..., :3])
+        return edited, (edited if same else to_uint8(out[1]))
+
+    def edit(self, crop: np.ndarray, target: Sequence[float]) -> np.ndarray:
+        """RGB uint8 crop -> edited RGB uint8 crop at the model's resolution."""
+        return self.edit_pair(crop, target, None)[0]
+
+    def detect(self, crop: np.ndarray) -> list[float] | None:
+        """The classifier's probability for each attribute on `crop`, or None when the model has no classifier."""
+        found = self.classifier()
+        if found is None:
+            return None
+        net, runtime = found
+        size = int(net.config["image_size"])
+        x = image_to_tensor(self._model_crop(crop, size), runtime, 3)
+        _, logits = net(x)
+        return [float(p) for p in torch.sigmoid(logits.float())[0].cpu()]
 
     def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
         if isinstance(job, AttributeFolderJob):
             return self.edit_folder(job, ctx)
+        if isinstance(job, AttributeDetectJob):
+            scores = self.detect(job.crop)
+            return {} if scores is None else {"scores": np.asarray(scores, dtype=np.float32)}
         if not isinstance(job, AttributeJob):
             raise TypeError(f"AttributeSession cannot run {type(job).__name__}")
-        return {"image": self.edit(job.crop, job.target)}
+        edited, reference = self.edit_pair(job.crop, job.target, job.original)
+        return {"image": edited, "reference": reference}
 
     def edit_folder(self, job: AttributeFolderJob, ctx: RunContext) -> dict[str, Any]:
         inputs = list(job.inputs)
         folder = Path(job.output_folder)
         model_name = Path(self.model.loaded.path).stem if self.model is not None else ""
+        names = self.attributes
+        groups = exclusive_groups(names)
         written: list[str] = []
         skipped: list[tuple[str, str]] = []
+        detected = 0
         cancelled = False
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -153,16 +357,28 @@ class AttributeSession(Session):
                     continue
                 h, w = photo.pixels.shape[:2]
                 box = default_crop(w, h)
-                edited = self.edit(crop_for_model(photo.pixels, box, self.resolution), job.target)
-                full = paste_back(photo.pixels, edited, box, feather=round(box.size * job.feather), keep_detail=job.keep_detail)
+                crop = crop_for_model(photo.pixels, box, self.resolution)
+                scores = self.detect(crop) if job.detect else None
+                original = list(job.original) if scores is None else labels_from_scores(scores, groups)
+                detected += scores is not None
+                target = target_labels(original, job.toggled, job.strengths, groups)
+                edited, reference = self.edit_pair(crop, target, original)
+                full = paste_edit(photo.pixels, edited, reference, box, feather=round(box.size * job.feather), keep_detail=job.keep_detail)
                 name = output_name(job.template, source, index + 1, model=model_name)
-                target = safe_output_path(folder, name, inputs, overwrite=job.overwrite, taken=written)
+                out_path = safe_output_path(folder, name, inputs, overwrite=job.overwrite, taken=written)
+                settings = {
+                    "source": Path(source).name,
+                    "model": model_name,
+                    "photo_has": dict(zip(names, original)) if names else list(original),
+                    "photo_has_from": "classifier" if scores is not None else "the same ticks for every photo",
+                    "target": dict(zip(names, target)) if names else list(target),
+                }
                 try:
-                    write_image(target, full, settings={"source": Path(source).name, "model": model_name, "target": list(job.target)})
+                    write_image(out_path, full, settings=settings)
                 except (DocumentError, OSError) as exc:
                     skipped.append((source, f"could not be written: {exc}"))
                     continue
-                written.append(os.fspath(target))
+                written.append(os.fspath(out_path))
         except Cancelled:
             cancelled = True
-        return {"written": written, "skipped": skipped, "cancelled": cancelled, "total": len(inputs)}
+        return {"written": written, "skipped": skipped, "cancelled": cancelled, "total": len(inputs), "detected": detected}
