@@ -67,7 +67,10 @@ class JobRunner:
     def _model(self, path: str) -> ReadyModel:
         resolved = os.path.realpath(path)
         device = torch.device("cpu") if resolved in self._on_cpu else self.device
-        ready = self.cache.get(path, device, self._hints.get(resolved, {}))
+        # a job run between the steps of a batch job is inside that job's inference mode; weights
+        # made there would be inference tensors, which have no version counter for caches to key on
+        with torch.inference_mode(False):
+            ready = self.cache.get(path, device, self._hints.get(resolved, {}))
         self._forget_sessions_of_evicted_models()
         return ready
 

@@ -248,3 +248,23 @@ def test_a_job_between_batch_steps_never_reenters_the_running_session(runner: Jo
     assert batch_session == batch_again and nested_session != batch_session
     runner.run(peek)  # afterwards the cached session serves again
     assert seen[-1] == batch_session
+
+
+def test_a_model_first_loaded_inside_another_jobs_inference_mode_still_runs(tmp_path) -> None:
+    """Interactive jobs run between a batch job's steps, inside its inference mode; a model loaded then must work later."""
+    import torch
+
+    from ganstudio.checkpoints import save_model
+    from ganstudio.engine.painting import PaintJob
+    from ganstudio.engine.runner import JobRunner
+    from ganstudio.models.spade import SPADEGenerator
+
+    torch.manual_seed(0)
+    path = tmp_path / "spectral-spade.safetensors"
+    save_model(SPADEGenerator(label_nc=3, ngf=4, crop_size=32), path)  # spectral norm folds a cached weight
+    runner = JobRunner(device="cpu", threads=1)
+    labels = np.zeros((32, 32), np.uint8)
+    with torch.inference_mode():  # as inside a batch job's step
+        first = runner.run(PaintJob(labels=labels, model_path=str(path))).outputs["image"]
+    again = runner.run(PaintJob(labels=labels, model_path=str(path))).outputs["image"]
+    assert np.array_equal(first, again)
