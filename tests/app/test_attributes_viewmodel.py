@@ -1,4 +1,4 @@
-"""The attributes view-model on a real worker thread: toggles, crop, output, paste-back, folders."""
+"""The attributes view-model on a real worker thread: toggles, crop, output, paste-back, folders, "photo has" per photo."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from attribute_models import BRIGHT_LABELS, DARK_LABELS, flat_photo, save_stargan_with_classifier
 from ganstudio.app.attributes_viewmodel import AttributesViewModel
 from ganstudio.app.inference import InferenceController
 from ganstudio.document.face_crop import CropBox
-from ganstudio.document.image_io import read_photo
+from ganstudio.document.image_io import read_image_settings, read_photo
 from ganstudio.engine.runner import JobRunner
 from translation_models import CELEBA_ATTRIBUTES, save_cyclegan, save_stargan, smooth_image
 
@@ -94,3 +95,72 @@ def test_a_non_stargan_model_is_refused(qtbot, vm: AttributesViewModel, tmp_path
     with qtbot.waitSignal(vm.notice, timeout=TIMEOUT_MS) as note:
         vm.load_model(other)
     assert "StarGAN" in note.args[0] and vm.model.arch == "stargan"
+
+
+def test_a_new_photo_clears_photo_has_and_says_so_while_the_changes_stay(qtbot, vm: AttributesViewModel) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        vm.set_photo(smooth_image(64, 64), "first.png")
+    vm.set_original(0, True)  # the first photo has black hair
+    vm.set_toggle(3, True)  # and the user wants the opposite sex
+    vm.set_strength(3, 0.6)
+    notices: list[str] = []
+    vm.notice.connect(notices.append)
+    with qtbot.waitSignal(vm.originalNote, timeout=TIMEOUT_MS):
+        vm.set_photo(smooth_image(64, 64, seed=5), "second.png")
+    note = vm.original_note
+    assert "second.png" in note and "cleared" in note and "Black Hair" in note and "changes are kept" in note
+    assert notices == [note]  # the status bar hears it too
+    assert vm.original == [0] * 5
+    assert vm.toggled == [False, False, False, True, False] and vm.strengths[3] == pytest.approx(0.6)
+    # nothing ticked: nothing to clear, the note only says which photo the ticks describe
+    vm.set_photo(smooth_image(64, 64, seed=6), "third.png")
+    assert "third.png" in vm.original_note and "cleared" not in vm.original_note
+
+
+def test_no_change_asked_exports_the_photo_as_it_is_and_keep_detail_changes_the_preview(qtbot, vm: AttributesViewModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    photo = smooth_image(90, 70)
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        vm.set_photo(photo, "face.png")
+    np.testing.assert_array_equal(vm.pasted(), photo)  # the model's redraw never leaks into the export
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        vm.set_toggle(1, True)
+    on = vm.preview()
+    assert on.shape == (70, 70, 3)  # the box's own size (under PREVIEW_SIZE)
+    with qtbot.waitSignal(vm.outputChanged, timeout=TIMEOUT_MS):
+        vm.set_keep_detail(False)
+    off = vm.preview()
+    assert np.abs(on.astype(int) - off.astype(int)).mean() > 1.0
+    np.testing.assert_array_equal(vm.pasted()[:10], photo[:10])  # above the box: untouched
+    assert vm.export(tmp_path / "out.png")
+    settings = read_image_settings(tmp_path / "out.png")
+    assert settings["keep_detail"] is False and settings["photo_has"] == dict.fromkeys(CELEBA_ATTRIBUTES, 0)
+    assert "every photo of the folder" in vm.folder_note() and not vm.has_classifier
+
+
+def test_a_model_with_a_classifier_detects_photo_has_for_each_photo_and_folder(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    model = save_stargan_with_classifier(tmp_path / "with-d.safetensors")
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    vm = AttributesViewModel(controller)
+    try:
+        with qtbot.waitSignal(vm.attributesChanged, timeout=TIMEOUT_MS):
+            vm.load_model(model)
+        assert vm.has_classifier and "detected for each photo" in vm.folder_note()
+        vm.set_toggle(3, True)  # flip Male
+        with qtbot.waitSignal(vm.originalNote, timeout=TIMEOUT_MS):
+            vm.set_photo(flat_photo(48, 40, 230), "bright.png")
+        assert vm.original == BRIGHT_LABELS and "bright.png" in vm.original_note and "Black Hair" in vm.original_note
+        assert vm.target()[3] == 0.0  # a man made a woman
+        with qtbot.waitSignal(vm.originalNote, timeout=TIMEOUT_MS):
+            vm.set_photo(flat_photo(48, 40, 25), "dark.png")
+        assert vm.original == DARK_LABELS and vm.target()[3] == 1.0 and vm.toggled[3]
+        folder = tmp_path / "faces"
+        folder.mkdir()
+        Image.fromarray(flat_photo(40, 30, 230)).save(folder / "a.png")
+        Image.fromarray(flat_photo(40, 30, 25)).save(folder / "b.png")
+        with qtbot.waitSignal(vm.batch.finished, timeout=TIMEOUT_MS) as done:
+            vm.apply_to_folder(folder, tmp_path / "out")
+        assert done.args[0]["detected"] == 2
+        a, b = (read_image_settings(p) for p in done.args[0]["written"])
+        assert a["target"]["Male"] == 0.0 and b["target"]["Male"] == 1.0
+    finally:
+        controller.shutdown()
