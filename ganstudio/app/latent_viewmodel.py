@@ -9,7 +9,13 @@ the controller drops stale ones. The view-model holds numpy arrays only.
 
 The picture's latent comes from one of three bases: the seed field ("seed"),
 the pad cursor blending its anchors ("pad"), or an imported/favourite latent
-("saved"). Mixing then replaces chosen w indices with other sources.
+("saved"). Mixing then replaces chosen w indices with other sources. `seed`
+keeps the last seed shown, so previous/next step from it after a pad or saved
+picture, but `shown_seed` is None then: no seed field may claim it.
+
+Noise strengths are one factor per synthesis layer, exactly the factors
+applied; "all layers" sets them all (the engine's separate global factor stays
+1 here, so no readout hides a second multiplier).
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ from ganstudio.engine.latent_spec import (
     LatentSource,
     NoiseSettings,
     StyleLayout,
+    crossover_of,
     crossover_sources,
     pad_weights,
 )
@@ -113,10 +120,10 @@ class LatentViewModel(QObject):
         self.cutoff: int | None = None
         self.class_index = 0
         self.saved: LatentSource | None = None
+        self.saved_origin = ""  # "imported" or "favourite": what the seed field says instead of a seed
         self.noise_mode = "const"
         self.noise_seed = 0
-        self.noise_scales: list[float] = []
-        self.noise_global = 1.0
+        self.noise_scales: list[float] = []  # the factor applied to each noise layer
         self.mixing: list[LatentSource] = [LatentSource.from_seed(1)]
         self.layer_sources: list[int] = []
         self.anchors: list[Anchor] = []
@@ -199,12 +206,35 @@ class LatentViewModel(QObject):
             self.modelRejected.emit(path, message)
 
     # ------------------------------------------------------------------ latent settings
+    @property
+    def shown_seed(self) -> int | None:
+        """The seed of the picture's own latent (A), or None when it comes from the pad or a saved latent."""
+        return self.seed if self.base == "seed" else None
+
+    def base_label(self) -> str:
+        """A short word for where A comes from when it is not a seed: "pad", "imported" or "favourite"."""
+        if self.base == "pad":
+            return "pad"
+        if self.base == "saved":
+            return self.saved_origin or "saved"
+        return f"seed {self.seed}"
+
+    def base_description(self) -> str:
+        """A sentence saying where the picture's latent comes from (for tooltips)."""
+        if self.base == "pad":
+            return f"The picture is a blend of the pad's {len(self.anchors)} anchors"
+        if self.base == "saved" and self.saved is not None:
+            what = "the imported latent" if self.saved_origin == "imported" else "the favourite"
+            return f"The picture is {what} \u201c{self.saved.label}\u201d"
+        return f"The picture is seed {self.seed}"
+
     def set_seed(self, seed: int) -> None:
         self.seed = int(seed) % (MAX_SEED + 1)
         self.base = "seed"
         self._changed()
 
     def next_seed(self) -> None:
+        """The seed after the one shown, or after the last seed shown when the picture is not a seed."""
         self.set_seed(self.seed + 1)
 
     def previous_seed(self) -> None:
@@ -245,11 +275,21 @@ class LatentViewModel(QObject):
         self._changed(preview)
 
     def set_noise_global(self, scale: float, preview: bool = False) -> None:
-        self.noise_global = _clamp(scale, 0.0, MAX_NOISE_SCALE)
+        """Give every noise layer the strength `scale` (each layer's slider then shows it)."""
+        self.noise_scales = [_clamp(scale, 0.0, MAX_NOISE_SCALE)] * len(self.noise_scales)
         self._changed(preview)
 
+    @property
+    def noise_global(self) -> float | None:
+        """The strength all layers share, or None while they differ."""
+        if not self.noise_scales:
+            return 1.0
+        first = self.noise_scales[0]
+        return first if all(scale == first for scale in self.noise_scales) else None
+
     def noise_settings(self) -> NoiseSettings:
-        return NoiseSettings(self.noise_mode, self.noise_seed, tuple(self.noise_scales), self.noise_global)
+        # global factor 1: the per-layer factors are all there is, as the sliders show
+        return NoiseSettings(self.noise_mode, self.noise_seed, tuple(self.noise_scales), 1.0)
 
     # ------------------------------------------------------------------ mixing
     def set_mixing_seed(self, index: int, seed: int) -> None:
@@ -279,6 +319,10 @@ class LatentViewModel(QObject):
         source = (self.layer_sources[w_index] + 1) % (len(self.mixing) + 1)
         self.set_layer_source(w_index, source)
         return source
+
+    def crossover(self) -> tuple[int, int] | None:
+        """(crossover, fine source) when the per-w sources form one (all A: (num_ws, 0)), else None."""
+        return crossover_of(self.layer_sources)
 
     def set_crossover(self, crossover: int, fine_source: int = 1) -> None:
         """Coarse ws (index < crossover) from A, the fine ones from `fine_source` (B by default)."""
@@ -435,9 +479,10 @@ class LatentViewModel(QObject):
         noise = s.get("noise") or {}
         self.noise_mode = noise.get("mode", self.noise_mode)
         self.noise_seed = int(noise.get("seed", self.noise_seed))
-        self.noise_global = float(noise.get("global", self.noise_global))
-        if len(noise.get("scales") or []) == len(self.noise_scales):
-            self.noise_scales = [float(v) for v in noise["scales"]]
+        # older settings kept a separate global factor: fold it into the layers, which is what was applied
+        factor = float(noise.get("global", 1.0))
+        scales = [float(v) for v in noise["scales"]] if len(noise.get("scales") or []) == len(self.noise_scales) else self.noise_scales
+        self.noise_scales = [_clamp(v * factor, 0.0, MAX_NOISE_SCALE) for v in scales]
         mixing = s.get("mixing") or {}
         seeds = [m.get("seed") for m in mixing.get("sources") or []]
         if s.get("base") == "seed" and s.get("seed") is not None and all(v is not None for v in seeds) \
@@ -446,7 +491,7 @@ class LatentViewModel(QObject):
             self.mixing = [LatentSource.from_seed(v) for v in seeds]
             self.layer_sources = [int(v) for v in mixing["layer_sources"]]
         else:
-            self.saved, self.base = LatentSource(w=fav.ws, name=fav.name), "saved"
+            self.saved, self.base, self.saved_origin = LatentSource(w=fav.ws, name=fav.name), "saved", "favourite"
             self.layer_sources = [0] * self.num_ws
         self._changed()
 
@@ -500,7 +545,7 @@ class LatentViewModel(QObject):
         if self.layout is None:
             raise DocumentError("load a StyleGAN2 model first: a latent only means something to its model", path=path)
         w = read_latent_npz(path, self.layout.num_ws, self.layout.w_dim)
-        self.saved, self.base = LatentSource(w=w[0], name=os.path.basename(path)), "saved"
+        self.saved, self.base, self.saved_origin = LatentSource(w=w[0], name=os.path.basename(path)), "saved", "imported"
         self._changed()
 
     def export_gif(self, path: str, frames_per_segment: int = 12, frame_ms: int = 60, size: int | None = None, loop: bool = True) -> int:

@@ -190,6 +190,22 @@ def crossover_sources(num_ws: int, crossover: int, fine_source: int = 1) -> tupl
     return tuple(0 if index < crossover else fine_source for index in range(num_ws))
 
 
+def crossover_of(layer_sources: Sequence[int]) -> tuple[int, int] | None:
+    """The (crossover, fine source) that `layer_sources` amounts to, or None for any other pattern.
+
+    A crossover is "A up to w k - 1, then one source from w k on"; all A is the
+    crossover at num_ws (fine source 0: none). Used to show hand-made toggles on
+    the crossover slider.
+    """
+    sources = [int(s) for s in layer_sources]
+    count = len(sources)
+    crossover = next((index for index, source in enumerate(sources) if source != 0), count)
+    fine = sources[crossover] if crossover < count else 0
+    if any(source != fine for source in sources[crossover:]):
+        return None
+    return crossover, fine
+
+
 # ----------------------------------------------------------------------------- pad weights
 
 

@@ -129,3 +129,58 @@ def test_gif_export_reports_progress_and_can_be_cancelled(qtbot, vm: LatentViewM
     with qtbot.waitSignal(vm.animationCancelled, timeout=TIMEOUT):
         vm.export_gif(str(tmp_path / "never.gif"), frames_per_segment=20)
     assert not (tmp_path / "never.gif").exists() and vm.animation_job is None
+
+
+def test_the_seed_is_not_claimed_for_imported_pad_or_favourite_latents(qtbot, vm: LatentViewModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wait_output(qtbot, vm, lambda: vm.set_seed(7))
+    assert vm.shown_seed == 7 and vm.describe()["seed"] == 7
+    vm.export_latent(str(tmp_path / "w.npz"))
+    wait_output(qtbot, vm, lambda: vm.import_latent(str(tmp_path / "w.npz")))
+    assert vm.shown_seed is None and vm.base_label() == "imported" and "w.npz" in vm.base_description()
+    assert vm.output.settings["seed"] is None  # nor do exports of the picture
+    wait_output(qtbot, vm, vm.next_seed)  # steps on from the last seed shown
+    assert vm.shown_seed == 8 and vm.base == "seed"
+
+    wait_output(qtbot, vm, lambda: vm.set_cursor(0.3, 0.6))
+    assert vm.shown_seed is None and vm.base_label() == "pad"
+    vm.add_favourite("walk")
+    wait_output(qtbot, vm, vm.previous_seed)
+    assert vm.shown_seed == 7
+    wait_output(qtbot, vm, lambda: vm.apply_favourite(0))  # a pad favourite comes back as its ws
+    assert vm.shown_seed is None and vm.base_label() == "favourite" and "walk" in vm.base_description()
+    wait_output(qtbot, vm, lambda: vm.set_seed(7))
+    assert vm.shown_seed == 7 and vm.base_label() == "seed 7"
+
+
+def test_all_layers_noise_sets_the_factors_that_are_applied(qtbot, vm: LatentViewModel) -> None:  # type: ignore[no-untyped-def]
+    layers = len(vm.noise_scales)
+    wait_output(qtbot, vm, lambda: vm.set_noise_global(2.0))
+    assert vm.noise_scales == [2.0] * layers and vm.noise_global == 2.0
+    applied = vm.current_render().noise.layer_scales(layers)
+    assert applied == vm.noise_scales  # no second factor hides between the readouts and the render
+    doubled = vm.output.image.copy()
+    wait_output(qtbot, vm, lambda: vm.set_noise_scale(3, 0.5))
+    assert vm.noise_global is None  # the layers differ: no single "all layers" value
+    assert vm.current_render().noise.layer_scales(layers) == [2.0, 2.0, 2.0, 0.5, 2.0, 2.0, 2.0]
+    wait_output(qtbot, vm, lambda: vm.set_noise_global(2.0))
+    np.testing.assert_array_equal(vm.output.image, doubled)
+
+    # settings saved with a separate global factor come back folded into the layers (what was applied)
+    wait_output(qtbot, vm, lambda: vm.set_noise_global(1.0))
+    vm.add_favourite("old")
+    vm.favourites[0].settings["noise"] = {"mode": "const", "seed": 0, "scales": [1.0] * layers, "global": 2.0}
+    again = wait_output(qtbot, vm, lambda: vm.apply_favourite(0))
+    assert vm.noise_scales == [2.0] * layers
+    np.testing.assert_array_equal(again, doubled)
+
+
+def test_crossover_reads_hand_made_toggles(vm: LatentViewModel) -> None:
+    assert vm.crossover() == (8, 0)  # all A
+    vm.cycle_layer_source(7)
+    vm.cycle_layer_source(6)
+    assert vm.crossover() == (6, 1)
+    vm.cycle_layer_source(2)
+    assert vm.crossover() is None
+    vm.set_mixing_seed(1, 5)  # a source C
+    vm.set_crossover(4, fine_source=2)
+    assert vm.layer_sources == [0, 0, 0, 0, 2, 2, 2, 2] and vm.crossover() == (4, 2)

@@ -20,6 +20,7 @@ from ganstudio.engine.latent_spec import (
     NoiseSettings,
     StyleLayout,
     bilinear_weights,
+    crossover_of,
     crossover_sources,
     inverse_distance_weights,
     pad_weights,
@@ -182,3 +183,13 @@ def test_wrong_inputs_are_refused_with_reasons(session: LatentSession) -> None:
         LatentRender(blend=((seed(1), 1.0),), mixing=(seed(2),), layer_sources=(2,) * 8)
     with pytest.raises(ValueError, match="noise mode"):
         NoiseSettings(mode="loud")
+
+
+def test_crossover_of_recognises_crossovers_only() -> None:
+    assert crossover_of(crossover_sources(8, 5)) == (5, 1)
+    assert crossover_of(crossover_sources(8, 3, fine_source=2)) == (3, 2)
+    assert crossover_of([0] * 8) == (8, 0) and crossover_of([1] * 8) == (0, 1)
+    assert crossover_of([0, 0, 1, 0, 0, 0, 0, 0]) is None
+    assert crossover_of([0, 0, 0, 1, 1, 2, 2, 2]) is None
+    for k in range(9):
+        assert crossover_of(crossover_sources(8, k)) == ((k, 1) if k < 8 else (8, 0))

@@ -11,6 +11,7 @@ from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.document.latent_io import write_latent_npz
 from ganstudio.engine.runner import JobRunner
+from ganstudio.ui.latent.latent_panel import NO_SEED
 from ganstudio.ui.latent.workspace import LatentWorkspace
 
 TIMEOUT = 20_000
@@ -159,3 +160,108 @@ def test_window_hosts_the_explorer_and_keeps_favourites_in_the_project(qtbot, ma
     np.testing.assert_array_equal(vm.favourites[0].ws, favourite.ws)
     assert window.latent.favourites.list.count() == 1
     assert not [e for e in window.messages if "Cannot use this model" in e]
+
+
+def test_the_seed_field_does_not_claim_a_seed_for_an_imported_latent_or_the_pad(qtbot, workspace: LatentWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vm, panel = workspace.vm, workspace.latent_panel
+    spin = panel.seed_spin
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    assert spin.value() == 2 and spin.text() == "2"
+    dialogs.save_answers.append(str(tmp_path / "w.npz"))
+    qtbot.mouseClick(workspace.export_latent_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    dialogs.open_answers.append(str(tmp_path / "w.npz"))
+    qtbot.mouseClick(workspace.import_latent_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    assert vm.base == "saved"
+    assert spin.value() == NO_SEED and spin.text() == "imported" and "w.npz" in spin.toolTip()
+
+    # the arrows and buttons step on from the last seed shown (3), not from the blank
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    settle(qtbot, vm)
+    assert vm.shown_seed == 4 and spin.text() == "4"
+
+    to_point = lambda x, y: workspace.pad.to_widget(x, y).toPoint()  # noqa: E731
+    qtbot.mouseClick(workspace.pad, Qt.MouseButton.LeftButton, pos=to_point(0.4, 0.7))
+    settle(qtbot, vm)
+    assert vm.base == "pad" and spin.text() == "pad"
+    qtbot.mouseClick(panel.prev_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    assert vm.shown_seed == 3 and spin.text() == "3"
+
+    # typing the last seed again while the pad is shown goes back to that seed
+    qtbot.mouseClick(workspace.pad, Qt.MouseButton.LeftButton, pos=to_point(0.6, 0.2))
+    settle(qtbot, vm)
+    assert spin.text() == "pad"
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "3")
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
+    settle(qtbot, vm)
+    assert vm.base == "seed" and vm.shown_seed == 3 and spin.text() == "3"
+    qtbot.mouseClick(panel.random_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, vm)
+    assert vm.base == "seed" and spin.value() == min(vm.seed, spin.maximum())
+
+
+def test_all_layers_noise_readout_matches_the_layers_and_the_render(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    vm, noise = workspace.vm, workspace.noise_panel
+    global_slider = noise.global_slider.slider
+    global_slider.setFocus()
+    qtbot.keyClick(global_slider, Qt.Key.Key_End)  # all the way up
+    settle(qtbot, vm)
+    assert noise.global_slider.label.text() == "2.00x"
+    assert [s.label.text() for s in noise.layer_sliders] == ["2.00x"] * 7
+    assert vm.current_render().noise.layer_scales(7) == [2.0] * 7  # what the readouts say is what is applied
+    doubled = vm.output.image.copy()
+
+    layer = noise.layer_sliders[4].slider
+    layer.setFocus()
+    qtbot.keyClick(layer, Qt.Key.Key_Home)
+    settle(qtbot, vm)
+    assert noise.layer_sliders[4].label.text() == "0.00x" and noise.global_slider.label.text() == "mixed"
+    assert vm.current_render().noise.layer_scales(7) == [2.0, 2.0, 2.0, 2.0, 0.0, 2.0, 2.0]
+
+    global_slider.setFocus()
+    qtbot.keyClick(global_slider, Qt.Key.Key_End)
+    settle(qtbot, vm)
+    assert noise.global_slider.label.text() == "2.00x" and noise.layer_sliders[4].label.text() == "2.00x"
+    np.testing.assert_array_equal(vm.output.image, doubled)
+
+
+def _click_handle(qtbot, slider) -> None:  # type: ignore[no-untyped-def]
+    """Press and release the mouse on a slider's handle without moving it."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    option = QStyleOptionSlider()
+    slider.initStyleOption(option)
+    handle = slider.style().subControlRect(QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, slider)
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=handle.center())
+
+
+def test_the_crossover_slider_follows_hand_made_toggles(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    vm, mixing = workspace.vm, workspace.mixing_panel
+    toggles = mixing.toggles
+    assert mixing.crossover.value() == 8 and mixing.crossover_label.text() == "off"
+    for index in (7, 6, 5):
+        qtbot.mouseClick(toggles[index], Qt.MouseButton.LeftButton)
+        assert mixing.crossover.value() == index and mixing.crossover_label.text() == str(index)
+    qtbot.mouseClick(toggles[2], Qt.MouseButton.LeftButton)  # A A B A A B B B: no single crossover
+    assert vm.layer_sources == [0, 0, 1, 0, 0, 1, 1, 1]
+    assert mixing.crossover_label.text() == "custom" and mixing.crossover.value() == 2
+    _click_handle(qtbot, mixing.crossover)  # taking the slider as it stands makes that crossover
+    settle(qtbot, vm)
+    assert vm.layer_sources == [0, 0, 1, 1, 1, 1, 1, 1] and mixing.crossover_label.text() == "2"
+
+    # a crossover to C is one too, and the slider then keeps C for the fine ws
+    qtbot.mouseClick(mixing.add_button, Qt.MouseButton.LeftButton)
+    for index in range(2, 8):
+        qtbot.mouseClick(toggles[index], Qt.MouseButton.LeftButton)  # B -> C
+    assert [t.text() for t in toggles] == list("AACCCCCC")
+    assert mixing.crossover.value() == 2 and mixing.fine_label.text() == "fine C"
+    mixing.crossover.setFocus()
+    qtbot.keyClick(mixing.crossover, Qt.Key.Key_Right)
+    settle(qtbot, vm)
+    assert vm.layer_sources == [0, 0, 0, 2, 2, 2, 2, 2] and [t.text() for t in toggles] == list("AAACCCCC")

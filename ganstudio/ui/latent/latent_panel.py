@@ -2,12 +2,53 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
 
 from ganstudio.app.latent_viewmodel import PSI_RANGE, LatentViewModel
 
 from ..icons import icon
 from .sliders import FloatSlider
+
+
+NO_SEED = -1  # the seed field's value while the picture is not a seed; shows a word instead of a number
+
+
+class SeedSpinBox(QSpinBox):
+    """A seed field that can also say the picture has no seed ("pad", "imported", ...).
+
+    That state is the value NO_SEED, shown as its special text. Its arrows step
+    from `resume_seed` (the last seed shown) instead of from NO_SEED, and from a
+    seed the down arrow stops at 0, so NO_SEED is never reached by stepping.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.resume_seed = 0
+        self.setRange(NO_SEED, 2**31 - 1)  # QSpinBox is 32-bit signed; seeds beyond it are still reachable by code
+        self.setKeyboardTracking(False)
+
+    def show_seed(self, seed: int | None, word: str = "") -> None:
+        """Show `seed`, or `word` when None; emits nothing."""
+        with QSignalBlocker(self):
+            if seed is None:
+                self.setSpecialValueText(word)
+                self.setValue(NO_SEED)
+            else:
+                self.setValue(min(seed, self.maximum()))
+
+    def stepBy(self, steps: int) -> None:
+        if self.value() == NO_SEED:
+            self.setValue(min(max(0, self.resume_seed + steps), self.maximum()))
+            return
+        super().stepBy(steps)
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        if self.value() == NO_SEED:
+            return QAbstractSpinBox.StepEnabledFlag.StepUpEnabled | QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        enabled = super().stepEnabled()
+        if self.value() <= 0:
+            enabled &= ~QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return enabled
 
 
 class LatentPanel(QWidget):
@@ -17,9 +58,7 @@ class LatentPanel(QWidget):
         self.model_label = QLabel("No model")
         self.model_label.setWordWrap(True)
 
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)  # QSpinBox is 32-bit signed; seeds beyond it are still reachable by code
-        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin = SeedSpinBox()
         self.prev_button = QToolButton()
         self.prev_button.setIcon(icon("fa5s.chevron-left"))
         self.prev_button.setToolTip("Previous seed")
@@ -32,8 +71,10 @@ class LatentPanel(QWidget):
         seed_row = QWidget()
         row = QHBoxLayout(seed_row)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
         for widget in (self.prev_button, self.seed_spin, self.next_button, self.random_button):
             row.addWidget(widget)
+        row.setStretch(1, 1)
 
         self.psi_slider = FloatSlider(*PSI_RANGE, value=viewmodel.psi)
         self.psi_slider.setToolTip("Truncation psi: 1 = untruncated, 0 = the average face, negative = the opposite side")
@@ -44,13 +85,14 @@ class LatentPanel(QWidget):
         self.class_label = QLabel("Class")
 
         form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.model_label)
         form.addRow("Seed", seed_row)
         form.addRow("Psi", self.psi_slider)
         form.addRow("Cutoff", self.cutoff_spin)
         form.addRow(self.class_label, self.class_combo)
 
-        self.seed_spin.valueChanged.connect(lambda value: self.vm.set_seed(value) if value != self.vm.seed else None)
+        self.seed_spin.valueChanged.connect(self._on_seed_typed)
         self.prev_button.clicked.connect(self.vm.previous_seed)
         self.next_button.clicked.connect(self.vm.next_seed)
         self.random_button.clicked.connect(self.vm.random_seed)
@@ -79,13 +121,26 @@ class LatentPanel(QWidget):
         self.class_label.setVisible(layout.c_dim > 0)
         self.sync()
 
+    def _on_seed_typed(self, value: int) -> None:
+        if value == NO_SEED:  # typed "-1": nothing to show, put the field back
+            self.sync()
+        elif value != self.vm.shown_seed:  # also the last seed again, when the picture is not that seed
+            self.vm.set_seed(value)
+
     def sync(self) -> None:
         """Show the view-model's values without sending them back."""
-        with QSignalBlocker(self.seed_spin):
-            self.seed_spin.setValue(min(self.vm.seed, self.seed_spin.maximum()))
+        seed = self.vm.shown_seed
+        # called on every pad-drag step: change only what differs
+        if seed is not None and self.seed_spin.value() != min(seed, self.seed_spin.maximum()) or \
+                seed is None and (self.seed_spin.value() != NO_SEED or self.seed_spin.specialValueText() != self.vm.base_label()):
+            self.seed_spin.show_seed(seed, self.vm.base_label())
+        self.seed_spin.resume_seed = self.vm.seed
+        tip = "Seed of the picture's latent" if seed is not None else \
+            f"{self.vm.base_description()}, not a seed. Type a seed, or step from seed {self.vm.seed} with the arrows"
+        if self.seed_spin.toolTip() != tip:
+            self.seed_spin.setToolTip(tip)
         self.psi_slider.set_value(self.vm.psi)
         with QSignalBlocker(self.cutoff_spin):
             self.cutoff_spin.setValue(self.vm.cutoff or 0)
         with QSignalBlocker(self.class_combo):
             self.class_combo.setCurrentIndex(self.vm.class_index if self.vm.num_classes else -1)
-        self.seed_spin.setToolTip("" if self.vm.base == "seed" else "The picture comes from the pad or a saved latent; pick a seed to go back")

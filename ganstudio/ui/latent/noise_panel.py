@@ -1,15 +1,21 @@
-"""Noise: mode (const / random / none), noise seed, a global multiplier and one strength slider per synthesis layer."""
+"""Noise: mode (const / random / none), noise seed, and one strength slider per synthesis layer plus one that sets them all.
+
+Each layer's readout is the factor applied to that layer; "All layers" sets
+every layer to its value and says "mixed" while they differ, so no second,
+hidden multiplier sits between what is shown and what is rendered.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QWidget
 
-from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.app.latent_viewmodel import MAX_NOISE_SCALE, LatentViewModel
 
 from .sliders import FloatSlider
 
-MODES = (("const", "Constant (the model's fixed noise)"), ("random", "Random (from the noise seed)"), ("none", "None"))
-MAX_SCALE = 2.0
+# short names keep the controls column narrow; the tooltips say what they mean
+MODES = (("const", "Constant", "The model's fixed noise"), ("random", "Random", "Noise drawn from the noise seed"), ("none", "None", "No noise"))
+MAX_SCALE = MAX_NOISE_SCALE
 
 
 class NoisePanel(QWidget):
@@ -17,14 +23,17 @@ class NoisePanel(QWidget):
         super().__init__(parent)
         self.vm = viewmodel
         self.mode_combo = QComboBox()
-        for mode, text in MODES:
+        for index, (mode, text, tip) in enumerate(MODES):
             self.mode_combo.addItem(text, mode)
+            self.mode_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setKeyboardTracking(False)
-        self.global_slider = FloatSlider(0.0, MAX_SCALE, viewmodel.noise_global, suffix="x")
+        self.global_slider = FloatSlider(0.0, MAX_SCALE, 1.0, suffix="x")
+        self.global_slider.setToolTip("Set every layer's noise strength at once; \u201cmixed\u201d while the layers differ")
         self.layer_sliders: list[FloatSlider] = []
         self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.addRow("Mode", self.mode_combo)
         self.form.addRow("Noise seed", self.seed_spin)
         self.form.addRow("All layers", self.global_slider)
@@ -45,7 +54,7 @@ class NoisePanel(QWidget):
             return
         for index, name in enumerate(layout.noise_layers):
             slider = FloatSlider(0.0, MAX_SCALE, 1.0, suffix="x")
-            slider.setToolTip(f"{name}: multiplies the layer's learned noise strength")
+            slider.setToolTip(f"{name}: the factor applied to this layer's learned noise strength")
             slider.moved.connect(lambda value, dragging, i=index: self.vm.set_noise_scale(i, value, preview=dragging))
             self.form.addRow(name, slider)
             self.layer_sliders.append(slider)
@@ -57,6 +66,11 @@ class NoisePanel(QWidget):
         with QSignalBlocker(self.seed_spin):
             self.seed_spin.setValue(self.vm.noise_seed)
         self.seed_spin.setEnabled(self.vm.noise_mode == "random")
-        self.global_slider.set_value(self.vm.noise_global)
+        common = self.vm.noise_global
+        if common is None:  # the handle at the mean, the readout saying no single factor applies
+            scales = self.vm.noise_scales
+            self.global_slider.set_value(sum(scales) / len(scales), text="mixed")
+        else:
+            self.global_slider.set_value(common)
         for slider, value in zip(self.layer_sliders, self.vm.noise_scales):
             slider.set_value(value)

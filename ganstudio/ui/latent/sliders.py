@@ -14,6 +14,7 @@ class FloatSlider(QWidget):
         super().__init__(parent)
         self.steps = steps
         self.suffix = suffix
+        self._text: str | None = None  # shown instead of the value (e.g. "mixed") until the user moves it
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(round(low * steps), round(high * steps))
         self.slider.setValue(round(value * steps))
@@ -31,16 +32,22 @@ class FloatSlider(QWidget):
     def value(self) -> float:
         return self.slider.value() / self.steps
 
-    def set_value(self, value: float) -> None:
-        """Show `value` without emitting `moved`."""
-        self.slider.blockSignals(True)
-        self.slider.setValue(round(value * self.steps))
-        self.slider.blockSignals(False)
+    def set_value(self, value: float, text: str | None = None) -> None:
+        """Show `value` (or put the handle there and say `text`) without emitting `moved`."""
+        self._text = text
+        position = round(value * self.steps)
+        if position != self.slider.value():
+            self.slider.blockSignals(True)
+            self.slider.setValue(position)
+            self.slider.blockSignals(False)
         self._show()
 
     def _show(self) -> None:
-        self.label.setText(f"{self.value():.2f}{self.suffix}")
+        text = self._text if self._text is not None else f"{self.value():.2f}{self.suffix}"
+        if text != self.label.text():  # set_value runs on every pad-drag step
+            self.label.setText(text)
 
     def _on_value(self, _value: int) -> None:
+        self._text = None
         self._show()
         self.moved.emit(self.value(), self.slider.isSliderDown())
