@@ -1,4 +1,8 @@
-"""Favourites: bookmarked latents with thumbnails (kept in the project file); apply, put on the pad, remove."""
+"""Favourites: bookmarked latents with thumbnails (kept in the project file); apply, put on the pad, remove.
+
+Bookmark (acts on the picture) sits above the list and the actions on the
+selected favourite below it: two short rows fit the narrow right column.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
@@ -25,13 +29,22 @@ class FavouritesPanel(QWidget):
         self.apply_button = QPushButton("Show")
         self.pad_button = QPushButton("To pad")
         self.pad_button.setToolTip("Add the favourite as an anchor in the middle of the pad")
+        self.apply_button.setToolTip("Show the favourite's picture again")
         self.remove_button = QPushButton(icon("fa5s.trash"), "")
         self.remove_button.setToolTip("Remove the favourite")
+        self.remove_button.setAccessibleName("Remove favourite")
+        top = QHBoxLayout()
+        top.addWidget(self.add_button)
+        top.addStretch(1)
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.apply_button, self.pad_button, self.remove_button):
+        buttons.setSpacing(4)
+        for button in (self.apply_button, self.pad_button, self.remove_button):
             buttons.addWidget(button)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self.add_button.clicked.connect(self.bookmark)

@@ -1,13 +1,18 @@
-"""The latent explorer workspace: controls on the left, the picture in the middle, the pad and favourites on the right."""
+"""The latent explorer workspace: controls on the left, the picture in the middle, the pad and favourites on the right.
+
+It fits from 760x560 up (what a 1024x700 window leaves it beside the Models
+dock) with nothing cut off: the controls column scrolls vertically only and is
+as wide as its widest row; the GIF export, a walk through the pad's anchors,
+sits under the pad; the status line under the picture elides.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -22,6 +27,7 @@ from ganstudio.document.errors import DocumentError
 
 from ..dialogs import EXPORT_FILTER, MODEL_FILTER
 from ..icons import icon
+from .elided_label import ElidedLabel
 from .favourites_panel import FavouritesPanel
 from .image_view import LatentImageView
 from .latent_panel import LatentPanel
@@ -41,6 +47,30 @@ def _group(title: str, widget: QWidget) -> QGroupBox:
     return box
 
 
+class ColumnScrollArea(QScrollArea):
+    """Scrolls its column vertically only, and asks for the column's full minimum width so nothing is cut at the side."""
+
+    def __init__(self, widget: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        inner = self.widget().minimumSizeHint().width() if self.widget() is not None else 0
+        return QSize(inner + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth(), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the column's rows change with the model (toggles, noise sliders): tell the splitter the width it needs now
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+
 class LatentWorkspace(QWidget):
     title = "Latent"
 
@@ -55,67 +85,84 @@ class LatentWorkspace(QWidget):
         self.view = LatentImageView()
         self.pad = InterpolationPad(viewmodel)
         self.favourites = FavouritesPanel(viewmodel)
-        self.status = QLabel("")
+        self.status = ElidedLabel("")
 
         controls = QWidget()
         column = QVBoxLayout(controls)
+        column.setContentsMargins(0, 0, 2, 0)
         column.addWidget(_group("Latent", self.latent_panel))
         column.addWidget(_group("Style mixing", self.mixing_panel))
         column.addWidget(_group("Noise", self.noise_panel))
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(controls)
-        scroll.setMinimumWidth(300)
+        self.controls_scroll = ColumnScrollArea(controls)
 
         self.reset_pad_button = QPushButton("Corners from seed")
         self.reset_pad_button.setToolTip("Four corner anchors: the current seed and the next three")
+        # the GIF walks through the pad's anchors, so its controls live under the pad
+        self.gif_button = QPushButton(icon("fa5s.film"), "Export GIF...")
+        self.gif_button.setToolTip("A GIF that walks through the pad's anchors in order and back to the first")
+        self.gif_frames = QSpinBox()
+        self.gif_frames.setRange(1, 240)
+        self.gif_frames.setValue(12)
+        self.gif_frames.setSuffix(" frames/anchor")
+        self.gif_frames.setToolTip("Frames of the GIF from one anchor to the next")
+        self.gif_progress = QProgressBar()
+        self.gif_progress.setVisible(False)
+        self.gif_cancel = QPushButton("Cancel")
+        self.gif_cancel.setVisible(False)
+        gif_row = QHBoxLayout()
+        gif_row.setSpacing(4)
+        gif_row.addWidget(self.gif_button)
+        gif_row.addWidget(self.gif_frames, 1)
+        progress_row = QHBoxLayout()
+        progress_row.setSpacing(4)
+        progress_row.addWidget(self.gif_progress, 1)
+        progress_row.addWidget(self.gif_cancel)
         pad_box = QWidget()
         pad_column = QVBoxLayout(pad_box)
         pad_column.setContentsMargins(0, 0, 0, 0)
+        pad_column.setSpacing(4)
         pad_column.addWidget(self.pad, 1)
         pad_column.addWidget(self.reset_pad_button)
+        pad_column.addLayout(gif_row)
+        pad_column.addLayout(progress_row)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(_group("Interpolation pad", pad_box))
         right.addWidget(_group("Favourites", self.favourites))
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setChildrenCollapsible(False)
 
         self.open_button = QPushButton(icon("fa5s.cube"), "Open model...")
         self.export_button = QPushButton(icon("fa5s.file-export"), "Export image...")
         self.export_latent_button = QPushButton("Export latent...")
         self.import_latent_button = QPushButton("Import latent...")
-        self.gif_button = QPushButton(icon("fa5s.film"), "Export GIF...")
-        self.gif_frames = QSpinBox()
-        self.gif_frames.setRange(1, 240)
-        self.gif_frames.setValue(12)
-        self.gif_frames.setSuffix(" frames / anchor")
-        self.gif_progress = QProgressBar()
-        self.gif_progress.setVisible(False)
-        self.gif_cancel = QPushButton("Cancel")
-        self.gif_cancel.setVisible(False)
         bar = QHBoxLayout()
-        for widget in (self.open_button, self.export_button, self.export_latent_button, self.import_latent_button,
-                       self.gif_button, self.gif_frames, self.gif_progress, self.gif_cancel):
+        for widget in (self.open_button, self.export_button, self.export_latent_button, self.import_latent_button):
             bar.addWidget(widget)
         bar.addStretch(1)
-        bar.addWidget(self.status)
 
         centre = QWidget()
         centre_column = QVBoxLayout(centre)
         centre_column.setContentsMargins(0, 0, 0, 0)
+        centre_column.setSpacing(2)
         centre_column.addWidget(self.view, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(centre)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
+        centre_column.addWidget(self.status)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.controls_scroll)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         # an explicit minimum keeps this tab from widening the whole window (the painting tab shares it);
-        # below its natural size the panels are squeezed instead
+        # below its natural size (about 740x450) the panels are squeezed instead
         self.setMinimumSize(400, 300)
         layout.addLayout(bar)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         self.open_button.clicked.connect(self.open_model_dialog)
         self.export_button.clicked.connect(self.export_image_dialog)
@@ -145,6 +192,7 @@ class LatentWorkspace(QWidget):
         for button in (self.export_button, self.export_latent_button, self.import_latent_button, self.gif_button):
             button.setEnabled(loaded)
         self.pad.setEnabled(loaded)
+        self.view.set_waiting(loaded)
 
     def _on_output(self) -> None:
         output = self.vm.output
