@@ -37,7 +37,10 @@ def failure_message(job: Job, exc: BaseException) -> str:
         return f"{job.title} failed: cannot load the model: {exc}"
     lines = str(exc).strip().splitlines()
     detail = lines[0] if lines else ""
-    cause = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    if isinstance(exc, ValueError) and detail:
+        cause = detail  # sessions raise ValueError with a message in our words about the input
+    else:
+        cause = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     if len(cause) > MAX_MESSAGE:
         cause = cause[: MAX_MESSAGE - 1] + "…"
     return f"{job.title} failed: {cause}"

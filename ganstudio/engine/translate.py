@@ -41,7 +41,7 @@ from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import read_photo, write_image
 
 from . import norm_stats
-from .device import Runtime
+from .device import Runtime, is_out_of_memory
 from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .tiling import round_up, run_tiled, run_whole, tile_count
@@ -60,6 +60,7 @@ CONTEXT_TILE = 256
 WHOLE_IMAGE_PIXELS = 1024 * 1024
 STATS_TILES = 4  # the statistics pass sees the image downscaled to at most this many tiles across
 PROGRESS_SCALE = 1000  # progress units per image in a folder run
+MIN_SIDE = 8  # pixels: smaller images are refused with a message
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -182,6 +183,9 @@ class TranslateSession(Session):
         image = np.asarray(image)
         if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3|4) uint8 image, got {image.dtype} {image.shape}")
+        if min(image.shape[:2]) < MIN_SIDE:
+            # below this the deepest features of a ResNet are 1 pixel, where InstanceNorm has nothing to normalise
+            raise ValueError(f"the image is {image.shape[1]}x{image.shape[0]} pixels, too small to convert (at least {MIN_SIDE} pixels a side)")
         module, runtime = self.network(options.direction)
         multiple = int(getattr(module, "size_multiple", 4))
         tile = self.tile_size(module, options.tile)
@@ -281,7 +285,13 @@ class TranslateSession(Session):
                 def on_tile(done: int, count: int, base: int = base, label: str = label) -> None:
                     ctx.step(base + done * PROGRESS_SCALE // count, total, label)
 
-                image, info = self.convert(photo.pixels, job.options, on_tile, tile_scale=tile_scale)
+                try:
+                    image, info = self.convert(photo.pixels, job.options, on_tile, tile_scale=tile_scale)
+                except (ValueError, RuntimeError) as exc:
+                    if is_out_of_memory(exc):
+                        raise  # the runner's fallback retries the whole run with smaller tiles
+                    skipped.append((source, _first_line(exc)))  # one bad file never stops the others
+                    continue
                 name = output_name(job.template, source, index + 1, model=model_name, direction=job.options.direction)
                 target = safe_output_path(folder, name, inputs, overwrite=job.overwrite, taken=written)
                 settings = {"source": Path(source).name, "model": model_name, "arch": self.arch, "direction": job.options.direction, "mode": info["mode"], "tile": info["tile"] or "whole image"}
@@ -296,3 +306,8 @@ class TranslateSession(Session):
         except Cancelled:
             cancelled = True
         return {"written": written, "skipped": skipped, "notes": notes, "cancelled": cancelled, "total": len(inputs)}
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

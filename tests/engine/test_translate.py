@@ -157,3 +157,20 @@ def test_images_up_to_the_pixel_budget_run_whole_larger_ones_in_tiles(runner: Jo
     assert tiled["tiles"] > 1 and tiled["tile"] == translate.CONTEXT_TILE and tiled["shared_statistics"]
     diff = np.abs(tiled["image"].astype(int) - whole["image"].astype(int))[16:-16, 16:-16]
     assert diff.mean() < 0.5  # tiles with shared statistics match the whole-image pass
+
+
+def test_a_tiny_image_is_refused_with_a_message_and_a_folder_run_converts_the_rest(runner: JobRunner, cyclegan: Path, tmp_path: Path) -> None:
+    from ganstudio.engine.translate import ConvertJob
+
+    with pytest.raises(ValueError, match=r"1x1 pixels, too small to convert \(at least 8 pixels a side\)"):
+        runner.run(ConvertJob(image=np.zeros((1, 1, 3), np.uint8), model_path=str(cyclegan)))
+    eight = runner.run(ConvertJob(image=np.zeros((8, 9, 3), np.uint8), model_path=str(cyclegan))).outputs["image"]
+    assert eight.shape == (8, 9, 3)  # the smallest size converts (padded to the network's multiple inside)
+    inputs = _folder(tmp_path, 2)
+    dot = inputs[0].parent / "dot.png"
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(dot)
+    out = tmp_path / "out"
+    job = ConvertFolderJob(inputs=(str(inputs[0]), str(dot), str(inputs[1])), output_folder=str(out), template="{stem}.png", model_path=str(cyclegan))
+    outputs = runner.run(job).outputs
+    assert sorted(Path(p).name for p in outputs["written"]) == ["img0.png", "img1.png"]
+    assert [(Path(s).name, why) for s, why in outputs["skipped"]] == [("dot.png", "the image is 1x1 pixels, too small to convert (at least 8 pixels a side)")]
