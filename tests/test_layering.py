@@ -28,7 +28,7 @@ RULES = {
 }
 
 # modules below every layer (each may import them): the standard library only
-BOTTOM = ("ganstudio/atomic.py",)
+BOTTOM = ("ganstudio/atomic.py", "ganstudio/system_check.py")
 
 
 def imported_modules(path: Path) -> list[str]:
