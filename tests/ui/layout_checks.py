@@ -5,7 +5,7 @@ smallest supported size (1024x700).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -55,10 +55,10 @@ def clipped_widgets(root: QWidget) -> list[str]:
     for widget in root.findChildren(QWidget):
         if not isinstance(widget, CHECKED_TYPES) or not widget.isVisibleTo(root) or not widget.isVisible():
             continue
-        if isinstance(widget, QAbstractSlider) and widget.parentWidget() is not None and isinstance(widget.parentWidget(), QAbstractScrollArea):
+        if isinstance(widget, QAbstractSlider) and _is_own_scroll_bar(widget):
             continue  # a scroll area's own scroll bars
         name = f"{type(widget).__name__} {widget.objectName() or _text(widget)!r} in {type(widget.parentWidget()).__name__}"
-        hint = widget.minimumSizeHint()
+        hint = _needed_size(widget)
         elastic = isinstance(widget, QLabel) and (widget.wordWrap() or widget.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored)
         if not elastic and hint.isValid() and widget.width() < hint.width():
             problems.append(f"{name}: {widget.width()} px wide, needs {hint.width()}")
@@ -85,3 +85,24 @@ def _text(widget: QWidget) -> str:
             if isinstance(value, str) and value:
                 return value[:30]
     return ""
+
+
+def _is_own_scroll_bar(widget: QWidget) -> bool:
+    """A scroll area's own scroll bar: Qt parents them to a container inside the area, not to the area itself."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QAbstractScrollArea):
+        parent = parent.parentWidget()
+    return parent is not None and widget in (parent.horizontalScrollBar(), parent.verticalScrollBar())
+
+
+def _needed_size(widget: QWidget) -> QSize:
+    """What `widget` needs to show all of itself: its minimum size hint, for a spin box also its size hint.
+
+    QAbstractSpinBox.minimumSizeHint leaves the suffix out (Qt measures the
+    prefix, the range and the special value text only), so a spin box cut to
+    "12 frames / an" met it; its size hint measures the suffix too.
+    """
+    hint = widget.minimumSizeHint()
+    if isinstance(widget, QAbstractSpinBox) and hint.isValid():
+        hint = hint.expandedTo(widget.sizeHint())
+    return hint
