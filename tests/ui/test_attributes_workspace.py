@@ -1,4 +1,4 @@
-"""The Attributes workspace driven like a user: toggles (hair exclusive), crop dragging, export."""
+"""The Attributes workspace driven like a user: toggles (hair exclusive), crop dragging, export, a new photo's ticks, the layout."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,14 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QRegion
+from PySide6.QtWidgets import QWidget
 
+from attribute_models import BRIGHT_LABELS, flat_photo, save_stargan_with_classifier
 from ganstudio.app.attributes_viewmodel import AttributesViewModel
 from ganstudio.app.inference import InferenceController
 from ganstudio.document.face_crop import CropBox
 from ganstudio.document.image_io import read_photo
 from ganstudio.engine.runner import JobRunner
 from ganstudio.ui.attributes.workspace import AttributesWorkspace
+from layout_checks import clipped_widgets
 from translation_models import save_cyclegan, save_stargan, smooth_image
 
 TIMEOUT_MS = 20_000
@@ -111,3 +115,97 @@ def test_window_routes_models_to_their_workspace(qtbot, make_window, stargan, tm
         window.load_model(str(cyclegan))
     assert window.workspaces.currentWidget() is tabs.converter
     assert [window.workspaces.tabText(i) for i in range(window.workspaces.count())][-2:] == ["Attributes", "Convert"]
+
+
+def _shown_in(widget: QWidget, window: QWidget) -> bool:
+    """Visible on screen now, all of it: inside `window`, and no ancestor (scroll area, splitter pane) cuts it."""
+    rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+    return widget.isVisible() and widget.visibleRegion() == QRegion(widget.rect()) and window.rect().contains(rect)
+
+
+@pytest.mark.parametrize("size", [(760, 560), (1400, 880)])  # 760x560: what the workspace gets in a 1024x700 window
+def test_nothing_is_clipped_and_the_folder_run_is_in_sight(qtbot, dialogs, stargan, tmp_path, size) -> None:  # type: ignore[no-untyped-def]
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    vm = AttributesViewModel(controller)
+    ws = AttributesWorkspace(vm, dialogs)
+    qtbot.addWidget(ws)
+    try:
+        ws.resize(*size)
+        ws.show()
+        qtbot.waitExposed(ws)
+        with qtbot.waitSignal(vm.attributesChanged, timeout=TIMEOUT_MS):
+            vm.load_model(stargan)
+        photo = tmp_path / "face.png"
+        Image.fromarray(smooth_image(218, 178)).save(photo)
+        with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+            vm.open_photo(photo)
+        qtbot.waitUntil(lambda: ws.output_pane.image is not None, timeout=TIMEOUT_MS)
+        assert ws.size().width() == size[0] and ws.size().height() == size[1]
+        assert clipped_widgets(ws) == []
+        folder = ws.folder
+        for widget in (folder.start_button, folder.progress.bar, folder.progress.status, ws.folder_note, ws.export_button, ws.detail_check):
+            assert _shown_in(widget, ws), widget
+        # every column of the toggles shows whole: nothing to scroll sideways to
+        assert ws.toggles_scroll.horizontalScrollBar().maximum() == 0
+        for row in (ws.toggles.toggles, ws.toggles.sliders, ws.toggles.has_boxes):
+            for widget in row:
+                assert ws.toggles_scroll.viewport().rect().contains(QRect(widget.mapTo(ws.toggles_scroll.viewport(), QPoint(0, 0)), widget.size()))
+    finally:
+        controller.shutdown()
+
+
+def test_a_new_photo_clears_photo_has_and_keeps_the_changes_with_a_visible_note(qtbot, workspace: AttributesWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel = workspace.toggles
+    panel.has_boxes[0].click()  # this photo has black hair
+    with qtbot.waitSignal(workspace.vm.outputReady, timeout=TIMEOUT_MS):
+        panel.toggles[3].click()  # change: male
+    second = tmp_path / "second.png"
+    Image.fromarray(smooth_image(120, 100, seed=4)).save(second)
+    dialogs.open_answers.append(str(second))
+    with qtbot.waitSignal(workspace.vm.outputReady, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(workspace.open_photo_button, Qt.MouseButton.LeftButton)
+    assert [b.isChecked() for b in panel.has_boxes] == [False] * 5  # "photo has" described the other photo
+    assert panel.toggles[3].isChecked() and panel.sliders[3].isEnabled()  # the change asked for stays
+    assert panel.original_note.isVisible() and "second.png" in panel.original_note.text() and "Black Hair" in panel.original_note.text()
+    assert not panel.detect_button.isVisible()  # this model has no classifier
+    assert "every photo of the folder" in workspace.folder_note.text() and workspace.folder_note.isVisible()
+
+
+def test_keep_photo_detail_changes_the_result_shown(qtbot, workspace: AttributesWorkspace) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(workspace.vm.outputReady, timeout=TIMEOUT_MS):
+        workspace.toggles.toggles[1].click()
+    shown = workspace.output_pane.image.copy()
+    assert shown.width() == 178  # the crop box, as it will be exported
+    with qtbot.waitSignal(workspace.vm.outputChanged, timeout=TIMEOUT_MS):
+        workspace.detail_check.click()
+    assert not workspace.vm.keep_detail and workspace.output_pane.image != shown
+
+
+def test_a_model_with_a_classifier_ticks_photo_has_and_says_folder_runs_detect(qtbot, dialogs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = save_stargan_with_classifier(tmp_path / "with-d.safetensors")
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    vm = AttributesViewModel(controller)
+    ws = AttributesWorkspace(vm, dialogs)
+    qtbot.addWidget(ws)
+    try:
+        ws.resize(900, 640)
+        ws.show()
+        qtbot.waitExposed(ws)
+        dialogs.open_answers.append(str(model))
+        with qtbot.waitSignal(vm.modelChanged, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(ws.open_model_button, Qt.MouseButton.LeftButton)
+        assert ws.toggles.detect_button.isVisible() and "detected for each photo" in ws.folder_note.text()
+        photo = tmp_path / "bright.png"
+        Image.fromarray(flat_photo(80, 64, 230)).save(photo)
+        dialogs.open_answers.append(str(photo))
+        with qtbot.waitSignal(vm.originalNote, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(ws.open_photo_button, Qt.MouseButton.LeftButton)
+        assert [int(b.isChecked()) for b in ws.toggles.has_boxes] == BRIGHT_LABELS
+        assert "classifier" in ws.toggles.original_note.text()
+        ws.toggles.has_boxes[3].click()  # the user corrects it; Detect puts the classifier's answer back
+        assert vm.original[3] == 0
+        with qtbot.waitSignal(vm.originalNote, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(ws.toggles.detect_button, Qt.MouseButton.LeftButton)
+        assert ws.toggles.has_boxes[3].isChecked()
+    finally:
+        controller.shutdown()

@@ -1,12 +1,19 @@
-"""One row per attribute of the model: a toggle, its strength, and whether the photo has it already."""
+"""One row per attribute of the model: a toggle, its strength, and whether the photo has it already.
+
+Above the rows, a line says which photo the "photo has" ticks describe and
+what happened to them when a photo was opened (cleared, or detected by the
+model's classifier), so they never carry over without a word.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from ganstudio.app.attributes_viewmodel import AttributesViewModel
 
 STRENGTH_STEPS = 100
+SLIDER_MIN_WIDTH = 70
+NO_MODEL = "Open a StarGAN model to see its attributes."
 
 
 class AttributeTogglesPanel(QWidget):
@@ -17,15 +24,38 @@ class AttributeTogglesPanel(QWidget):
         self.sliders: list[QSlider] = []
         self.has_boxes: list[QCheckBox] = []
         self.grid = QGridLayout()
-        self.hint = QLabel("Open a StarGAN model to see its attributes.")
+        self.grid.setColumnStretch(1, 1)  # the sliders take the spare width
+        self.hint = QLabel(NO_MODEL)
         self.hint.setWordWrap(True)
+        self.original_note = QLabel("")
+        self.original_note.setWordWrap(True)
+        self.original_note.setFrameShape(QFrame.Shape.StyledPanel)
+        self.original_note.setVisible(False)
+        self.detect_button = QPushButton("Detect")
+        self.detect_button.setToolTip("Let the model's classifier tick what the photo already shows")
+        self.detect_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.detect_button.setVisible(False)
+        note_row = QHBoxLayout()
+        note_row.setContentsMargins(0, 0, 0, 0)
+        note_row.addWidget(self.original_note, 1)
+        note_row.addWidget(self.detect_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.hint)
         layout.addLayout(self.grid)
+        layout.addLayout(note_row)
         layout.addStretch(1)
+        self.detect_button.clicked.connect(viewmodel.detect)
         viewmodel.attributesChanged.connect(self._rebuild)
         viewmodel.togglesChanged.connect(self._sync)
+        viewmodel.originalNote.connect(self._show_note)
+        viewmodel.modelChanged.connect(lambda _info: self.detect_button.setVisible(viewmodel.has_classifier))
         self._rebuild()
+        self._show_note(viewmodel.original_note)
+
+    def _show_note(self, text: str) -> None:
+        self.original_note.setText(text)
+        self.original_note.setVisible(bool(text))
 
     def _rebuild(self) -> None:
         while self.grid.count():
@@ -35,20 +65,23 @@ class AttributeTogglesPanel(QWidget):
         self.toggles, self.sliders, self.has_boxes = [], [], []
         names = self.vm.attributes
         if not names:
-            self.hint.setText("Open a StarGAN model to see its attributes.")
+            self.hint.setText(NO_MODEL)
             return
         grouped = {i for group in self.vm.groups for i in group}
-        self.hint.setText("Toggle attributes; the strength moves from the photo as it is (0) to the full change (100)."
-                          + (" Hair colours are exclusive: one at a time." if grouped else "")
-                          + " Tick \u201cphoto has\u201d for attributes the photo already shows.")
-        for column, title in enumerate(("Change", "Strength", "Photo has")):
-            self.grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
+        self.hint.setText("Tick a change; its strength goes from the photo as it is (left) to the full change (right)."
+                          + (" \u25c6 Hair colours: one at a time." if grouped else ""))
+        headers = (("Change", "What to change"), ("Strength", "How far to go"),
+                   ("Photo has", "What this photo already shows: a change flips it. Cleared (or detected) for each new photo."))
+        for column, (title, tip) in enumerate(headers):
+            header = QLabel(f"<b>{title}</b>")
+            header.setToolTip(tip)
+            self.grid.addWidget(header, 0, column, Qt.AlignmentFlag.AlignHCenter if column == 2 else Qt.AlignmentFlag.AlignLeft)
         for i, name in enumerate(names):
             toggle = QCheckBox(name.replace("_", " ") + (" \u25c6" if i in grouped else ""))
             toggle.setToolTip("Hair colour: choosing one clears the others" if i in grouped else f"Flip {name}")
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, STRENGTH_STEPS)
-            slider.setMinimumWidth(90)
+            slider.setMinimumWidth(SLIDER_MIN_WIDTH)
             has = QCheckBox()
             has.setToolTip(f"The photo already shows {name}")
             toggle.toggled.connect(lambda on, i=i: self.vm.set_toggle(i, on))
