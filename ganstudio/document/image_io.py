@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -36,10 +37,12 @@ from typing import Any, BinaryIO, Mapping
 import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
+from . import limits
 from .atomic import write_atomic
 from .errors import DocumentError, FileReadError, PaletteError
 from .labelmap import LabelMap, check_class_ids
 from .palette import ColorMapping, Palette, palette_from_colors
+from .safe_read import parse_json
 
 PALETTE_CHUNK = "ganstudio.palette"
 SETTINGS_CHUNK = "ganstudio.settings"
@@ -66,24 +69,81 @@ def _name_of(source: Source, name: str | None) -> str:
     return getattr(source, "name", "<data>")
 
 
-def open_image(source: Source, *, name: str | None = None) -> Image.Image:
-    """Open and fully decode an image (first frame); errors become FileReadError."""
+_REDUCED_KEY = "ganstudio.reduced"  # (original width, height, factor) when decoded reduced
+_ANIMATED_KEY = "ganstudio.animated"
+_FORMAT_NAMES = "PNG, JPEG, BMP, GIF, TIFF, WebP, PPM or TGA"
+_BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+def _too_large(width: int, height: int, max_pixels: int, kind: str) -> str:
+    return (
+        f"the image is {width}x{height} ({limits.megapixels(width * height)}); {kind} can be at most "
+        f"{limits.megapixels(max_pixels)}"
+    )
+
+
+def _reduce_jpeg(image: Image.Image, max_pixels: int) -> int:
+    """Ask the JPEG decoder for a size reduced by 2, 4 or 8 that fits `max_pixels`; the factor, or 0 if none does."""
+    width, height = image.size
+    for factor in (2, 4, 8):
+        if -(-width // factor) * -(-height // factor) <= max_pixels:
+            image.draft(None, (width // factor, height // factor))
+            return factor if image.size[0] * image.size[1] <= max_pixels else 0
+    return 0
+
+
+def open_image(
+    source: Source,
+    *,
+    name: str | None = None,
+    max_pixels: int = limits.MAX_PHOTO_PIXELS,
+    reduce: bool = False,
+    kind: str = "photos",
+) -> Image.Image:
+    """Open and fully decode an image (first frame); errors become FileReadError.
+
+    The pixel size is read from the header and checked against `max_pixels`
+    before anything is decoded; `kind` names what the limit is for in the
+    message ("photos", "label maps"). With `reduce`, a JPEG over the limit is
+    decoded at 1/2, 1/4 or 1/8 size instead (``image.info["ganstudio.reduced"]``
+    says so); other formats are refused.
+    """
     label = _name_of(source, name)
+    image: Image.Image | None = None
     try:
-        image = Image.open(source)
+        image = Image.open(source, formats=limits.IMAGE_FORMATS)
+        width, height = image.size
+        if width * height > max_pixels:
+            factor = _reduce_jpeg(image, max_pixels) if reduce and image.format in ("JPEG", "MPO") else 0
+            if not factor:
+                raise FileReadError(_too_large(width, height, max_pixels, kind), path=label)
+            image.info[_REDUCED_KEY] = (width, height, factor)
+        # frames past the first are counted only when it is cheap (is_animated looks at the second)
+        image.info[_ANIMATED_KEY] = bool(getattr(image, "is_animated", False))
+        if image.info[_ANIMATED_KEY]:
+            image.seek(0)
         # Pillow silently reduces 16-bit-per-channel colour to 8 bits; its raw mode
         # (e.g. "RGB;16B") is the only trace, and it is gone after load().
         raw_modes = [t.args if isinstance(t.args, str) else (t.args or ("",))[0] for t in image.tile]
         image.load()
+    except FileReadError:
+        if image is not None:
+            image.close()
+        raise
     except FileNotFoundError:
         raise FileReadError("file not found", path=label) from None
     except IsADirectoryError:
         raise FileReadError("is a folder, not an image file", path=label) from None
     except UnidentifiedImageError:
-        raise FileReadError("not an image file, or a format that cannot be read", path=label) from None
+        raise FileReadError(f"not an image file, or not in a format GAN Studio reads ({_FORMAT_NAMES})", path=label) from None
     except Image.DecompressionBombError as exc:
-        raise FileReadError(f"the image is too large to open safely ({exc})", path=label) from None
+        # Pillow's own last-resort limit (hundreds of megapixels), hit while reading the header
+        found = _BOMB_PIXELS.search(str(exc))
+        size = f" ({limits.megapixels(int(found.group(1)))})" if found else ""
+        raise FileReadError(f"the image is far too large{size}; {kind} can be at most {limits.megapixels(max_pixels)}", path=label) from None
     except _PIL_READ_ERRORS as exc:
+        if image is not None:
+            image.close()
         raise FileReadError(f"the image is corrupt or truncated ({exc})", path=label) from None
     if any(isinstance(m, str) and ";16" in m for m in raw_modes) and image.mode in ("RGB", "RGBA"):
         image.info[_SIXTEEN_BIT_KEY] = True
@@ -116,8 +176,8 @@ def _palette_from_chunk(image: Image.Image, label: str) -> Palette | None:
     if text is None:
         return None
     try:
-        return Palette.from_json(json.loads(text))
-    except (ValueError, PaletteError) as exc:
+        return Palette.from_json(parse_json(text, label, f"its {PALETTE_CHUNK} text chunk"))
+    except PaletteError as exc:
         raise FileReadError(f"its {PALETTE_CHUNK} text chunk is not a valid palette ({exc})", path=label) from None
 
 
@@ -136,7 +196,7 @@ def read_label_map(
     and ClassIdOutOfRangeError (naming the ids) when ids do not fit the palette.
     """
     label = _name_of(source, name)
-    image = open_image(source, name=name)
+    image = open_image(source, name=name, max_pixels=limits.MAX_LABEL_MAP_PIXELS, kind="label maps")
     notes: list[str] = []
     chunk_palette = _palette_from_chunk(image, label)
     mode = image.mode
@@ -256,23 +316,34 @@ def _sixteen_to_eight(arr: np.ndarray) -> np.ndarray:
 def read_photo(source: Source, *, keep_alpha: bool = True, name: str | None = None) -> Photo:
     """Read any image as an 8-bit RGB(A) array, EXIF orientation applied."""
     label = _name_of(source, name)
-    image = open_image(source, name=name)
+    image = open_image(source, name=name, reduce=True)
     fmt = image.format
     mode = image.mode
     notes: list[str] = []
-    if getattr(image, "n_frames", 1) > 1:
-        notes.append(f"only the first of {image.n_frames} frames was used")
+    reduced = image.info.get(_REDUCED_KEY)
+    if reduced:
+        width, height, factor = reduced
+        notes.append(
+            f"decoded at 1/{factor} size, {image.width}x{image.height}: the image is {width}x{height} "
+            f"({limits.megapixels(width * height)}) and photos can be at most {limits.megapixels(limits.MAX_PHOTO_PIXELS)}"
+        )
+    if image.info.get(_ANIMATED_KEY):
+        notes.append("only the first frame of the animation was used")
     try:
         orientation = image.getexif().get(0x0112, 1)
     except _PIL_READ_ERRORS:
         orientation = 1
         notes.append("its EXIF data is unreadable, so its orientation was ignored")
-    if orientation not in (None, 1):
+    if isinstance(orientation, int) and 2 <= orientation <= 8:
         try:
             image = ImageOps.exif_transpose(image)
         except _PIL_READ_ERRORS as exc:
             raise FileReadError(f"its EXIF orientation could not be applied ({exc})", path=label) from None
         notes.append(f"rotated/flipped upright as its EXIF orientation ({orientation}) asks")
+    elif orientation not in (None, 1):
+        # 1-8 are the only orientations; anything else claims nothing we can apply
+        shown = orientation if isinstance(orientation, int) else type(orientation).__name__
+        notes.append(f"its EXIF orientation ({shown}) is not a valid value, so it was ignored")
 
     if mode in ("RGB",):
         pixels = np.asarray(image.convert("RGB"))
@@ -413,9 +484,9 @@ def read_image_settings(source: Source, *, name: str | None = None) -> dict[str,
             return {}
         text = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else str(comment)
     try:
-        value = json.loads(text)
-    except ValueError:
-        raise FileReadError("its generation settings are not valid JSON", path=label) from None
+        value = parse_json(text, label, "its generation settings")
+    except FileReadError as exc:
+        raise FileReadError(f"its generation settings are unusable: {exc.reason}", path=label) from None
     return value if isinstance(value, dict) else {}
 
 
