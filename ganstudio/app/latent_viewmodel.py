@@ -303,6 +303,8 @@ class LatentViewModel(QObject):
 
     def remove_mixing_source(self, index: int) -> None:
         """Drop mixing source `index`; ws that took it go back to A, later sources move down."""
+        if not 0 <= index < len(self.mixing):
+            return  # a request from a row that was already removed
         del self.mixing[index]
         removed = index + 1
         self.layer_sources = [0 if s == removed else s - 1 if s > removed else s for s in self.layer_sources]

@@ -184,3 +184,15 @@ def test_crossover_reads_hand_made_toggles(vm: LatentViewModel) -> None:
     vm.set_mixing_seed(1, 5)  # a source C
     vm.set_crossover(4, fine_source=2)
     assert vm.layer_sources == [0, 0, 0, 0, 2, 2, 2, 2] and vm.crossover() == (4, 2)
+
+
+def test_removing_a_mixing_source_that_is_already_gone_changes_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A second click on a removed row's button (issue 22: 'list assignment index out of range')."""
+    from ganstudio.app.inference import InferenceController
+    from ganstudio.app.latent_viewmodel import LatentViewModel
+
+    vm = LatentViewModel(InferenceController(lambda: None))
+    vm.mixing.clear()
+    vm.remove_mixing_source(0)
+    vm.remove_mixing_source(-1)
+    assert vm.mixing == []

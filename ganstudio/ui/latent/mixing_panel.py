@@ -98,6 +98,9 @@ class MixingPanel(QWidget):
         while self.sources_box.count():
             item = self.sources_box.takeAt(0)
             if item.widget() is not None:
+                # hidden at once: until deleteLater runs, a click on an old row's remove button
+                # would name a source index that no longer exists
+                item.widget().hide()
                 item.widget().deleteLater()
         self.source_spins = []
         for index, source in enumerate(self.vm.mixing):
