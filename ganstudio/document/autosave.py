@@ -14,11 +14,15 @@ once a document is saved or closed, and `end_session()` on a clean exit,
 which deletes its folder. A folder whose lock is free therefore belongs to an
 app that crashed (the OS drops a dead process's locks, so a reused pid cannot
 fool it); its snapshots are offered by `list_recoverable()`, opened with
-`recover()` and deleted with `discard()`.
+`recover()` and deleted with `discard()`. The info files are only hints: a
+broken, oversized or wrongly typed field is ignored (the snapshot's file time
+stands in for ``saved_at``), and `recover()` reads the snapshot like any
+untrusted project file, so recovery at start-up never raises for them.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -30,6 +34,7 @@ from typing import IO, Any
 
 from .atomic import write_atomic
 from .errors import DocumentError
+from .limits import MAX_INFO_FILE_BYTES
 from .project import Project, load_project, save_project
 
 AUTOSAVE_INTERVAL_S = 60
@@ -81,12 +86,37 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _read_info(path: Path) -> dict[str, Any]:
+    """A small JSON object written by us ({} when missing, oversized, broken or not an object).
+
+    These files only help (titles, times, pids); a damaged one must never stop
+    start-up recovery, so every problem reads as "no information".
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_INFO_FILE_BYTES + 1)
+    except OSError:
+        return {}
+    if len(data) > MAX_INFO_FILE_BYTES:
+        return {}
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _finite_number(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _session_alive(folder: Path) -> bool:
     lock_path = folder / LOCK_FILE
     if not lock_path.exists():
-        try:
-            pid = int(json.loads((folder / SESSION_FILE).read_text("utf-8")).get("pid", 0))
-        except (OSError, ValueError, AttributeError):
+        pid = _read_info(folder / SESSION_FILE).get("pid")
+        if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 1 << 31:
             return False
         return _pid_alive(pid)
     try:
@@ -198,19 +228,22 @@ class RecoveryStore:
                 continue
             for snapshot in snapshots:
                 document_id = snapshot.name[: -len(SNAPSHOT_SUFFIX)]
-                try:
-                    info = json.loads((folder / f"{document_id}.json").read_text("utf-8"))
-                    if not isinstance(info, dict):
-                        info = {}
-                except (OSError, ValueError):
-                    info = {}  # the snapshot itself is what matters
+                # the snapshot itself is what matters: a broken field of its info is ignored
+                info = _read_info(folder / f"{document_id}.json")
+                title, source = info.get("title"), info.get("source_path")
+                saved_at = _finite_number(info.get("saved_at"))
+                if saved_at is None:
+                    try:
+                        saved_at = snapshot.stat().st_mtime
+                    except OSError:
+                        continue  # gone since the listing
                 found.append(
                     RecoverableSnapshot(
                         path=snapshot,
                         document_id=document_id,
-                        title=str(info.get("title") or document_id),
-                        source_path=info.get("source_path"),
-                        saved_at=float(info.get("saved_at") or snapshot.stat().st_mtime),
+                        title=title if isinstance(title, str) and title else document_id,
+                        source_path=source if isinstance(source, str) and source else None,
+                        saved_at=saved_at,
                     )
                 )
         found.sort(key=lambda s: s.saved_at, reverse=True)
