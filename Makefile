@@ -4,12 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Opt-in: TORCH_INDEX=https://download.pytorch.org/whl/cpu installs torch and torchvision from that
+# index (the CPU wheels, without the ~4 GB of CUDA libraries PyPI's Linux x86_64 torch brings).
+# Unset, as in CI, they come from PyPI like everything else. It acts when .venv is built: `make clean-venv` first.
+TORCH_INDEX ?=
 
-.PHONY: run test bench models clean-venv
+.PHONY: run test bench models bundle clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install -q -c constraints.txt --index-url $(TORCH_INDEX) torch torchvision)
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
@@ -25,6 +30,10 @@ models: $(STAMP)
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The PyInstaller bundle (CPU torch) in a venv of its own under /tmp, then its smoke test: packaging/README.md.
+bundle:
+	TORCH_INDEX=$(TORCH_INDEX) packaging/build_bundle.sh
 
 clean-venv:
 	rm -rf $(VENV)

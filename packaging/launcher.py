@@ -1,0 +1,6 @@
+"""PyInstaller's entry script: the installed `ganstudio` package's own entry point."""
+import sys
+
+from ganstudio.__main__ import main
+
+sys.exit(main())
