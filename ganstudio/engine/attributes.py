@@ -45,7 +45,7 @@ from ganstudio.document.errors import DocumentError
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop, feather_mask
 from ganstudio.document.image_io import read_photo, write_image
 
-from .device import Runtime
+from .device import Runtime, is_out_of_memory
 from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .translate import image_to_tensor, to_uint8
@@ -357,13 +357,19 @@ class AttributeSession(Session):
                     continue
                 h, w = photo.pixels.shape[:2]
                 box = default_crop(w, h)
-                crop = crop_for_model(photo.pixels, box, self.resolution)
-                scores = self.detect(crop) if job.detect else None
-                original = list(job.original) if scores is None else labels_from_scores(scores, groups)
+                try:
+                    crop = crop_for_model(photo.pixels, box, self.resolution)
+                    scores = self.detect(crop) if job.detect else None
+                    original = list(job.original) if scores is None else labels_from_scores(scores, groups)
+                    target = target_labels(original, job.toggled, job.strengths, groups)
+                    edited, reference = self.edit_pair(crop, target, original)
+                    full = paste_edit(photo.pixels, edited, reference, box, feather=round(box.size * job.feather), keep_detail=job.keep_detail)
+                except (ValueError, RuntimeError) as exc:
+                    if is_out_of_memory(exc):
+                        raise  # the runner's fallback takes over
+                    skipped.append((source, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__))
+                    continue  # one photo that cannot be edited never stops the others
                 detected += scores is not None
-                target = target_labels(original, job.toggled, job.strengths, groups)
-                edited, reference = self.edit_pair(crop, target, original)
-                full = paste_edit(photo.pixels, edited, reference, box, feather=round(box.size * job.feather), keep_detail=job.keep_detail)
                 name = output_name(job.template, source, index + 1, model=model_name)
                 out_path = safe_output_path(folder, name, inputs, overwrite=job.overwrite, taken=written)
                 settings = {

@@ -205,3 +205,29 @@ def test_a_discriminator_part_detects_attributes_per_photo_in_folder_runs(tmp_pa
     assert same["detected"] == 0 and all(read_image_settings(p)["target"]["Male"] == 1.0 for p in same["written"])
     # a file without the part: no scores
     assert runner.run(AttributeDetectJob(crop=flat_photo(32, 32, 230), model_path=str(save_stargan(tmp_path / "plain.safetensors")))).outputs == {}
+
+
+def test_a_photo_that_cannot_be_edited_is_skipped_and_the_folder_run_goes_on(stargan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganstudio.engine.attributes import AttributeSession
+
+    runner = JobRunner(device="cpu")
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for name, seed in (("a.png", 1), ("bad.png", 2), ("c.png", 3)):
+        Image.fromarray(smooth_image(40, 40, seed=seed)).save(folder / name)
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(folder / "dot.png")
+    real = AttributeSession.edit_pair
+    calls = iter(range(100))
+
+    def fail_second(self, crop, target, original):  # type: ignore[no-untyped-def]
+        if next(calls) == 1:
+            raise RuntimeError("simulated failure inside the network")
+        return real(self, crop, target, original)
+
+    monkeypatch.setattr(AttributeSession, "edit_pair", fail_second)
+    inputs = tuple(str(folder / n) for n in ("a.png", "bad.png", "c.png", "dot.png"))
+    job = AttributeFolderJob(inputs=inputs, output_folder=str(tmp_path / "out"), original=(1, 0, 0, 1, 0), toggled=(False, True, False, False, False),
+                             strengths=(1.0,) * 5, model_path=str(stargan))
+    outputs = runner.run(job).outputs
+    assert [Path(p).name for p in outputs["written"]] == ["a_edited.png", "c_edited.png", "dot_edited.png"]  # a 1x1 photo is scaled up, not fatal
+    assert [(Path(s).name, why) for s, why in outputs["skipped"]] == [("bad.png", "simulated failure inside the network")]
