@@ -96,19 +96,21 @@ def open_image(
     source: Source,
     *,
     name: str | None = None,
-    max_pixels: int = limits.MAX_PHOTO_PIXELS,
+    max_pixels: int | None = None,
     reduce: bool = False,
     kind: str = "photos",
 ) -> Image.Image:
     """Open and fully decode an image (first frame); errors become FileReadError.
 
     The pixel size is read from the header and checked against `max_pixels`
-    before anything is decoded; `kind` names what the limit is for in the
+    (default: `limits.MAX_PHOTO_PIXELS`) before anything is decoded; `kind` names what the limit is for in the
     message ("photos", "label maps"). With `reduce`, a JPEG over the limit is
     decoded at 1/2, 1/4 or 1/8 size instead (``image.info["ganstudio.reduced"]``
     says so); other formats are refused.
     """
     label = _name_of(source, name)
+    if max_pixels is None:
+        max_pixels = limits.MAX_PHOTO_PIXELS
     image: Image.Image | None = None
     try:
         image = Image.open(source, formats=limits.IMAGE_FORMATS)
@@ -345,7 +347,11 @@ def read_photo(source: Source, *, keep_alpha: bool = True, name: str | None = No
         shown = orientation if isinstance(orientation, int) else type(orientation).__name__
         notes.append(f"its EXIF orientation ({shown}) is not a valid value, so it was ignored")
 
-    if mode in ("RGB",):
+    if mode == "RGB" and image.mode == "RGB":
+        pixels = np.asarray(image)  # no converted copy: at 50 Mpx each one is 200 MB
+    elif mode == "RGBA" and image.mode == "RGBA":
+        pixels = np.asarray(image)
+    elif mode in ("RGB",):
         pixels = np.asarray(image.convert("RGB"))
     elif mode in ("RGBA", "RGBa"):
         pixels = np.asarray(image.convert("RGBA"))
