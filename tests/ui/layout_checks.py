@@ -36,13 +36,42 @@ def _visible_rect(widget: QWidget) -> QRect:
     return rect
 
 
-def _in_scroll_area(widget: QWidget) -> bool:
+def _scroll_area_of(widget: QWidget) -> QAbstractScrollArea | None:
+    """The innermost scroll area around `widget`, or None."""
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QAbstractScrollArea):
-            return True
+            return parent
         parent = parent.parentWidget()
-    return False
+    return None
+
+
+def _cut_off(widget: QWidget, hint_width: int) -> str:
+    """Why `widget` is cut off by its ancestors (up to the window or a scroll area), or ''."""
+    shown = _visible_rect(widget)
+    if shown.width() < min(widget.width(), hint_width) or shown.height() < min(widget.height(), 12):
+        return f"only {shown.width()}x{shown.height()} of {widget.width()}x{widget.height()} shown"
+    return ""
+
+
+def _unreachable(widget: QWidget) -> str:
+    """Why scrolling cannot bring `widget` into view, or ''.
+
+    Scrolling reaches the rest of a scroll area's content only where the scroll
+    area itself shows: one pushed out of the window, or squeezed (a collapsed
+    splitter pane) so that its viewport cannot show the control, hides it too.
+    """
+    area = _scroll_area_of(widget)
+    while area is not None:
+        viewport = area.viewport()
+        if viewport.width() < min(widget.width(), 24) or viewport.height() < min(widget.height(), 12):
+            return f"in a {viewport.width()}x{viewport.height()} scroll area"
+        hint = area.minimumSizeHint()
+        why = _cut_off(area, hint.width() if hint.isValid() else area.width())
+        if why:
+            return f"its scroll area is cut off ({why})"
+        widget, area = area, _scroll_area_of(area)
+    return ""
 
 
 def clipped_widgets(root: QWidget) -> list[str]:
@@ -66,12 +95,26 @@ def clipped_widgets(root: QWidget) -> list[str]:
         if hint.isValid() and widget.height() < min(hint.height(), 16):
             problems.append(f"{name}: {widget.height()} px high, needs {hint.height()}")
             continue
-        if _in_scroll_area(widget):
-            continue
-        shown = _visible_rect(widget)
-        if shown.width() < min(widget.width(), hint.width() if hint.isValid() else widget.width()) or shown.height() < min(widget.height(), 12):
-            problems.append(f"{name}: only {shown.width()}x{shown.height()} of {widget.width()}x{widget.height()} shown")
+        # Inside a scroll area the control only has to be reachable by scrolling; the
+        # scroll area itself must show (this used to be skipped, so a folder panel in a
+        # scroll area pushed out of the window, or squeezed by a splitter, passed).
+        why = _unreachable(widget) if _scroll_area_of(widget) is not None else _cut_off(widget, hint.width() if hint.isValid() else widget.width())
+        if why:
+            problems.append(f"{name}: {why}")
     return problems
+
+
+def shown_without_scrolling(widget: QWidget) -> bool:
+    """Whether all of `widget` shows in its window as it is: no ancestor, scroll area viewports included, cuts it."""
+    rect = widget.rect()
+    parent = widget.parentWidget()
+    while parent is not None and not rect.isEmpty():
+        rect = QRect(widget.mapTo(parent, rect.topLeft()), rect.size()).intersected(parent.rect())
+        rect = QRect(widget.mapFrom(parent, rect.topLeft()), rect.size())
+        if parent.isWindow():
+            break
+        parent = parent.parentWidget()
+    return widget.isVisible() and rect.size() == widget.size()
 
 
 def _text(widget: QWidget) -> str:
