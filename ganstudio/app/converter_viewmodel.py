@@ -25,6 +25,7 @@ from .model_slot import ModelSlot
 from .samples import convert_sample_kind, matching_sample
 
 CHANNEL = "convert"
+MAX_DOMAIN_NAME = 24  # longer names are cut: they go in a combo box and on the picture
 MODES = {"deterministic": "Deterministic (eval mode)", "reference": "As the reference test (dropout + batch statistics)"}
 
 
@@ -69,6 +70,32 @@ class ConverterViewModel(QObject):
     @property
     def has_test_mode(self) -> bool:
         return self.model.arch == "pix2pix_unet"
+
+    @property
+    def domains(self) -> tuple[str, str] | None:
+        """What the model takes and makes, e.g. ("summer", "winter") or ("label map", "photo"); None when its file does not say.
+
+        ganstudio-train records them in the provenance as {"A": input, "B": output}
+        of the model's own (A to B) direction; the reverse part maps B to A.
+        """
+        provenance = (self.model.info or {}).get("provenance")
+        named = provenance.get("domains") if isinstance(provenance, dict) else None
+        if not isinstance(named, dict):
+            return None
+        names = tuple(_domain_name(named.get(key)) for key in ("A", "B"))
+        return (names[0], names[1]) if all(names) else None
+
+    def direction_text(self, direction: str) -> str:
+        """How the direction menu names `direction`: the domain names when known, else "A → B"."""
+        a, b = self.domains or ("A", "B")
+        return f"{a} → {b}" if direction == "AtoB" else f"{b} → {a}"
+
+    def captions(self) -> tuple[str, str]:
+        """The compare view's labels of the input and output sides in the current direction."""
+        if self.domains is None:
+            return "input", "output"
+        a, b = self.domains if self.direction == "AtoB" else self.domains[::-1]
+        return f"input: {a}", f"output: {b}"
 
     def _on_model_changed(self, info: dict[str, Any] | None) -> None:
         if not self.can_reverse:
@@ -182,3 +209,11 @@ class ConverterViewModel(QObject):
 
     def cancel_folder(self) -> bool:
         return self.batch.cancel()
+
+
+def _domain_name(value: Any) -> str:
+    """A domain name fit to show: one line, at most MAX_DOMAIN_NAME characters; '' if unusable."""
+    if not isinstance(value, str):
+        return ""
+    text = " ".join(value.split())
+    return text if len(text) <= MAX_DOMAIN_NAME else text[: MAX_DOMAIN_NAME - 1] + "…"

@@ -130,3 +130,117 @@ def test_a_bad_template_is_reported(qtbot, workspace: ConverterWorkspace, tmp_pa
     with qtbot.waitSignal(ws.notice, timeout=TIMEOUT_MS) as note:
         qtbot.mouseClick(ws.folder.start_button, Qt.MouseButton.LeftButton)
     assert "unknown field" in note.args[0]
+
+
+# ---- layout, domain names, captions (issue 19) ----------------------------------------
+
+
+def _with_domains(source: Path, target: Path, a: str, b: str) -> Path:
+    from ganstudio.checkpoints import load_model, save_model
+
+    return save_model(load_model(source), target, provenance={"iterations": 1, "domains": {"A": a, "B": b}})
+
+
+@pytest.fixture(scope="module")
+def seasons(cyclegan: Path) -> Path:
+    return _with_domains(cyclegan, cyclegan.with_name("seasons.safetensors"), "summer", "winter")
+
+
+def _load(qtbot, ws: ConverterWorkspace, dialogs, path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialogs.open_answers.append(str(path))
+    with qtbot.waitSignal(ws.vm.modelChanged, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(ws.open_model_button, Qt.MouseButton.LeftButton)
+
+
+@pytest.mark.parametrize("size", [(760, 560), (1400, 880)])
+def test_nothing_is_clipped_and_the_folder_run_is_in_sight(qtbot, workspace: ConverterWorkspace, dialogs, seasons: Path, tmp_path: Path, size) -> None:  # type: ignore[no-untyped-def]
+    from layout_checks import clipped_widgets, shown_without_scrolling
+
+    ws = workspace
+    _load(qtbot, ws, dialogs, seasons)  # the longest direction names a model gives: summer → winter
+    ws.resize(*size)
+    qtbot.waitUntil(lambda: ws.size().width() == size[0] and ws.size().height() == size[1])
+    panel = ws.folder
+    for step in ("before a run", "after a run that skipped a file"):
+        assert clipped_widgets(ws) == [], step
+        for widget in (panel.start_button, panel.progress.bar, panel.progress.status, panel.progress.cancel_button,
+                       panel.input_edit, panel.output_edit, panel.template_edit,
+                       ws.open_model_button, ws.direction_combo, ws.mode_combo, ws.seed_spin):
+            assert shown_without_scrolling(widget), f"{step}: {widget.text() if hasattr(widget, 'text') else type(widget).__name__}"
+        assert ws.compare.height() >= 200 and ws.compare.width() >= 400
+        if step.startswith("before"):
+            source = tmp_path / "in"
+            source.mkdir()
+            Image.fromarray(smooth_image(32, 32)).save(source / "a.png")
+            (source / "b-broken.png").write_bytes(b"nope")
+            panel.input_edit.setText(str(source))
+            panel.output_edit.setText(str(tmp_path / "out"))
+            with qtbot.waitSignal(ws.vm.batch.finished, timeout=TIMEOUT_MS):
+                qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+            assert panel.progress.skipped.isVisible() and "Done: 1 file(s) written" in panel.progress.status.text()
+    # the top row: model, direction, mode and seed side by side, in the workspace's width
+    row = [ws.open_model_button, ws.model_label, ws.direction_combo, ws.mode_combo, ws.seed_spin]
+    tops = {w.mapTo(ws, w.rect().topLeft()).y() for w in row}
+    assert max(tops) - min(tops) <= 6
+    assert ws.seed_spin.mapTo(ws, ws.seed_spin.rect().topRight()).x() < ws.width()
+    assert ws.direction_combo.width() >= ws.direction_combo.fontMetrics().horizontalAdvance("summer → winter")
+
+
+def test_the_folder_panel_puts_both_folders_on_one_row_where_it_can(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from layout_checks import clipped_widgets
+
+    from ganstudio.app.batch_run import BatchRun
+    from ganstudio.ui.convert.folder_panel import FolderRunPanel
+
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    panel = FolderRunPanel("Apply to a folder", BatchRun(controller), "{stem}.png", "Apply to folder")
+    qtbot.addWidget(panel)
+    panel.show()
+    rows = lambda: {panel.input_edit.mapTo(panel, panel.input_edit.rect().topLeft()).y(), panel.output_edit.mapTo(panel, panel.output_edit.rect().topLeft()).y()}  # noqa: E731
+    for width, count in ((900, 1), (380, 2)):
+        panel.resize(width, panel.sizeHint().height())
+        qtbot.waitUntil(lambda: len(rows()) == count)
+        panel.resize(width, panel.sizeHint().height())
+        qtbot.waitUntil(lambda: panel.height() >= panel.minimumSizeHint().height())
+        assert clipped_widgets(panel) == [], width
+    assert panel.minimumSizeHint().height() <= 170  # compact: two folder rows, names, start + progress, result line
+    controller.shutdown()
+
+
+def test_direction_names_and_captions_follow_the_models_domains(qtbot, workspace: ConverterWorkspace, dialogs, seasons: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from translation_models import save_pix2pix
+
+    ws = workspace  # starts with a model that names no domains
+    texts = lambda: [ws.direction_combo.itemText(i) for i in range(ws.direction_combo.count())]  # noqa: E731
+    assert texts() == ["A → B", "B → A"] and ws.compare.captions == ("input", "output")
+    _load(qtbot, ws, dialogs, seasons)
+    assert texts() == ["summer → winter", "winter → summer"] and ws.direction_combo.currentText() == "summer → winter"
+    assert ws.compare.captions == ("input: summer", "output: winter")
+    with qtbot.waitSignal(ws.vm.optionsChanged, timeout=TIMEOUT_MS):
+        ws.direction_combo.setCurrentIndex(1)
+    assert ws.vm.direction == "BtoA" and ws.compare.captions == ("input: winter", "output: summer")
+    labels = _with_domains(save_pix2pix(tmp_path / "p.safetensors"), tmp_path / "labels2photo.safetensors", "label map", "photo")
+    _load(qtbot, ws, dialogs, labels)
+    assert ws.direction_combo.currentText() == "label map → photo" and not ws.direction_combo.isEnabled()
+    assert ws.compare.captions == ("input: label map", "output: photo")
+
+
+def test_captions_read_on_a_white_picture(qtbot, workspace: ConverterWorkspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view = workspace.compare
+    white = np.full((120, 200, 3), 255, np.uint8)
+    view.set_images(white, white)
+    view.set_captions("input: summer", "output: winter")
+    view.resize(500, 320)
+    shot = view.grab().toImage()
+    shot.save(str(tmp_path / "captions.png"))  # to look at
+    pixels = np.array([[shot.pixelColor(x, y).lightness() for x in range(shot.width())] for y in range(shot.height())])
+    top = int(max(view.image_rect().top(), 0)) + 6
+    metrics = view.fontMetrics()
+    cut = int(view.divider_x())
+    for left, text in ((True, "input: summer"), (False, "output: winter")):
+        width = metrics.horizontalAdvance(text) + 12
+        x0 = cut - 8 - width if left else cut + 8
+        box = pixels[top + 1: top + metrics.height() + 3, x0 + 1: x0 + width - 1]
+        assert box.size and np.median(box) < 110, text  # a dark box on the white picture...
+        assert box.max() > 200, text  # ...with light text on it
+    assert pixels[top - 4, cut + 40] == 255  # the picture itself around it is untouched

@@ -4,19 +4,23 @@ Both pictures have the same size and share one view transform (scale and
 offset), so zooming or panning can never put them out of step. The divider is
 a fraction of the image width: left of it the input, right of it the output.
 Wheel zooms about the cursor; dragging pans, except near the divider, which
-it moves.
+it moves. The side captions sit on translucent dark boxes so that they read on
+any picture (white snow and sky included).
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..image_widgets import BACKGROUND, paint_checkerboard, paint_placeholder, to_qimage
 
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
 DIVIDER_GRAB_PX = 6
+CAPTION_BOX = QColor(0, 0, 0, 165)  # dark enough for white text on a white picture, light enough to see through
+CAPTION_TEXT = QColor(255, 255, 255)
+CAPTION_PAD_X, CAPTION_PAD_Y, CAPTION_GAP = 6.0, 2.0, 8.0
 
 
 class CompareView(QWidget):
@@ -31,6 +35,7 @@ class CompareView(QWidget):
         self.scale = 1.0
         self.offset = QPointF(0, 0)  # screen position of image pixel (0, 0)
         self.placeholder = "Open an image to convert it."
+        self.captions = ("input", "output")
         self._fitted = True
         self._drag: str | None = None
         self._last = QPointF()
@@ -50,6 +55,12 @@ class CompareView(QWidget):
     def image_size(self) -> tuple[int, int]:
         image = self.input or self.output
         return (0, 0) if image is None else (image.width(), image.height())
+
+    def set_captions(self, left: str, right: str) -> None:
+        """The labels of the input (left of the divider) and output sides."""
+        if (left, right) != self.captions:
+            self.captions = (left, right)
+            self.update()
 
     # ---- view -------------------------------------------------------------------
     def set_split(self, fraction: float) -> None:
@@ -127,10 +138,33 @@ class CompareView(QWidget):
             painter.restore()
         painter.setPen(QPen(QColor(255, 255, 255), 2))
         painter.drawLine(QPointF(cut, target.top()), QPointF(cut, target.bottom()))
-        painter.setPen(QColor(235, 235, 235))
-        painter.drawText(QRectF(cut - 110, target.top() + 4, 100, 18), Qt.AlignmentFlag.AlignRight, "input")
-        painter.drawText(QRectF(cut + 10, target.top() + 4, 100, 18), Qt.AlignmentFlag.AlignLeft, "output" if self.output is not None else "converting...")
+        left, right = self.captions
+        self._paint_captions(painter, target, cut, left, right if self.output is not None else "converting...")
         painter.end()
+
+    def _paint_captions(self, painter: QPainter, target: QRectF, cut: float, left: str, right: str) -> None:
+        """Each caption on its own side of the divider, near the picture's top, kept on screen;
+        a side too narrow for its caption shows none rather than one over the other side."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        metrics = QFontMetricsF(self.font())
+        height = metrics.height() + 2 * CAPTION_PAD_Y
+        top = max(target.top(), 0.0) + 6
+        for text, is_left in ((left, True), (right, False)):
+            width = metrics.horizontalAdvance(text) + 2 * CAPTION_PAD_X
+            if is_left:
+                x = min(cut - CAPTION_GAP - width, self.width() - width - 2)
+                fits = x >= 2
+            else:
+                x = max(cut + CAPTION_GAP, 2.0)
+                fits = x + width <= self.width() - 2
+            if not fits:
+                continue
+            box = QRectF(x, top, width, height)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(CAPTION_BOX)
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(CAPTION_TEXT)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     # ---- mouse ---------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -12,12 +12,14 @@ BAR_STEPS = 1000
 
 
 class BatchProgressPanel(QWidget):
-    def __init__(self, run: BatchRun, parent: QWidget | None = None) -> None:
+    def __init__(self, run: BatchRun, parent: QWidget | None = None, leading: QWidget | None = None) -> None:
+        """`leading` (e.g. the start button) goes first on the bar's row."""
         super().__init__(parent)
         self.run = run
         self.bar = QProgressBar()
         self.bar.setRange(0, BAR_STEPS)
         self.bar.setValue(0)
+        self.bar.setTextVisible(False)  # "0%" before any run reads as a run that is stuck
         self.status = QLabel("No folder run yet.")
         self.status.setWordWrap(True)
         self.eta = QLabel("")
@@ -27,11 +29,14 @@ class BatchProgressPanel(QWidget):
         self.skipped.setMaximumHeight(90)
         self.skipped.setVisible(False)
         row = QHBoxLayout()
+        if leading is not None:
+            row.addWidget(leading)
         row.addWidget(self.bar, 1)
         row.addWidget(self.eta)
         row.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.skipped)
@@ -47,6 +52,7 @@ class BatchProgressPanel(QWidget):
 
     def _on_started(self) -> None:
         self.bar.setValue(0)
+        self.bar.setTextVisible(True)
         self.skipped.clear()
         self.skipped.setVisible(False)
         self.cancel_button.setEnabled(True)

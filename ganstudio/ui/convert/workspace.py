@@ -1,10 +1,16 @@
-"""The converter workspace: a pix2pix / CycleGAN model, one image in a compare view, or a folder."""
+"""The converter workspace: a pix2pix / CycleGAN model, one image in a compare view, or a folder.
+
+Layout, from the top: the model row (model, direction, mode, seed), the view
+row, the compare view taking the rest, and the compact folder panel always
+visible below it (no splitter to discover): from about 760x560 up, which is what
+the workspace gets in a 1024x700 window, nothing is clipped.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
 from ganstudio.app.samples import CONVERT_KINDS
@@ -13,9 +19,10 @@ from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 from ..file_prompts import EXPORT_FILTER, IMAGE_FILTER, STATE_DICT_MODEL_FILTER, FileDialogs, ask_open, ask_save, name_after
 from ..samples_menu import samples_button
 from .compare_view import CompareView
-from .folder_panel import FolderRunPanel, scrollable, shrinkable
+from .folder_panel import FolderRunPanel, shrinkable
 
 SPLIT_STEPS = 1000
+DIRECTION_CHARS = (10, 22)  # the direction menu is as wide as its longest name within these bounds (characters)
 
 
 class ConverterWorkspace(QWidget):
@@ -31,6 +38,9 @@ class ConverterWorkspace(QWidget):
         self.direction_combo = QComboBox()
         self.direction_combo.addItem("A → B", "AtoB")
         self.direction_combo.addItem("B → A", "BtoA")
+        # sized by its names (domain names such as "summer → winter"), eliding past DIRECTION_CHARS[1]
+        self.direction_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.direction_combo.setMinimumContentsLength(DIRECTION_CHARS[0])
         self.mode_combo = QComboBox()
         for key, text in MODES.items():
             self.mode_combo.addItem(text, key)
@@ -60,16 +70,13 @@ class ConverterWorkspace(QWidget):
         for widget in (self.open_image_button, self.samples_button, self.save_button, self.fit_button, self.actual_button, self.split_slider, self.info_label):
             view_row.addWidget(widget, 1 if widget is self.info_label else 0)
         self.split_slider.setMinimumWidth(80)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.compare)
-        splitter.addWidget(scrollable(self.folder))
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
+        # The compare view takes all the height the compact folder panel leaves: the
+        # folder run's start button, progress bar and result line stay in sight.
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(view_row)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.compare, 1)
+        layout.addWidget(self.folder)
 
         self.open_model_button.clicked.connect(self.open_model_dialog)
         self.open_image_button.clicked.connect(self.open_image_dialog)
@@ -113,10 +120,14 @@ class ConverterWorkspace(QWidget):
         else:
             kind = "CycleGAN" if info.get("arch") == "cyclegan_resnet" else "pix2pix"
             self.model_label.setText(f"{info.get('name')} ({kind}, trained at {info.get('resolution') or '?'} px, {info.get('device', '')})")
+        self.model_label.setToolTip(self.model_label.text())  # the label may be cut short in a narrow window
         self._sync_options()
 
     def _sync_options(self) -> None:
+        self._name_directions()
         self.direction_combo.setEnabled(self.vm.can_reverse)
+        self.direction_combo.setToolTip("" if self.vm.can_reverse else "This model converts one way only")
+        self.compare.set_captions(*self.vm.captions())
         self.mode_combo.setEnabled(self.vm.has_test_mode)
         self.seed_spin.setEnabled(self.vm.reference_mode)
         for combo, value in ((self.direction_combo, self.vm.direction), (self.mode_combo, "reference" if self.vm.reference_mode else "deterministic")):
@@ -125,6 +136,14 @@ class ConverterWorkspace(QWidget):
                 combo.blockSignals(True)
                 combo.setCurrentIndex(index)
                 combo.blockSignals(False)
+
+    def _name_directions(self) -> None:
+        """The direction menu in the model's domain names (summer → winter), "A → B" when it has none."""
+        texts = [self.vm.direction_text(self.direction_combo.itemData(i)) for i in range(self.direction_combo.count())]
+        for i, text in enumerate(texts):
+            self.direction_combo.setItemText(i, text)
+        longest = max(len(text) for text in texts)
+        self.direction_combo.setMinimumContentsLength(min(max(longest, DIRECTION_CHARS[0]), DIRECTION_CHARS[1]))
 
     def _show(self) -> None:
         self.compare.set_images(self.vm.input, self.vm.output)
