@@ -91,10 +91,12 @@ def megapixels(pixels: int) -> str:
 
 
 def human_bytes(count: int) -> str:
-    """'3.0 GB', '512 KB', for messages (decimal units, as file managers show)."""
+    """'3.0 GB', '512 bytes', for messages (decimal units, as file managers show)."""
+    if count < 1000:
+        return f"{count} bytes"
     value = float(count)
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if value < 1000 or unit == "PB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+    for unit in ("KB", "MB", "GB", "TB"):
         value /= 1000
-    return f"{count} bytes"  # pragma: no cover
+        if value < 1000:
+            break
+    return f"{value:.1f} {unit}"

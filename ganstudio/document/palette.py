@@ -108,6 +108,8 @@ class Palette:
         """From a list of ``{"name", "color"}`` (the model ``labels`` format)."""
         if not isinstance(data, (list, tuple)):
             raise PaletteError(f"a palette is a list of classes, not {type(data).__name__}")
+        if len(data) > 65536:  # before building anything: the JSON may come from an untrusted file
+            raise PaletteError(f"{len(data)} classes; at most 65536 fit a uint16 label map")
         classes = []
         for i, entry in enumerate(data):
             if not isinstance(entry, dict) or "color" not in entry:

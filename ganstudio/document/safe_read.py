@@ -222,7 +222,7 @@ class SafeZip:
             raise FileReadError(f"the archive is damaged ({name}: {_short(exc)})", path=self.label) from None
         return CountingReader(stream, min(limit, int(info.file_size)), name, self.label)
 
-    def read_member(self, name: str, limit: int) -> bytes:
+    def read_member(self, name: str, limit: int) -> bytearray:
         """The member's whole content (at most `limit` bytes, checked before and while inflating)."""
         with self.open_member(name, limit) as reader:
             data = reader.read_exact(reader.allowed, what=name)
@@ -249,29 +249,23 @@ class CountingReader:
     def _damaged(self, exc: BaseException) -> FileReadError:
         return FileReadError(f"the archive is damaged ({self.name}: {_short(exc)})", path=self.label)
 
-    def read_exact(self, size: int, *, what: str) -> bytes:
+    def read_exact(self, size: int, *, what: str) -> bytearray:
         """Exactly `size` bytes (in chunks, counted), or a FileReadError saying `what` is cut short."""
         if size < 0 or self.count + size > self.allowed:
             raise FileReadError(f"{what} claims more data than {self.name} holds", path=self.label)
-        out = bytearray()
-        while len(out) < size:
-            try:
-                chunk = self._stream.read(min(limits.CHUNK_BYTES, size - len(out)))
-            except _READ_ERRORS as exc:
-                raise self._damaged(exc) from None
-            if not chunk:
-                raise FileReadError(f"{what} is cut short ({self.name} ends early)", path=self.label)
-            out += chunk
-        self.count += size
-        return bytes(out)
+        out = bytearray(size)  # allowed <= the caller's limit, so this is bounded
+        self._fill(memoryview(out), what)
+        return out
 
     def read_into(self, array: np.ndarray, *, what: str) -> None:
         """Fill a contiguous array from the stream (no intermediate copy of the whole)."""
         view = memoryview(array.reshape(-1).view(np.uint8))
-        size = len(view)
-        if self.count + size > self.allowed:
+        if self.count + len(view) > self.allowed:
             raise FileReadError(f"{what} claims more data than {self.name} holds", path=self.label)
-        done = 0
+        self._fill(view, what)
+
+    def _fill(self, view: memoryview, what: str) -> None:
+        size, done = len(view), 0
         while done < size:
             try:
                 chunk = self._stream.read(min(limits.CHUNK_BYTES, size - done))
