@@ -91,7 +91,11 @@ def _directory_size(fp: IO[bytes]) -> tuple[int, int] | None:
     tail_len = min(size, _EOCD_SIZE + _MAX_COMMENT)
     fp.seek(size - tail_len)
     tail = fp.read(tail_len)
-    pos = tail.rfind(_EOCD)
+    # the record zipfile will use: one without comment at the very end, else the last signature
+    if len(tail) >= _EOCD_SIZE and tail[-_EOCD_SIZE:][:4] == _EOCD and tail[-2:] == b"\0\0":
+        pos = len(tail) - _EOCD_SIZE
+    else:
+        pos = tail.rfind(_EOCD)
     if pos < 0 or len(tail) - pos < _EOCD_SIZE:
         return None
     _sig, _disk, _disk_cd, _n_disk, entries, cd_bytes, cd_offset, _comment = struct.unpack("<4s4H2LH", tail[pos : pos + _EOCD_SIZE])
