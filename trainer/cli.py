@@ -35,6 +35,8 @@ _EPILOG = """examples:
   ganstudio-train cyclegan --data data/land/cyclegan --out runs/summer2winter
   ganstudio-train make-data faces data/faces --n 5000 --size 128
   ganstudio-train stargan --data data/faces --out runs/stargan
+A run saves its model as OUT/<name of OUT>.safetensors (float16; runs/summer2winter gives
+runs/summer2winter/summer2winter.safetensors) and names it on its last line.
 Run `ganstudio-train COMMAND --help` for the options of one command."""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from trainer.export import find_export
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(platformdirs.user_cache_dir("ganstudio")) / "defaults"
@@ -67,12 +70,14 @@ class DefaultModel:
     subfolder: str  # inside the dataset folder
     iters: int
     args: tuple[str, ...] = field(default=())
+    domains: tuple[str, str] | None = None  # translation models: what A and B are, for the app's direction menu
 
     def command(self, data_root: Path, out: Path, iters: int) -> list[str]:
         data = data_root / self.dataset.folder / self.subfolder
+        named = ["--domain-a", self.domains[0], "--domain-b", self.domains[1]] if self.domains else []
         return [
             sys.executable, "-m", "trainer.cli", self.recipe, "--data", str(data), "--out", str(out),
-            "--iters", str(iters), "--resume", "--no-progress", "--seed", "0", *self.args,
+            "--iters", str(iters), "--resume", "--no-progress", "--seed", "0", *self.args, *named,
         ]
 
 
@@ -89,10 +94,11 @@ DEFAULTS: tuple[DefaultModel, ...] = (
         "--resolution", "128", "--ngf", "12", "--spade-hidden", "32", "--ndf", "32", "--n-layers-d", "3", "--batch", "2", "--style-dim", "32",
         "--no-vgg", "--checkpoint-every", "200", "--sample-every", "500")),
     DefaultModel("landscape-pix2pix", "pix2pix", SUMMER_DAY_LANDSCAPES, "pix2pix", 20000, (
-        "--resolution", "128", "--ngf", "24", "--ndf", "32", "--batch", "4", "--checkpoint-every", "200", "--sample-every", "500")),
+        "--resolution", "128", "--ngf", "24", "--ndf", "32", "--batch", "4", "--checkpoint-every", "200", "--sample-every", "500"),
+        ("label map", "photo")),
     DefaultModel("summer2winter-cyclegan", "cyclegan", LANDSCAPES, "cyclegan", 30000, (
         "--resolution", "64", "--load-size", "72", "--ngf", "16", "--ndf", "32", "--n-blocks", "6", "--batch", "1",
-        "--checkpoint-every", "500", "--sample-every", "1000")),
+        "--checkpoint-every", "500", "--sample-every", "1000"), ("summer", "winter")),
     DefaultModel("faces-stargan", "stargan", FACES, "", 30000, (
         "--resolution", "64", "--g-conv-dim", "32", "--d-conv-dim", "32", "--g-repeat", "4", "--batch", "16",
         "--checkpoint-every", "200", "--sample-every", "500")),
@@ -119,6 +125,36 @@ def shipped_iterations(dest: Path) -> int:
     with safe_open(str(dest), framework="np") as handle:
         header = json.loads((handle.metadata() or {}).get("ganstudio", "{}"))
     return int(header.get("provenance", {}).get("iterations", -1))
+
+
+def stamp_domains(path: Path, domains: tuple[str, str]) -> bool:
+    """Record `domains` in a shipped file's provenance, tensors untouched; False if it had them already.
+
+    Only the JSON header is rewritten: the tensor bytes after it are copied as they
+    are (their offsets count from the end of the header), so the weights stay
+    bit-identical. For files shipped before the trainer recorded domain names.
+    """
+    import struct
+
+    from ganstudio.atomic import atomic_writer
+
+    raw = path.read_bytes()
+    (size,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + size])
+    meta = header["__metadata__"]
+    model = json.loads(meta["ganstudio"])
+    provenance = model.setdefault("provenance", {})
+    wanted = {"A": domains[0], "B": domains[1]}
+    if provenance.get("domains") == wanted:
+        return False
+    provenance["domains"] = wanted
+    meta["ganstudio"] = json.dumps(model)
+    encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)  # safetensors pads its header to 8 bytes with spaces
+    with atomic_writer(path) as handle:
+        handle.write(struct.pack("<Q", len(encoded)) + encoded)
+        handle.write(raw[8 + size:])
+    return True
 
 
 def ensure_data(dataset: Dataset, data_root: Path) -> None:
@@ -154,8 +190,8 @@ def finish(model: DefaultModel, args: argparse.Namespace, started: float, wall_b
     from ganstudio.checkpoints import load_model, save_model
 
     out = args.work / model.name
-    export = out / "model.safetensors"
-    if not export.exists():
+    export = find_export(out)  # OUT/<model name>.safetensors, or model.safetensors from runs exported before
+    if export is None:
         print(f"{model.name}: no export (the run did not finish); see {out / 'train.log'}", flush=True)
         return
     loaded = load_model(export)
@@ -164,8 +200,10 @@ def finish(model: DefaultModel, args: argparse.Namespace, started: float, wall_b
     provenance = dict(loaded.meta.get("provenance", {}))
     provenance.update({"default_model": model.name, "wall_time_s": round(wall), "device": device_name(),
                        "data_command": " ".join(model.dataset.command(Path("DATA"))[1:]), "target_iterations": model.iters})
+    if model.domains:
+        provenance["domains"] = {"A": model.domains[0], "B": model.domains[1]}
     save_model(loaded, dest, dtype=torch.float16, provenance=provenance)
-    record = {"name": model.name, "command": " ".join(model.command(Path("DATA"), Path("RUN"), model.iters)[1:]),
+    record = {"name": model.name, "command": shlex.join(model.command(Path("DATA"), Path("RUN"), model.iters)[1:]),
               "iterations": provenance.get("iterations"), "wall_time_s": round(wall), "device": device_name()}
     (out / "train.json").write_text(json.dumps(record, indent=1))
     print(f"{model.name}: {provenance.get('iterations')} iterations -> {dest} ({dest.stat().st_size / 1e6:.1f} MB)", flush=True)
@@ -194,9 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch threads per run (default: the cores split between --jobs)")
     parser.add_argument("--minutes", type=float, help="stop each run after this long (checkpointed; the next call resumes) and ship what it has")
     parser.add_argument("--export-only", action="store_true", help="ship the latest checkpoint of each run without training")
+    parser.add_argument("--stamp-domains", action="store_true",
+                        help="only add the domain names (summer/winter, label map/photo) to shipped files that lack them; weights untouched")
     args = parser.parse_args(argv)
 
     chosen = [m for m in DEFAULTS if not args.only or m.name in args.only]
+    if args.stamp_domains:
+        for model in chosen:
+            shipped = args.dest / f"{model.name}.safetensors"
+            if model.domains and shipped.exists():
+                changed = stamp_domains(shipped, model.domains)
+                print(f"{model.name}: {' → '.join(model.domains)}{'' if changed else ' (already there)'}", flush=True)
+        return 0
     todo = []
     for model in chosen:
         if shipped_iterations(args.dest / f"{model.name}.safetensors") >= model.iters:
@@ -247,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
 def settle(model: DefaultModel, args: argparse.Namespace, threads: int, started: float, wall_before: float) -> None:
     """After a run stops: export its checkpoint if the run stopped before exporting, then store the model."""
     out = args.work / model.name
-    if checkpoint_iteration(out) > shipped_iterations(out / "model.safetensors"):
+    export = find_export(out)
+    if checkpoint_iteration(out) > (shipped_iterations(export) if export is not None else -1):
         run_stage(model, argparse.Namespace(**{**vars(args), "export_only": True}), threads).wait()
     finish(model, args, started, wall_before)
 

@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ganstudio.checkpoints import save_model
 
-from . import checkpoint, distributed
+from . import checkpoint, distributed, export
 from .data.sampler import ResumableSampler
 from .recipe import LinearDecay, Recipe, Runtime
 
@@ -157,6 +157,8 @@ class Trainer:
 
     def __init__(self, recipe_cls: type[Recipe], args: argparse.Namespace, on_iteration: Callable[[int], None] | None = None) -> None:
         self.recipe_cls, self.args, self.on_iteration = recipe_cls, args, on_iteration
+        self._wall_before = 0.0  # training seconds of the earlier sessions of a resumed run
+        self._started = time.perf_counter()
 
     def run(self) -> RunResult:
         args = self.args
@@ -192,11 +194,13 @@ class Trainer:
         iteration, epoch, batch_in_epoch = 0, 0, 0
         last_losses: dict[str, float] = {}
         resumed = False
+        self._started = time.perf_counter()
         if args.resume and ckpt_path.is_file():
             state = checkpoint.load(ckpt_path)
             self._restore(recipe, runtime, state, ctx)
             iteration, epoch, batch_in_epoch = state["iteration"], state["epoch"], state["batch_in_epoch"]
             last_losses = dict(state.get("losses", {}))
+            self._wall_before = float(state.get("wall_time_s", 0.0))
             resumed = True
         elif args.resume:
             self._say(ctx, f"no checkpoint in {out}; starting from scratch")
@@ -252,23 +256,43 @@ class Trainer:
 
         export_path = None
         if not interrupted and ctx.is_main:
-            export_path = Path(args.export) if args.export else out / "model.safetensors"
-            module, parts, meta = recipe.export()
-            meta["provenance"] = {
-                "recipe": recipe.name,
-                "data": os.path.abspath(args.data),
-                "iterations": iteration,
-                "batch": args.batch,
-                "world_size": ctx.world_size,
-                "seed": args.seed,
-                "final_losses": losses,
-                "trained_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "options": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in vars(args).items() if k != "func"},
-            }
-            save_model(module, export_path, parts=parts or None, **meta)
-            self._say(ctx, f"exported {export_path}")
+            export_path = self._export(recipe, ctx, iteration, losses)
         distributed.barrier(ctx)
         return RunResult(iteration, interrupted, out, export_path, losses, recipe)
+
+    def _wall_time(self) -> float:
+        return self._wall_before + (time.perf_counter() - self._started)
+
+    def _export(self, recipe: Recipe, ctx: distributed.DistContext, iteration: int, losses: dict[str, float]) -> Path:
+        """Write the model with its provenance and say where: OUT/<run name>.safetensors unless --export."""
+        args = self.args
+        export_path = Path(args.export) if args.export else export.default_export_path(args.out)
+        module, parts, meta = recipe.export()
+        dtype, why = export.storage_dtype(getattr(args, "export_dtype", "float16"), [module, *parts.values()])
+        if why:
+            self._say(ctx, f"note: {why}")
+        meta["provenance"] = {
+            "recipe": recipe.name,
+            "name": export.run_name(args.out),
+            "data": os.path.abspath(args.data),
+            "iterations": iteration,
+            "batch": args.batch,
+            "world_size": ctx.world_size,
+            "seed": args.seed,
+            "final_losses": losses,
+            "trained_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "wall_time_s": round(self._wall_time()),
+            "device": export.device_name(ctx.device),
+            "options": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in vars(args).items() if k != "func"},
+        }
+        domains = recipe.domains()
+        if domains:
+            meta["provenance"]["domains"] = domains
+        save_model(module, export_path, parts=parts or None, dtype=dtype, **meta)
+        weights = sum(v.numel() for net in (module, *parts.values()) for v in net.state_dict().values() if v.is_floating_point())
+        # the last line of a run: which file to open in the app (stdout, so scripts can take it)
+        print(f"Model saved: {export_path} ({export.describe_size(export_path, weights, dtype)})", flush=True)
+        return export_path
 
     # -- helpers --------------------------------------------------------------
     @staticmethod
@@ -307,6 +331,7 @@ class Trainer:
                 "extra": recipe.extra_state(),
                 "rng": rng,
                 "losses": dict(losses),  # the latest value of each term, for the export's provenance
+                "wall_time_s": self._wall_time(),  # so a resumed run's provenance counts every session
             }
             checkpoint.save(path, state)
         distributed.barrier(ctx)

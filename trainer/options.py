@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from .export import add_export_arguments
+
 
 def positive_int(text: str) -> int:
     value = int(text)
@@ -15,9 +17,10 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, resolution: int, ba
     """--data/--out/--resolution/... with this recipe's paper defaults."""
     io = parser.add_argument_group("data and output")
     io.add_argument("--data", required=True, help="dataset folder (layout described above)")
-    io.add_argument("--out", required=True, help="run folder: checkpoint.pt, losses.csv, samples/, model.safetensors")
+    io.add_argument("--out", required=True, help="run folder: checkpoint.pt, losses.csv, samples/ and the model, "
+                    "named after the folder (runs/horse2zebra gives runs/horse2zebra/horse2zebra.safetensors)")
     io.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly where it stopped")
-    io.add_argument("--export", default=None, help="path of the exported model (default OUT/model.safetensors)")
+    add_export_arguments(io)
 
     run = parser.add_argument_group("training")
     run.add_argument("--resolution", type=positive_int, default=resolution, help=f"training image size in pixels, square (default {resolution})")

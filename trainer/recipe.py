@@ -146,3 +146,7 @@ class Recipe:
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
         """(primary module, companion parts, metadata) for save_model."""
         raise NotImplementedError
+
+    def domains(self) -> dict[str, str] | None:
+        """Translation recipes: {"A": what the exported model takes, "B": what it makes}, when known (see trainer.export)."""
+        return None

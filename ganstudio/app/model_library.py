@@ -43,6 +43,7 @@ class ModelEntry:
     labels: list[Any] = field(default_factory=list)
     error: str = ""
     training: str = ""  # how our trainer made it (training_summary), for tooltips
+    converts: str = ""  # translation models: what they map, e.g. "summer ↔ winter" (domain_summary)
 
     @property
     def summary(self) -> str:
@@ -55,6 +56,8 @@ class ModelEntry:
             parts.append(f"{self.resolution} px" if isinstance(self.resolution, int) else str(self.resolution))
         if self.num_classes:
             parts.append(f"{self.num_classes} classes")
+        if self.converts:
+            parts.append(self.converts)
         return ", ".join(parts)
 
 
@@ -93,7 +96,16 @@ def describe_model_file(path: str | os.PathLike[str], source: str) -> ModelEntry
     labels = list(header.get("labels") or [])
     num_classes = len(labels) or config.get("label_nc")
     return ModelEntry(str(path), path.name, source, str(header.get("arch", "")), header.get("resolution") or config.get("crop_size"),
-                      num_classes, labels, training=training_summary(header.get("provenance")))
+                      num_classes, labels, training=training_summary(header.get("provenance")),
+                      converts=domain_summary(header.get("provenance"), "reverse" in (header.get("parts") or {})))
+
+
+def domain_summary(provenance: Any, both_ways: bool) -> str:
+    """What a translation model maps, from the domain names ganstudio-train records ('' without them)."""
+    domains = provenance.get("domains") if isinstance(provenance, dict) else None
+    if not isinstance(domains, dict) or not all(isinstance(domains.get(k), str) and domains[k].strip() for k in ("A", "B")):
+        return ""
+    return f"{domains['A'].strip()} {'↔' if both_ways else '→'} {domains['B'].strip()}"
 
 
 def training_summary(provenance: Any) -> str:
@@ -107,10 +119,10 @@ def training_summary(provenance: Any) -> str:
         if int(provenance.get("world_size") or 1) > 1:
             steps += f" x {provenance['world_size']} processes"
     parts = [f"Trained with ganstudio-train ({provenance.get('recipe', '?')}): {steps}"]
-    wall = provenance.get("wall_time_s")
-    if wall:
-        hours, minutes = divmod(round(float(wall) / 60), 60)
-        parts.append((f"{hours} h {minutes:02d} min" if hours else f"{minutes} min") + (f" on {provenance['device']}" if provenance.get("device") else ""))
+    wall, device = provenance.get("wall_time_s"), provenance.get("device")
+    if isinstance(wall, (int, float)) or device:
+        took = _duration(float(wall)) if isinstance(wall, (int, float)) else ""
+        parts.append(" ".join(t for t in (took, f"on {device}" if device else "") if t))
     if provenance.get("trained_at"):
         parts.append(str(provenance["trained_at"])[:10])
     text = "; ".join(parts) + "."
@@ -126,11 +138,23 @@ def training_summary(provenance: Any) -> str:
     return text
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 def scan_folder(folder: str | os.PathLike[str] | None, source: str) -> list[ModelEntry]:
     if not folder or not Path(folder).is_dir():
         return []
-    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES)
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES and not _training_state(p))
     return [describe_model_file(p, source) for p in files]
+
+
+def _training_state(path: Path) -> bool:
+    """A ganstudio-train run folder's checkpoint.pt: optimiser and RNG state, not a model (its export is beside it)."""
+    return path.name == "checkpoint.pt" and (path.parent / "losses.csv").is_file()
 
 
 class ModelLibrary(QObject):

@@ -39,5 +39,5 @@ def test_two_process_gloo_run_keeps_replicas_identical(tmp_path):
             for key, value in state.items():
                 assert torch.equal(value, rank1[recipe][net][key]), f"{recipe}: {net}.{key} differs between ranks"
         run_dir = out / recipe
-        assert (run_dir / "model.safetensors").is_file() and (run_dir / "checkpoint.pt").is_file()
+        assert (run_dir / f"{recipe}.safetensors").is_file() and (run_dir / "checkpoint.pt").is_file()
         assert len((run_dir / "losses.csv").read_text().splitlines()) == 4  # header + 3 iterations, one writer

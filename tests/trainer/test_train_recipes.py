@@ -1,12 +1,14 @@
 """Every recipe trains a few iterations on tiny data and exports a file the app can open."""
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 import torch
+from safetensors import safe_open
 
-from ganstudio.checkpoints import load_model
+from ganstudio.checkpoints import load_model, save_model
 from trainer.loop import run_recipe
 
 from train_helpers import TINY, recipe_class, tiny_args
@@ -45,18 +47,34 @@ def test_recipe_trains_and_exports(recipe, tiny_data, tmp_path, monkeypatch, cap
     assert len(rows) == 5 and rows[0].startswith("iteration,seconds,")
     assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == ["iter_0000002.png", "iter_0000004.png"]
 
+    # named after the run, float16 by default, and the last line says where it is
+    assert result.export_path == tmp_path / "run" / "run.safetensors"
+    with safe_open(str(result.export_path), framework="pt") as handle:
+        assert {handle.get_slice(k).get_dtype() for k in handle.keys()} <= {"F16", "I64"}
+        assert json.loads(handle.metadata()["ganstudio"])["storage_dtype"] == "float16"
+    printed = capsys.readouterr()
+    assert f"Model saved: {result.export_path} (" in printed.out
+
     loaded = load_model(result.export_path)
     assert loaded.arch == EXPECTED_ARCH[recipe]
     provenance = loaded.meta["provenance"]
-    assert provenance["iterations"] == 4 and provenance["recipe"] == recipe
+    assert provenance["iterations"] == 4 and provenance["recipe"] == recipe and provenance["name"] == "run"
     assert provenance["final_losses"] == pytest.approx(result.final_losses)
+    assert provenance["wall_time_s"] >= 0 and provenance["device"].startswith("CPU")
+    torch.manual_seed(5)
     image = _run_export(loaded, recipe)
     assert image.shape == (1, 3, 32, 32) and torch.isfinite(image).all()
+    # float16 storage changes what the model makes by no more than a float16 rounding shows
+    module, parts, meta = result.recipe.export()
+    full = load_model(save_model(module, tmp_path / "float32.safetensors", parts=parts or None, **meta))
+    torch.manual_seed(5)
+    reference = _run_export(full, recipe)
+    assert (image - reference).abs().max() < 0.01, recipe  # measured: 7e-6 (pix2pix) to 2e-3 (stylegan2)
     if recipe == "cyclegan":
         assert loaded.parts["reverse"].arch == "cyclegan_resnet"
     if recipe in ("spade", "sean"):
         assert [entry["name"] for entry in loaded.labels] == ["sky", "grass", "rock"]
-        assert "VGG perceptual loss skipped" in capsys.readouterr().err
+        assert "VGG perceptual loss skipped" in printed.err
     if recipe == "stargan":
         assert loaded.attributes == ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
 
@@ -82,7 +100,7 @@ def test_command_line_trains_and_reports_bad_data(tiny_data, tmp_path, capsys):
     options = TINY["stargan"][1]
     common = ["--out", str(tmp_path / "run"), "--resolution", "32", "--batch", "2", "--iters", "2", "--no-progress", "--sample-every", "0"]
     assert main(["stargan", "--data", str(data), *common, *options]) == 0
-    assert load_model(tmp_path / "run" / "model.safetensors").attributes
+    assert load_model(tmp_path / "run" / "run.safetensors").attributes
     assert main(["stargan", "--data", str(tmp_path / "missing"), *common, "--out", str(tmp_path / "other")]) == 2
     assert "no attribute list" in capsys.readouterr().err
 

@@ -19,6 +19,7 @@ from trainer.evaluation.painting import evaluate_painting
 from trainer.evaluation.provenance import training_record
 from trainer.evaluation.report import write_page
 from trainer.defaults import WORK_DIR
+from trainer.export import find_export
 
 EVALUATORS: dict[str, Callable[[str, LoadedModel, EvalContext], ModelEvaluation]] = {
     "spade": evaluate_painting, "sean": evaluate_painting, "pix2pix_unet": evaluate_painting,
@@ -28,9 +29,10 @@ IMAGE_DIR = "images/models"
 
 
 def find_models(models: Path, only: list[str] | None) -> dict[str, Path]:
-    """NAME -> file: `models/NAME.safetensors` or `models/NAME/model.safetensors` (a run folder), defaults' order first."""
+    """NAME -> file: `models/NAME.safetensors` or a run folder's export (`models/NAME/NAME.safetensors`, or
+    `models/NAME/model.safetensors` from older runs), defaults' order first."""
     found = {p.stem: p for p in models.glob("*.safetensors")}
-    found.update({p.parent.name: p for p in models.glob("*/model.safetensors")})
+    found.update({run.name: export for run in models.iterdir() if run.is_dir() and (export := find_export(run)) is not None})
     order = [m.name for m in DEFAULTS]
     names = sorted(found, key=lambda n: (order.index(n) if n in order else len(order), n))
     return {n: found[n] for n in names if not only or n in only}
@@ -71,7 +73,7 @@ def evaluate_all(models: Path, work: Path | None, out: Path, settings: Settings,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer.evaluation", description=__doc__)
-    parser.add_argument("--models", type=Path, default=Path("resources/models"), help="folder of NAME.safetensors (or NAME/model.safetensors)")
+    parser.add_argument("--models", type=Path, default=Path("resources/models"), help="folder of NAME.safetensors (or run folders NAME/ with their export)")
     parser.add_argument("--work", type=Path, default=WORK_DIR, help=f"run folders with NAME/train.json: wall time, device (default {WORK_DIR})")
     parser.add_argument("--out", type=Path, default=Path("docs"), help="where models.md and images/models/ are written")
     parser.add_argument("--only", nargs="+", help="evaluate only these model names")

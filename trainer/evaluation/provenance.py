@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def training_record(name: str, model: LoadedModel, work: Path | None) -> dict[st
     command = run_record.get("command")
     source = "the run's train.json" if command else ""
     if not command and default is not None:
-        command = " ".join(default.command(Path("DATA"), Path("RUN"), default.iters)[1:])
+        command = shlex.join(default.command(Path("DATA"), Path("RUN"), default.iters)[1:])
         source = "trainer/defaults.py (no train.json found)"
     data_command = provenance.get("data_command")
     if not data_command and default is not None:

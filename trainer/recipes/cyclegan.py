@@ -13,7 +13,7 @@ from ganstudio.models.cyclegan import ResnetGenerator
 from ganstudio.models.junyanz_norms import set_reference_test_mode
 from ganstudio.models.patchgan import NLayerDiscriminator
 
-from .. import losses
+from .. import export, losses
 from ..data import UnpairedDataset
 from ..loop import cli_run
 from ..options import add_common_arguments, add_lr_decay_argument
@@ -22,7 +22,9 @@ from ..replay import ReplayBuffer
 from .pix2pix import GAN_LOSSES, init_normal
 
 DESCRIPTION = """Train CycleGAN on two unpaired image domains: DATA/trainA/ and DATA/trainB/.
-The export holds G_A (A to B) as the model and G_B (B to A) as its "reverse" part."""
+The export holds G_A (A to B) as the model and G_B (B to A) as its "reverse" part,
+and the domains' names (--domain-a/--domain-b, or a DATA folder named like
+horse2zebra) for the app's direction menu."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--pool-size", type=int, default=50, help="replay buffer of generated images per domain, 0 to disable (default 50)")
     group.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
     add_lr_decay_argument(group)
+    export.add_domain_arguments(group)
 
 
 class CycleGANRecipe(Recipe):
@@ -125,6 +128,9 @@ class CycleGANRecipe(Recipe):
 
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
         return self.nets["G_A"], {"reverse": self.nets["G_B"]}, {"resolution": self.args.resolution}
+
+    def domains(self) -> dict[str, str] | None:
+        return export.domain_names(self.args)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from ganstudio.models.junyanz_norms import set_reference_test_mode
 from ganstudio.models.patchgan import NLayerDiscriminator
 from ganstudio.models.pix2pix import UnetGenerator
 
-from .. import losses
+from .. import export, losses
 from ..data import PairedDataset
 from ..loop import cli_run
 from ..options import add_common_arguments, add_lr_decay_argument
@@ -32,8 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser, resolution=256, batch=1, iters=100_000, lr=2e-4)
     group = parser.add_argument_group("pix2pix")
     group.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB", help="which side is the input (default AtoB)")
-    group.add_argument("--ngf", type=int, default=64, help="generator width (default 64)")
-    group.add_argument("--ndf", type=int, default=64, help="discriminator width (default 64)")
+    group.add_argument("--ngf", type=int, default=64, help="generator width; the file grows with its square: at 128 px, 64 exports "
+                       "42 M weights (84 MB in float16), 24 (the bundled model's) 5.9 M (12 MB) (default 64, the paper's)")
+    group.add_argument("--ndf", type=int, default=64, help="discriminator width; the discriminator is not exported (default 64)")
     group.add_argument("--num-downs", type=int, default=None, help="U-Net halvings (default log2 of --resolution: unet_256 at 256)")
     group.add_argument("--n-layers-d", type=int, default=3, help="PatchGAN layers (default 3: 70x70 patches)")
     group.add_argument("--norm", choices=["batch", "instance", "none"], default="batch", help="normalisation layers (default batch)")
@@ -42,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 loss (default 100)")
     group.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (default 0.5)")
     add_lr_decay_argument(group)
+    export.add_domain_arguments(group)
 
 
 class Pix2PixRecipe(Recipe):
@@ -97,6 +99,10 @@ class Pix2PixRecipe(Recipe):
 
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
         return self.nets["G"], {}, {"resolution": self.args.resolution}
+
+    def domains(self) -> dict[str, str] | None:
+        # with --direction BtoA the model takes the data's B images
+        return export.domain_names(self.args, swap=self.args.direction == "BtoA")
 
 
 def init_normal(net: nn.Module, gain: float = 0.02) -> None:
