@@ -8,6 +8,7 @@ import torch
 # Keys under which trainers nest the weights we want, in order of preference.
 WRAPPER_KEYS = ("G_ema", "params_ema", "state_dict", "model", "netG", "G", "generator", "params")
 PREFIXES = ("module.", "netG.", "_orig_mod.")
+MAX_PREFIX_PASSES = 8  # DDP inside torch.compile inside a wrapper is three
 
 
 def is_state_dict(obj: Any) -> bool:
@@ -31,8 +32,10 @@ def canonical_state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
         return None
     state = dict(obj)
     changed = True
-    while changed:
+    passes = 0
+    while changed and passes < MAX_PREFIX_PASSES:  # a crafted key of a million 'module.' would take quadratic time
         changed = False
+        passes += 1
         for prefix in PREFIXES:
             if state and all(k.startswith(prefix) for k in state):
                 state = {k[len(prefix):]: v for k, v in state.items()}

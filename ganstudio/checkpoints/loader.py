@@ -1,22 +1,32 @@
-"""`load_model`: open a native file or an official checkpoint, never running code from it."""
+"""`load_model`: open a native file or an official checkpoint, never running code from it.
+
+Every failure, whatever the file holds, is a CheckpointError naming the file
+once and saying in our words what is wrong; what a file can make the loader
+allocate or compute is bounded before the expensive step (see `guards`).
+"""
 from __future__ import annotations
 
 import os
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import torch
 
 from . import importers
 from .containers import canonical_state_dict
 from .errors import CheckpointError
+from .guards import check_torch_zip, excess_tensor_bytes
+from .hints import HintError, check_hints
 from .importers import ImportMismatch, ImportResult
 from .loaded import LoadedModel
 from .native import instantiate, is_native, load_native, read_safetensors
+from .safe_pickle import refused_name
 
 PICKLE_SUFFIXES = (".pkl", ".pickle")
+# A state dict with more tensors than this is no network of ours (SEAN, the largest, has ~1000).
+MAX_TENSORS = 100_000
 
 
 def sniff(path: Path) -> str:
@@ -43,19 +53,47 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu",
     Every failure raises CheckpointError naming the file and the problem.
     """
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(path, "file not found")
-    if not path.is_file():
-        raise CheckpointError(path, "not a file")
-    if path.stat().st_size == 0:
-        raise CheckpointError(path, "the file is empty")
-    kind = sniff(path)
+    try:
+        check_hints(hints)
+    except HintError as exc:
+        raise CheckpointError(path, str(exc)) from None
+    try:
+        loaded = _load(path, hints)
+    except CheckpointError:
+        raise
+    except MemoryError:
+        raise CheckpointError(path, "ran out of memory while reading it") from None
+    except RecursionError:
+        raise CheckpointError(path, "its contents nest too deeply to be a model file") from None
+    except Exception as exc:  # the contract: whatever a malformed file triggers, the caller sees a CheckpointError
+        raise CheckpointError(path, f"the file is damaged or not a model this version can read ({type(exc).__name__})") from exc
+    # outside the guard: a device that cannot take the model is the caller's problem, not the file's
+    if torch.device(device).type != "cpu":
+        loaded.module.to(device)
+        for part in loaded.parts.values():
+            part.module.to(device)
+    return loaded
+
+
+def _load(path: Path, hints: Mapping[str, Any]) -> LoadedModel:
+    try:
+        if not path.exists():
+            raise CheckpointError(path, "file not found")
+        if not path.is_file():
+            raise CheckpointError(path, "not a file")
+        size = path.stat().st_size
+        if size == 0:
+            raise CheckpointError(path, "the file is empty")
+        kind = sniff(path)
+    except OSError as exc:
+        raise CheckpointError(path, f"cannot read the file ({exc.strerror or type(exc).__name__})") from exc
 
     if kind == "safetensors":
-        tensors, metadata = read_safetensors(path)
+        metadata = _safetensors_metadata(path)
         if is_native(metadata):
-            return load_native(path, tensors, metadata, device)
-        return _import(path, tensors, hints, device)
+            return load_native(path)
+        tensors, _ = read_safetensors(path)  # plain state dict: bytes as they are, no more than the file
+        return _import(path, tensors, hints)
 
     if kind == "pickle" and path.suffix.lower() in PICKLE_SUFFIXES:
         from .importers import stylegan2
@@ -64,50 +102,72 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu",
             result = stylegan2.from_pickle(path, hints)
         except ImportMismatch as exc:
             raise CheckpointError(path, str(exc)) from exc
-        return _instantiate_result(path, result, device)
+        return _instantiate_result(path, result)
 
     if kind in ("zip", "pickle"):
+        if kind == "zip":
+            problem = check_torch_zip(path)
+            if problem:
+                raise CheckpointError(path, problem)
         obj = _torch_load(path)
         state = canonical_state_dict(obj)
         if state is None:
             raise CheckpointError(path, "contains no tensor state dict (is it a model checkpoint?)")
-        return _import(path, state, hints, device)
+        problem = excess_tensor_bytes(state.values(), size)
+        if problem:
+            raise CheckpointError(path, problem)
+        return _import(path, state, hints)
 
+    if zipfile.is_zipfile(path):  # a zip whose first member is not at the start (self-extracting, damaged)
+        raise CheckpointError(path, check_torch_zip(path) or "a zip archive that does not start like a torch checkpoint")
     raise CheckpointError(path, "unrecognised file format (not safetensors, a torch checkpoint or a StyleGAN pickle)")
 
 
+def _safetensors_metadata(path: Path) -> dict[str, str]:
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(os.fspath(path), framework="pt", device="cpu") as handle:
+            return dict(handle.metadata() or {})
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
+        raise CheckpointError(path, "not a readable safetensors file (truncated or damaged header)") from exc
+
+
 def _torch_load(path: Path) -> Any:
+    """torch.load(weights_only=True); its errors, whose text advises loading unsafely, retold in our words."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         # weights_only refuses anything but tensors and plain containers
-        raise CheckpointError(path, f"refused to unpickle: the file holds objects other than weights ({_first_line(exc)})") from exc
+        raise CheckpointError(path, f"refused to unpickle: the file holds code or objects other than weights{refused_name(exc)}") from None
     except (zipfile.BadZipFile, EOFError) as exc:
-        raise CheckpointError(path, f"the file is truncated or damaged ({_first_line(exc)})") from exc
-    except (RuntimeError, ValueError, OSError, AttributeError, TypeError, KeyError, IndexError) as exc:
-        raise CheckpointError(path, f"cannot read as a torch checkpoint ({_first_line(exc)})") from exc
+        raise CheckpointError(path, "the file is truncated or damaged") from exc
+    except MemoryError:
+        raise CheckpointError(path, "ran out of memory while reading it") from None
+    except Exception as exc:  # assorted RuntimeError/ValueError/... from torch's readers
+        text = str(exc)
+        if any(hint in text for hint in ("failed finding central directory", "failed reading", "truncated", "wrong byte size")):
+            raise CheckpointError(path, "the file is truncated or damaged") from exc
+        raise CheckpointError(path, f"cannot read it as a torch checkpoint: damaged or not a model file ({type(exc).__name__})") from exc
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def _import(path: Path, state: dict[str, torch.Tensor], hints: dict[str, Any], device: str | torch.device) -> LoadedModel:
+def _import(path: Path, state: dict[str, torch.Tensor], hints: Mapping[str, Any]) -> LoadedModel:
+    if len(state) > MAX_TENSORS:
+        raise CheckpointError(path, f"it holds {len(state)} tensors, far more than any supported network")
     try:
         result = importers.detect(state, hints)
     except ImportMismatch as exc:
         raise CheckpointError(path, str(exc)) from exc
     if result is None:
-        sample = ", ".join(list(state)[:4])
+        sample = ", ".join(key[:40] for key in list(state)[:4])
         raise CheckpointError(path, f"unknown architecture: the weights match no supported model (keys such as {sample})")
-    return _instantiate_result(path, result, device)
+    return _instantiate_result(path, result)
 
 
-def _instantiate_result(path: Path, result: ImportResult, device: str | torch.device) -> LoadedModel:
+def _instantiate_result(path: Path, result: ImportResult) -> LoadedModel:
     meta = dict(result.meta)
     meta.setdefault("provenance", {"imported_from": path.name})
-    loaded = instantiate(path, result.arch, result.config, result.state, meta, device)
+    loaded = instantiate(path, result.arch, result.config, result.state, meta)
     for name, part in result.parts.items():
-        loaded.parts[name] = instantiate(path, part.arch, part.config, part.state, dict(part.meta), device)
+        loaded.parts[name] = instantiate(path, part.arch, part.config, part.state, dict(part.meta))
     return loaded

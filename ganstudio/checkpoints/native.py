@@ -19,9 +19,11 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from ganstudio.atomic import atomic_write_to_path
-from ganstudio.models.registry import UnknownArchitecture, arch_of, build
+from ganstudio.models.config_schema import show
+from ganstudio.models.registry import UnknownArchitecture, arch_of, model_class
 
 from .errors import CheckpointError
+from .guards import ConfigProblem, clean_detail, first_non_finite, meta_network, shape_mismatch, still_on_meta
 from .loaded import LoadedModel
 
 FORMAT = "ganstudio/1"
@@ -99,46 +101,95 @@ def save_model(
 
 
 def read_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """All tensors and the string metadata of a safetensors file (CheckpointError if unreadable)."""
+    """All tensors and the string metadata of a safetensors file (CheckpointError if unreadable).
+
+    A safetensors file holds its tensors' bytes as they are, so reading them costs
+    no more memory than the file's size.
+    """
     try:
         with safe_open(os.fspath(path), framework="pt", device="cpu") as handle:
             metadata = handle.metadata() or {}
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(path, f"not a readable safetensors file ({exc})") from exc
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
+        raise CheckpointError(path, _unreadable(exc)) from exc
     return tensors, metadata
+
+
+def _unreadable(exc: BaseException) -> str:
+    detail = clean_detail(str(exc))
+    return "not a readable safetensors file" + (f" ({detail})" if detail else "")
 
 
 def is_native(metadata: Mapping[str, str]) -> bool:
     return metadata.get("format") == FORMAT and "ganstudio" in metadata
 
 
-def load_native(path: str | os.PathLike[str], tensors: dict[str, torch.Tensor], metadata: Mapping[str, str], device: str | torch.device = "cpu") -> LoadedModel:
+# Companion networks per file: a generator plus its encoder, discriminator or reverse direction.
+MAX_PARTS = 8
+# Weights start at this byte multiple, like a fresh torch allocation (see _fill).
+ALIGNMENT = 64
+
+
+def parse_header(path: str | os.PathLike[str], metadata: Mapping[str, str]) -> dict[str, Any]:
+    """The `ganstudio` header, checked for shape: arch (str), config (mapping), parts ({name: {arch, config}})."""
     try:
         header = json.loads(metadata["ganstudio"])
-        arch, config = header["arch"], header["config"]
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(path, f"damaged GAN Studio metadata ({exc})") from exc
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, ints too long
+        raise CheckpointError(path, "damaged GAN Studio metadata (not valid JSON)") from exc
+    if not isinstance(header, dict):
+        raise CheckpointError(path, "damaged GAN Studio metadata (not a JSON object)")
+    if not isinstance(header.get("arch"), str) or not isinstance(header.get("config"), dict):
+        raise CheckpointError(path, "damaged GAN Studio metadata (arch must be a name and config a mapping)")
+    parts = header.get("parts", {})
+    if not isinstance(parts, dict) or len(parts) > MAX_PARTS:
+        raise CheckpointError(path, f"damaged GAN Studio metadata (parts must map at most {MAX_PARTS} names to networks)")
+    for name, spec in parts.items():
+        if not name.isidentifier() or not isinstance(spec, dict) or not isinstance(spec.get("arch"), str) \
+                or not isinstance(spec.get("config"), dict):
+            raise CheckpointError(path, f"damaged GAN Studio metadata (part {show(name)} must have an arch and a config)")
+    return header
+
+
+def load_native(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> LoadedModel:
+    """Read a native file: every network's configuration is checked against the tensors' shapes
+    in the header before any tensor data is read or any network is built."""
+    try:
+        with safe_open(os.fspath(path), framework="pt", device="cpu") as handle:
+            return _load_native(path, handle, handle.metadata() or {}, device)
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(path, _unreadable(exc)) from exc
+
+
+def _load_native(path: str | os.PathLike[str], handle: Any, metadata: Mapping[str, str], device: str | torch.device) -> LoadedModel:
+    header = parse_header(path, metadata)
     meta = {key: header[key] for key in META_KEYS if key in header}
     meta["format"] = metadata.get("format")
 
-    own: dict[str, torch.Tensor] = {}
-    by_part: dict[str, dict[str, torch.Tensor]] = {name: {} for name in header.get("parts", {})}
-    for key, value in tensors.items():
-        if value.is_floating_point() and value.dtype != torch.float32:
-            value = value.float()
+    # tensor name in the file -> (network, name inside it); shapes from the header only
+    networks: dict[str, dict[str, str]] = {"": {}, **{name: {} for name in header.get("parts", {})}}
+    shapes: dict[str, dict[str, tuple[int, ...]]] = {name: {} for name in networks}
+    for key in handle.keys():
+        owner, inner = "", key
         if key.startswith(PART_PREFIX):
-            name, _, rest = key[len(PART_PREFIX):].partition(".")
-            if name not in by_part:
-                raise CheckpointError(path, f"tensor {key!r} belongs to an undeclared part {name!r}")
-            by_part[name][rest] = value
-        else:
-            own[key] = value
+            owner, _, inner = key[len(PART_PREFIX):].partition(".")
+            if owner not in networks or not owner:
+                raise CheckpointError(path, f"tensor {show(key, 60)} belongs to an undeclared part")
+        networks[owner][inner] = key
+        shapes[owner][inner] = tuple(handle.get_slice(key).get_shape())
+    specs = {"": (header["arch"], header["config"])}
+    specs.update({name: (spec["arch"], spec["config"]) for name, spec in header.get("parts", {}).items()})
 
-    loaded = instantiate(path, arch, config, own, meta, device)
-    for name, spec in header.get("parts", {}).items():
-        loaded.parts[name] = instantiate(path, spec["arch"], spec["config"], by_part[name], {}, device)
-    return loaded
+    # every network is checked before any is built, so a bad part costs nothing either
+    shells = {name: _checked_shell(path, arch, config, shapes[name]) for name, (arch, config) in specs.items()}
+    built: dict[str, LoadedModel] = {}
+    for name, (arch, config) in specs.items():
+        state = {inner: handle.get_tensor(key) for inner, key in networks[name].items()}
+        module = _fill(path, arch, config, shells[name], state)
+        built[name] = LoadedModel(arch=arch, config=dict(config), module=module, meta=meta if not name else {},
+                                  path=os.fspath(path))
+    loaded = built.pop("")
+    loaded.parts.update(built)
+    return _moved(loaded, device)
 
 
 def instantiate(
@@ -149,35 +200,56 @@ def instantiate(
     meta: dict[str, Any],
     device: str | torch.device = "cpu",
 ) -> LoadedModel:
-    """Build `arch` from `config`, load `state` strictly, move to `device`, eval mode."""
+    """Check `config` and `state` against each other, then build `arch` with `state` as its weights, eval mode."""
+    shell = _checked_shell(path, arch, config, {key: tuple(value.shape) for key, value in state.items()})
+    module = _fill(path, arch, config, shell, state)
+    return _moved(LoadedModel(arch=arch, config=dict(config), module=module, meta=meta, path=os.fspath(path)), device)
+
+
+def _checked_shell(path: str | os.PathLike[str], arch: str, config: Any, shapes: Mapping[str, tuple[int, ...]]) -> nn.Module:
+    """`arch(config)` on the meta device, refused unless its weights have exactly `shapes`."""
     try:
-        module = build(arch, config)
+        shell = meta_network(arch, config)
     except UnknownArchitecture as exc:
         raise CheckpointError(path, str(exc)) from exc
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(path, f"invalid {arch} configuration {config}: {exc}") from exc
-    expected = module.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(path, f"weights do not match {arch}: " + _describe_keys(missing, unexpected))
-    wrong = [
-        f"{key} is {tuple(state[key].shape)}, expected {tuple(value.shape)}"
-        for key, value in expected.items()
-        if tuple(state[key].shape) != tuple(value.shape)
-    ]
-    if wrong:
-        raise CheckpointError(path, f"shape mismatch for {arch}: " + "; ".join(wrong[:5]) + (f" (+{len(wrong) - 5} more)" if len(wrong) > 5 else ""))
-    module.load_state_dict(dict(state), strict=True)
-    module.eval().requires_grad_(False)
-    module.to(device)
-    return LoadedModel(arch=arch, config=dict(config), module=module, meta=meta, path=os.fspath(path))
+    except ConfigProblem as exc:
+        raise CheckpointError(path, str(exc)) from exc
+    problem = shape_mismatch(arch, config, shell.state_dict(), shapes)
+    if problem:
+        raise CheckpointError(path, problem)
+    return shell
 
 
-def _describe_keys(missing: list[str], unexpected: list[str]) -> str:
-    parts = []
-    if missing:
-        parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
-    if unexpected:
-        parts.append(f"{len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3])})")
-    return "; ".join(parts)
+def _fill(path: str | os.PathLike[str], arch: str, config: Mapping[str, Any], shell: nn.Module,
+          state: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Give the meta `shell` the tensors of `state` (cast to its dtypes): no second copy, no random init."""
+    expected = shell.state_dict()
+    weights = {}
+    for key, value in state.items():
+        want = expected[key].dtype
+        if value.dtype != want:
+            value = value.to(want)  # float16 storage loads as float32
+        if not value.is_contiguous() or value.data_ptr() % ALIGNMENT:
+            # safetensors hands out tensors at odd offsets; unaligned weights run slower kernels
+            # and differ in the last bits from a copy in fresh memory
+            value = value.clone(memory_format=torch.contiguous_format)
+        weights[key] = value
+    bad = first_non_finite(weights)
+    if bad is not None:
+        raise CheckpointError(path, f"the weight {show(bad, 60)} holds NaN or infinite values: the file is damaged")
+    shell.load_state_dict(weights, strict=True, assign=True)
+    if still_on_meta(shell):
+        # a tensor the state dict does not carry (none of ours have one): build for real instead
+        module = model_class(arch)(**config)
+        module.load_state_dict(weights, strict=True)
+        shell = module
+    shell.eval().requires_grad_(False)
+    return shell
+
+
+def _moved(loaded: LoadedModel, device: str | torch.device) -> LoadedModel:
+    if torch.device(device).type != "cpu":
+        loaded.module.to(device)
+        for part in loaded.parts.values():
+            part.module.to(device)
+    return loaded

@@ -17,6 +17,7 @@ import io
 import os
 import pickle
 import pickletools
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -25,6 +26,7 @@ import numpy as np
 import torch
 
 from .errors import CheckpointError
+from .guards import clean_detail
 
 
 class AttrDict(dict):
@@ -61,21 +63,47 @@ class PersistentRecord:
         return dict(self.state.get("_modules") or {})
 
     def state_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
-        """Parameters and persistent buffers of this record and its children, named like nn.Module.state_dict()."""
+        """Parameters and persistent buffers of this record and its children, named like nn.Module.state_dict().
+
+        The record tree comes from the file: a child shared by many parents (or by
+        itself) would be walked once per path, which grows exponentially with depth,
+        so depth and the number of records visited are bounded.
+        """
         result: dict[str, torch.Tensor] = {}
-        non_persistent = set(self.state.get("_non_persistent_buffers_set") or ())
-        for name, value in (self.state.get("_parameters") or {}).items():
+        self._collect(prefix, result, [0], depth=0)
+        return result
+
+    def _collect(self, prefix: str, result: dict[str, torch.Tensor], visited: list[int], depth: int) -> None:
+        visited[0] += 1
+        if depth > MAX_RECORD_DEPTH or visited[0] > MAX_RECORDS:
+            raise pickle.UnpicklingError(f"the network records nest deeper or more often than a network does (at {prefix[:80]!r})")
+        parameters, buffers = self.state.get("_parameters") or {}, self.state.get("_buffers") or {}
+        non_persistent = self.state.get("_non_persistent_buffers_set") or ()
+        if not all(isinstance(x, dict) for x in (parameters, buffers, self.state.get("_modules") or {})):
+            raise pickle.UnpicklingError(f"the record {prefix[:80] or 'at the top'} holds malformed module state")
+        non_persistent = set(non_persistent) if isinstance(non_persistent, (set, frozenset, list, tuple)) else set()
+        for name, value in parameters.items():
             if value is not None:
-                result[prefix + name] = value
-        for name, value in (self.state.get("_buffers") or {}).items():
+                result[prefix + str(name)] = _as_tensor(value, prefix + str(name))
+        for name, value in buffers.items():
             if value is not None and name not in non_persistent:
-                result[prefix + name] = value
+                result[prefix + str(name)] = _as_tensor(value, prefix + str(name))
         for name, child in self.modules.items():
             if isinstance(child, PersistentRecord):
-                result.update(child.state_dict(f"{prefix}{name}."))
+                child._collect(f"{prefix}{name}.", result, visited, depth + 1)
             elif child is not None:
                 raise pickle.UnpicklingError(f"submodule {prefix}{name} is a {type(child).__name__}, not a network record")
-        return result
+
+
+# Bounds on a record tree: real networks nest a few levels and hold a few hundred modules.
+MAX_RECORD_DEPTH = 32
+MAX_RECORDS = 100_000
+
+
+def _as_tensor(value: Any, name: str) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise pickle.UnpicklingError(f"{name[:80]} is a {type(value).__name__}, not a tensor")
+    return value
 
 
 def _reconstruct_persistent_obj(meta: Any) -> PersistentRecord:
@@ -95,12 +123,30 @@ def _reconstruct_persistent_obj(meta: Any) -> PersistentRecord:
 def _load_storage_from_bytes(data: bytes) -> Any:
     if not isinstance(data, (bytes, bytearray)):
         raise pickle.UnpicklingError("tensor storage is not a byte string")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TypedStorage deprecation: legacy streams hold typed storages
-        storage = torch.load(io.BytesIO(bytes(data)), map_location="cpu", weights_only=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TypedStorage deprecation: legacy streams hold typed storages
+            storage = torch.load(io.BytesIO(bytes(data)), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        # torch's own text advises loading unsafely: name the refused global in our words instead
+        raise pickle.UnpicklingError(f"an embedded tensor stream holds objects other than weights{refused_name(exc)}") from None
+    except Exception as exc:  # a damaged stream surfaces as assorted torch errors
+        raise pickle.UnpicklingError(f"an embedded tensor stream is damaged ({type(exc).__name__})") from None
     if not isinstance(storage, (torch.TypedStorage, torch.UntypedStorage)):
         raise pickle.UnpicklingError(f"embedded tensor stream holds a {type(storage).__name__}, not a storage")
     return storage
+
+
+_GLOBAL_NAME = re.compile(r"GLOBAL ([A-Za-z_][\w.]*(?: [A-Za-z_][\w.]*)?)|global:? ([A-Za-z_][\w.]*)")
+
+
+def refused_name(exc: BaseException) -> str:
+    """' (it names os.system)' from torch's weights_only refusal, or '' when it names none."""
+    match = _GLOBAL_NAME.search(str(exc))
+    if not match:
+        return ""
+    name = (match.group(1) or match.group(2)).replace(" ", ".")
+    return f" (it names {name[:80]}, which is not allowed)"
 
 
 def _rebuild_tensor(storage: Any, storage_offset: int, size: tuple, stride: tuple, requires_grad: bool = False,
@@ -176,9 +222,21 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any] | type] = {
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only ALLOWED_GLOBALS and refuses persistent ids."""
+    """Unpickler that resolves only ALLOWED_GLOBALS and refuses persistent ids.
+
+    Tensors it rebuilds may claim at most `tensor_budget` bytes in all: a view
+    with zero strides over a few bytes of storage could otherwise claim
+    terabytes, which the first copy of it would then allocate.
+    """
+
+    def __init__(self, file: Any, *, tensor_budget: int | None = None) -> None:
+        super().__init__(file)
+        self.tensor_budget = tensor_budget
+        self.tensor_bytes = 0
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+            return self._counted_rebuild
         try:
             return ALLOWED_GLOBALS[(module, name)]
         except KeyError:
@@ -191,6 +249,19 @@ class RestrictedUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         raise pickle.UnpicklingError("refused persistent id (not a network pickle)")
+
+    def _counted_rebuild(self, storage: Any, storage_offset: int, size: tuple, *args: Any) -> torch.Tensor:
+        if not isinstance(size, (tuple, list)) or len(size) > 8 or not all(isinstance(s, int) and s >= 0 for s in size):
+            raise pickle.UnpicklingError("a tensor with a malformed shape")
+        numel = 1
+        for side in size:
+            numel *= side
+        itemsize = storage.dtype.itemsize if isinstance(storage, torch.TypedStorage) else 1
+        self.tensor_bytes += numel * itemsize
+        if self.tensor_budget is not None and self.tensor_bytes > self.tensor_budget:
+            raise pickle.UnpicklingError(
+                f"its tensors claim more than {self.tensor_budget} bytes, more than the file holds (views that repeat data)")
+        return _rebuild_tensor(storage, storage_offset, size, *args)
 
 
 # Protocol-5 out-of-band buffers never occur in network pickles; refusing them
@@ -219,10 +290,14 @@ def prescan(data: bytes) -> None:
         raise pickle.UnpicklingError(f"not a valid pickle (bad text: {exc.reason})") from exc
 
 
+# Tensors may claim this much beyond the pickle's own size (see RestrictedUnpickler).
+TENSOR_BYTES_SLACK = 16 * 2**20
+
+
 def loads(data: bytes) -> Any:
     """Unpickle bytes with the restricted unpickler (pickle.UnpicklingError on anything refused)."""
     prescan(data)
-    return RestrictedUnpickler(io.BytesIO(data)).load()
+    return RestrictedUnpickler(io.BytesIO(data), tensor_budget=len(data) + TENSOR_BYTES_SLACK).load()
 
 
 def load(path: str | os.PathLike[str]) -> Any:
@@ -231,7 +306,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise CheckpointError(path, f"cannot read the file ({exc})") from exc
+        raise CheckpointError(path, f"cannot read the file ({exc.strerror or type(exc).__name__})") from exc
     try:
         return loads(data)
     except pickle.UnpicklingError as exc:
@@ -244,4 +319,5 @@ def load(path: str | os.PathLike[str]) -> Any:
     except (RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError, MemoryError,
             OverflowError, UnicodeDecodeError, ImportError, OSError) as exc:
         # malformed opcode streams surface as assorted errors from the pickle machine
-        raise CheckpointError(path, f"not a readable pickle ({type(exc).__name__}: {exc})") from exc
+        detail = clean_detail(str(exc))
+        raise CheckpointError(path, f"not a readable pickle ({type(exc).__name__}{': ' + detail if detail else ''})") from exc

@@ -71,7 +71,7 @@ def test_discriminator_can_come_along_as_a_part() -> None:
 
 
 def test_unknown_network_hint_is_an_error() -> None:
-    with pytest.raises(CheckpointError, match="network='augment_pipe'"):
+    with pytest.raises(CheckpointError, match="load hint network must be one of G_ema, G, D, not 'augment_pipe'"):
         load_model(snapshot("skip"), network="augment_pipe")
 
 

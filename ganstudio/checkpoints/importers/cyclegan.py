@@ -9,6 +9,7 @@ buffers; they are dropped here as the reference test does.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from . import ImportMismatch, ImportResult, State
@@ -16,11 +17,14 @@ from .junyanz_common import check_against, clean_norm_buffers, norm_at, shape, w
 
 ARCH = "cyclegan_resnet"
 FIRST_BLOCK = 10
+BLOCK_KEY = re.compile(r"model\.(\d{1,6})\.conv_block\.")
 
 
 def _block_count(state: State) -> int:
+    """Residual blocks at consecutive indices from FIRST_BLOCK (one pass over the keys)."""
+    found = {int(m.group(1)) for key in state if (m := BLOCK_KEY.match(key))}
     count = 0
-    while any(key.startswith(f"model.{FIRST_BLOCK + count}.conv_block.") for key in state):
+    while FIRST_BLOCK + count in found:
         count += 1
     return count
 

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 
 import torch
 
-from ganstudio.models.registry import build
 
+from ..guards import ConfigProblem, meta_network, shape_mismatch
 from . import ImportMismatch, State
 
 RUNNING = ("running_mean", "running_var", "num_batches_tracked")
@@ -61,25 +61,14 @@ def shape(state: State, key: str, ndim: int) -> tuple[int, ...]:
 
 
 def check_against(arch: str, config: dict[str, Any], state: Mapping[str, torch.Tensor], family: str) -> None:
-    """Raise ImportMismatch unless `state` has exactly the keys and shapes of `arch(config)`."""
-    with torch.device("meta"):  # shapes only: no memory, no init cost
-        expected = build(arch, config).state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [
-        f"{key} is {tuple(state[key].shape)}, expected {tuple(value.shape)}"
-        for key, value in expected.items()
-        if key in state and tuple(state[key].shape) != tuple(value.shape)
-    ]
-    if missing or unexpected or wrong:
-        problems = []
-        if missing:
-            problems.append(f"{len(missing)} missing keys (e.g. {', '.join(missing[:3])})")
-        if unexpected:
-            problems.append(f"{len(unexpected)} unexpected keys (e.g. {', '.join(unexpected[:3])})")
-        if wrong:
-            problems.append("; ".join(wrong[:3]))
-        raise ImportMismatch(f"looks like a {family} network {config} but " + "; ".join(problems))
+    """Raise ImportMismatch unless `config` passes its schema and `state` has exactly the keys and shapes of `arch(config)`."""
+    try:
+        expected = meta_network(arch, config).state_dict()  # shapes only: no memory, no init cost
+    except ConfigProblem as exc:
+        raise ImportMismatch(f"looks like a {family} network but {exc}") from exc
+    problem = shape_mismatch(arch, config, expected, {key: tuple(value.shape) for key, value in state.items()})
+    if problem:
+        raise ImportMismatch(f"looks like a {family} network but {problem}")
 
 
 def wants(hints: Mapping[str, Any], arch: str) -> bool:

@@ -179,7 +179,8 @@ def _generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
 def _fit_crop_to_cells(config: dict[str, Any], cells: int) -> None:
     """With no crop hint, pick the crop whose latent grid has `cells` cells at the given aspect ratio."""
     ups = UPSAMPLINGS[config["num_upsampling_layers"]]
-    for sw in range(1, cells + 1):
+    # cells comes from a tensor's shape (a zero-size tensor can claim any): no real grid is wider than 4096
+    for sw in range(1, min(cells, 4096) + 1):
         if sw * round(sw / config["aspect_ratio"]) == cells:
             config["crop_size"] = sw * 2**ups
             return

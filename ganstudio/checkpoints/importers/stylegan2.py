@@ -14,6 +14,7 @@ Two sources:
 from __future__ import annotations
 
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,10 +23,12 @@ import numpy as np
 import torch
 
 from ganstudio.models import stylegan2 as sg2
-from ganstudio.models.registry import build
+from ganstudio.models.config_schema import ConfigError, show
+from ganstudio.models.registry import check_config
 
 from .. import safe_pickle
 from ..errors import CheckpointError
+from ..guards import ConfigProblem, meta_network, shape_mismatch
 from . import ImportMismatch, ImportResult, State
 
 ARCH_G = "stylegan2"
@@ -57,7 +60,7 @@ def from_pickle(path: str | os.PathLike[str], hints: Mapping[str, Any]) -> Impor
         key = "G" if isinstance(data.get("G"), safe_pickle.PersistentRecord) else key
     record = data.get(key)
     if not isinstance(record, safe_pickle.PersistentRecord):
-        found = ", ".join(sorted(str(k) for k in data)) or "nothing"
+        found = ", ".join(sorted(show(k) for k in list(data)[:10])) or "nothing"
         raise ImportMismatch(f"the pickle has no {key} network (it holds {found})")
     result = import_record(record, key, hints)
     result.meta["provenance"] = _provenance(path, key, data.get("training_set_kwargs"))
@@ -67,30 +70,41 @@ def from_pickle(path: str | os.PathLike[str], hints: Mapping[str, Any]) -> Impor
 
 
 def import_record(record: safe_pickle.PersistentRecord, key: str, hints: Mapping[str, Any]) -> ImportResult:
-    """Turn one unpickled network record (Generator or Discriminator) into an ImportResult."""
+    """Turn one unpickled network record (Generator or Discriminator) into an ImportResult.
+
+    Its recorded constructor arguments come from the file, so they are checked
+    against the schema (naming the bad one) before any tensor is touched.
+    """
     if record.class_name == "Generator":
         arch, names = ARCH_G, GENERATOR_ARGS
     elif record.class_name == "Discriminator":
         arch, names = ARCH_D, DISCRIMINATOR_ARGS
     else:
-        raise ImportMismatch(f"{key} is a {record.class_name}, not a StyleGAN2-ADA Generator or Discriminator")
-    args = record.init_args
-    if len(args) > len(names):
-        raise ImportMismatch(f"{key} was built with {len(args)} positional arguments; a {record.class_name} takes {len(names)}")
-    config = {**dict(zip(names, args)), **record.init_kwargs}
-    config = _plain(config)
+        raise ImportMismatch(f"{key} is a {show(record.class_name)}, not a StyleGAN2-ADA Generator or Discriminator")
+    raw_args, raw_kwargs = record.state.get("_init_args") or (), record.state.get("_init_kwargs") or {}
+    if not isinstance(raw_args, (list, tuple)) or not isinstance(raw_kwargs, Mapping):
+        raise ImportMismatch(f"{key} records its constructor arguments in an unknown form")
+    if len(raw_args) > len(names):
+        raise ImportMismatch(f"{key} was built with {len(raw_args)} positional arguments; a {record.class_name} takes {len(names)}")
+    config = _plain({**dict(zip(names, raw_args)), **raw_kwargs})
     missing = [name for name in names[:5] if name not in config] if arch == ARCH_G else [
         name for name in names[:3] if name not in config]
     if missing:
         raise ImportMismatch(f"{key} records no {', '.join(missing)} among its constructor arguments")
     unknown = sorted(set(config) - set(names))
     if unknown:
-        raise ImportMismatch(f"{key} has constructor arguments this StyleGAN2-ADA importer does not know: {', '.join(unknown)}")
+        raise ImportMismatch(f"{key} has constructor arguments this StyleGAN2-ADA importer does not know: "
+                             f"{', '.join(show(name) for name in unknown[:5])}")
+    what = f"{key} ({record.class_name})"
+    try:
+        check_config(arch, config)
+    except ConfigError as exc:
+        raise ImportMismatch(f"{what}: {arch} configuration: {exc}") from exc
     try:
         state = {name: _as_float32(value) for name, value in record.state_dict().items()}
-    except Exception as exc:  # a record tree of the wrong shape
+    except pickle.UnpicklingError as exc:  # a record tree of the wrong shape
         raise ImportMismatch(f"{key} holds malformed module state ({exc})") from exc
-    check_against(arch, config, state, f"{key} ({record.class_name})")
+    check_against(arch, config, state, what)
     meta = {"resolution": int(config["img_resolution"])}
     return ImportResult(arch=arch, config=config, state=state, meta=meta)
 
@@ -109,15 +123,30 @@ def _is_json_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str))
 
 
-def _plain(value: Any) -> Any:
-    """JSON-friendly copy: EasyDicts to dicts, tuples to lists, numpy scalars to Python numbers."""
+# A constructor config is a few dozen values; a file's can be a shared-reference DAG
+# that grows exponentially when copied, so copying stops at these bounds.
+MAX_PLAIN_VALUES = 10_000
+MAX_PLAIN_DEPTH = 16
+
+
+def _plain(value: Any, _budget: list[int] | None = None, _depth: int = 0) -> Any:
+    """JSON-friendly copy: EasyDicts to dicts, tuples to lists, numpy scalars to Python numbers.
+
+    ImportMismatch when the value nests deeper or holds more than a configuration does.
+    """
+    budget = [MAX_PLAIN_VALUES] if _budget is None else _budget
+    budget[0] -= 1
+    if budget[0] < 0 or _depth > MAX_PLAIN_DEPTH:
+        raise ImportMismatch("the recorded constructor arguments are nested deeper or hold more values than a network's do")
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {k if isinstance(k, str) else show(k): _plain(v, budget, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, budget, _depth + 1) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, torch.Tensor):
+        if value.numel() > MAX_PLAIN_VALUES:
+            raise ImportMismatch("a recorded constructor argument is a large tensor")
         return value.tolist()
     return value
 
@@ -130,26 +159,14 @@ def _as_float32(value: torch.Tensor) -> torch.Tensor:
 
 
 def check_against(arch: str, config: dict[str, Any], state: State, what: str) -> None:
-    """ImportMismatch unless `config` builds a network with exactly the keys and shapes of `state`."""
+    """ImportMismatch unless `config` (checked against its schema) describes exactly the keys and shapes of `state`."""
     try:
-        with torch.device("meta"):  # shapes only: no memory, no random init
-            expected = build(arch, config).state_dict()
-    except (TypeError, ValueError, KeyError, ZeroDivisionError) as exc:
-        raise ImportMismatch(f"{what}: unusable configuration {config} ({exc})") from exc
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} missing (e.g. {', '.join(missing[:3])})")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected (e.g. {', '.join(unexpected[:3])})")
-        raise ImportMismatch(f"{what}: weights do not fit its configuration: " + "; ".join(parts))
-    wrong = [f"{k} is {tuple(state[k].shape)}, expected {tuple(v.shape)}" for k, v in expected.items()
-             if tuple(state[k].shape) != tuple(v.shape)]
-    if wrong:
-        raise ImportMismatch(f"{what}: shapes do not fit its configuration: " + "; ".join(wrong[:4])
-                             + (f" (+{len(wrong) - 4} more)" if len(wrong) > 4 else ""))
+        expected = meta_network(arch, config).state_dict()  # shapes only: no memory, no random init
+    except ConfigProblem as exc:
+        raise ImportMismatch(f"{what}: {exc}") from exc
+    problem = shape_mismatch(arch, config, expected, {key: tuple(value.shape) for key, value in state.items()})
+    if problem:
+        raise ImportMismatch(f"{what}: {problem}")
 
 
 # ----------------------------------------------------------------------------- plain state dicts

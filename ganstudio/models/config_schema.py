@@ -1,0 +1,419 @@
+"""The constructor arguments every architecture accepts: type and allowed range, per argument.
+
+One declaration per architecture (`SCHEMAS`, keyed like the registry), checked
+before anything is built, so that a configuration read from a file (a native
+header, a pickle's ``init_kwargs``, an importer's detection, a caller's hints)
+cannot ask for a network of absurd size or a constructor crash. The ranges are
+generous: they hold every published model and the tiny configurations the
+tests and the trainer use (ngf=1...), and stop at values no real model reaches
+(a channel count above 4096, a thousand blocks, a 2^20 pixel image).
+
+A schema only bounds each argument on its own plus a few rules across arguments;
+what a whole configuration implies (its parameter count) is compared with the
+weights in a file by building it on the meta device (`registry.state_shapes`).
+
+Pure Python, no torch: a later per-family declaration takes these dicts as they are.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Union
+
+
+class ConfigError(ValueError):
+    """A configuration argument is missing, of the wrong type or out of range. `argument` names it."""
+
+    def __init__(self, argument: str, problem: str) -> None:
+        self.argument = argument
+        self.problem = problem
+        super().__init__(f"{argument} {problem}" if argument else problem)
+
+
+def show(value: Any, limit: int = 40) -> str:
+    """A short repr for messages: hostile values can be megabytes long (or ints too long to print)."""
+    if isinstance(value, (dict, list, tuple)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'} of {len(value)}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return f"a {value.bit_length()}-bit number"
+    if not isinstance(value, (str, bytes, int, float, type(None))):
+        return f"a {type(value).__name__}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "true/false", int: "a whole number", float: "a number", str: "a string", type(None): "null",
+             list: "a list", tuple: "a list", dict: "a mapping"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+# ----------------------------------------------------------------------------- argument kinds
+
+
+@dataclass(frozen=True)
+class Int:
+    """A whole number in [lo, hi]. `size`: the argument scales the parameter count (named in size messages)."""
+
+    lo: int
+    hi: int
+    optional: bool = False  # None allowed (the constructor picks a value)
+    size: bool = False
+    power_of_two: bool = False
+
+    def check(self, name: str, value: Any) -> None:
+        if value is None and self.optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(name, f"must be a whole number, not {_type_name(value)} ({show(value)})")
+        if value < self.lo:
+            raise ConfigError(name, f"is {show(value)}, below the smallest supported value {self.lo}")
+        if value > self.hi:
+            raise ConfigError(name, f"is {show(value)}, above the largest supported value {self.hi}")
+        if self.power_of_two and value & (value - 1):
+            raise ConfigError(name, f"is {value}, not a power of two")
+
+
+@dataclass(frozen=True)
+class Float:
+    """A finite number in [lo, hi] (whole numbers accepted: JSON writes 1.0 as 1)."""
+
+    lo: float
+    hi: float
+    optional: bool = False
+    above_lo: bool = False  # lo itself excluded (divisors)
+
+    def check(self, name: str, value: Any) -> None:
+        if value is None and self.optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(name, f"must be a number, not {_type_name(value)} ({show(value)})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(name, f"must be a finite number, not {value}")
+        if value < self.lo or (self.above_lo and value == self.lo):
+            raise ConfigError(name, f"is {show(value)}, {'not above' if self.above_lo else 'below'} the smallest supported value {self.lo}")
+        if value > self.hi:
+            raise ConfigError(name, f"is {show(value)}, above the largest supported value {self.hi}")
+
+
+@dataclass(frozen=True)
+class Bool:
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, bool):
+            raise ConfigError(name, f"must be true or false, not {_type_name(value)} ({show(value)})")
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple[str, ...]
+
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, str) or value not in self.options:
+            raise ConfigError(name, f"must be one of {', '.join(self.options)}, not {show(value)}")
+
+
+@dataclass(frozen=True)
+class Taps:
+    """FIR filter taps: a 1-D list of numbers or a square 2-D list, finite, not summing to zero."""
+
+    max_taps: int = 16
+
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ConfigError(name, f"must be a non-empty list of numbers, not {show(value)}")
+        rows = value if isinstance(value[0], (list, tuple)) else [value]
+        if len(rows) > self.max_taps or any(not isinstance(row, (list, tuple)) or len(row) != len(rows[0]) or not row
+                                             or len(row) > self.max_taps for row in rows):
+            raise ConfigError(name, f"must be at most {self.max_taps} taps, or a square table of them")
+        if len(rows) > 1 and len(rows) != len(rows[0]):
+            raise ConfigError(name, "a 2-D filter must be square")
+        total = 0.0
+        for row in rows:
+            for tap in row:
+                if isinstance(tap, bool) or not isinstance(tap, (int, float)) or not math.isfinite(tap) or abs(tap) > 1e6:
+                    raise ConfigError(name, f"holds {show(tap)}, not a finite number")
+                total += tap
+        if total == 0:
+            raise ConfigError(name, "sums to zero (the filter is normalised by its sum)")
+
+
+@dataclass(frozen=True)
+class Strings:
+    """A list of short strings (attribute names)."""
+
+    max_items: int = 1024
+    max_length: int = 200
+
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, (list, tuple)) or len(value) > self.max_items:
+            raise ConfigError(name, f"must be a list of at most {self.max_items} names, not {show(value)}")
+        for item in value:
+            if not isinstance(item, str) or len(item) > self.max_length:
+                raise ConfigError(name, f"holds {show(item)}, not a name of at most {self.max_length} characters")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Keyword arguments passed on to a sub-network (StyleGAN2's mapping_kwargs...); None means {}."""
+
+    args: Mapping[str, "Spec"]
+
+    def check(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, Mapping):
+            raise ConfigError(name, f"must be a mapping of arguments, not {_type_name(value)}")
+        check_args(self.args, value, prefix=f"{name}.")
+
+
+Spec = Union[Int, Float, Bool, Choice, Taps, Strings, Group]
+# A rule across arguments: the configuration with the constructor's defaults filled in ->
+# None, or (argument, problem) naming the argument to blame.
+Rule = Callable[[Mapping[str, Any]], Union[tuple[str, str], None]]
+
+
+def check_args(args: Mapping[str, Spec], config: Mapping[str, Any], prefix: str = "") -> None:
+    for name in config:
+        if not isinstance(name, str) or name not in args:
+            raise ConfigError(f"{prefix}{show(name)}" if prefix else show(name), "is not an argument of this network")
+    for name, value in config.items():
+        args[name].check(prefix + name, value)
+
+
+@dataclass(frozen=True)
+class ConfigSchema:
+    """What one architecture's constructor accepts. Required arguments and defaults come from its signature."""
+
+    args: Mapping[str, Spec]
+    rules: tuple[Rule, ...] = field(default=())
+
+    def validate(self, config: Any, *, required: tuple[str, ...] = (), defaults: Mapping[str, Any] | None = None) -> None:
+        """ConfigError naming the first bad argument, else None."""
+        if not isinstance(config, Mapping):
+            raise ConfigError("", f"the configuration is {_type_name(config)}, not a mapping of arguments")
+        for name in required:
+            if name not in config:
+                raise ConfigError(name, "is missing")
+        check_args(self.args, config)
+        full = {**(defaults or {}), **config}
+        for rule in self.rules:
+            blame = rule(full)
+            if blame is not None:
+                raise ConfigError(*blame)
+
+    def size_arguments(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The given arguments that scale the parameter count, for messages."""
+        return {name: config[name] for name, spec in self.args.items() if name in config and getattr(spec, "size", False)}
+
+
+# ----------------------------------------------------------------------------- shared ranges
+
+# Channel widths: the widest published layers are 1024-2048 (SPADE 16*ngf, StarGAN 4*conv_dim).
+BASE_WIDTH = Int(1, 512, size=True)  # ngf / ndf / conv_dim: multiplied by up to 16 inside
+WIDTH = Int(1, 4096, size=True)  # a width used as it is (z_dim, w_dim, style_dim...)
+IMAGE_CHANNELS = Int(1, 64)
+CLASSES = Int(1, 2048, size=True)  # label_nc: COCO-Stuff has 182
+PIXELS = Int(1, 16384)  # an image side
+ASPECT = Float(0.05, 20.0)
+JUNYAN_NORMS = Choice(("batch", "instance", "none"))
+PARAM_FREE_NORMS = Choice(("syncbatch", "batch", "instance"))
+UPSAMPLINGS = {"normal": 5, "more": 6, "most": 7}
+KERNEL = Int(1, 15)
+ACTIVATIONS = Choice(("linear", "relu", "lrelu", "tanh", "sigmoid", "elu", "selu", "softplus", "swish"))
+SG2_ARCHITECTURES = Choice(("orig", "skip", "resnet"))
+CLAMP = Float(0.0, 1e9, optional=True)
+# StyleGAN2 constructor defaults the cross rules need (synthesis / discriminator)
+SG2_CHANNEL_BASE, SG2_CHANNEL_MAX = 32768, 512
+
+
+def _latent_grid(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """SPADE/SEAN: the first feature map (crop_size / 2**ups, divided by the aspect ratio) must be at least 1x1."""
+    sw = config["crop_size"] // 2 ** UPSAMPLINGS[config["num_upsampling_layers"]]
+    if sw < 1:
+        return "crop_size", f"is {config['crop_size']}, too small for {config['num_upsampling_layers']!r} upsampling"
+    if round(sw / config["aspect_ratio"]) < 1:
+        return "aspect_ratio", f"is {config['aspect_ratio']}, too wide for crop_size {config['crop_size']}"
+    return None
+
+
+def _sean_style_classes(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    semantic = config["label_nc"] + bool(config["contain_dontcare_label"]) + (not config["no_instance"])
+    styles = config.get("num_style_classes")
+    if styles is not None and styles < semantic:
+        return "num_style_classes", f"is {styles}, fewer than the {semantic} semantic channels"
+    return None
+
+
+def _sean_upsampling(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    # the reference builds up_4 but never runs it, so a 'most' SEAN cannot work
+    if config["num_upsampling_layers"] == "most":
+        return "num_upsampling_layers", "is 'most', which SEAN does not support (normal or more)"
+    return None
+
+
+def _stargan_kernel(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    if config["image_size"] // 2 ** config["repeat_num"] < 1:
+        return "image_size", f"is {config['image_size']}, smaller than 2**repeat_num = {2 ** config['repeat_num']}"
+    return None
+
+
+def _stylegan_channels(kwargs_key: str | None) -> Rule:
+    """StyleGAN2: the top resolution must keep at least one channel (min(channel_base // res, channel_max))."""
+
+    def rule(config: Mapping[str, Any]) -> tuple[str, str] | None:
+        source = (config.get(kwargs_key) or {}) if kwargs_key else config
+        base = source.get("channel_base", SG2_CHANNEL_BASE)
+        top = min(base // config["img_resolution"], source.get("channel_max", SG2_CHANNEL_MAX))
+        if top < 1:
+            where = f"{kwargs_key}.channel_base" if kwargs_key else "channel_base"
+            return where, f"is {base}, which leaves no channels at img_resolution {config['img_resolution']}"
+        return None
+
+    return rule
+
+
+# ----------------------------------------------------------------------------- the schemas
+
+_SPADE_COMMON: dict[str, Spec] = {
+    "label_nc": CLASSES,
+    "contain_dontcare_label": Bool(),
+    "no_instance": Bool(),
+    "ngf": Int(1, 256, size=True),  # 16 * ngf channels in the first blocks
+    "crop_size": PIXELS,
+    "aspect_ratio": ASPECT,
+    "num_upsampling_layers": Choice(tuple(UPSAMPLINGS)),
+    "spectral_norm": Bool(),
+    "param_free_norm_type": PARAM_FREE_NORMS,
+    "spade_kernel_size": KERNEL,
+    "spade_hidden": Int(1, 1024, size=True),
+}
+
+_SG2_MAPPING: dict[str, Spec] = {
+    "num_layers": Int(1, 32, size=True),
+    "embed_features": Int(0, 4096, optional=True, size=True),
+    "layer_features": Int(1, 4096, optional=True, size=True),
+    "activation": ACTIVATIONS,
+    "lr_multiplier": Float(0.0, 1e4, above_lo=True),  # weights are stored divided by it
+    "w_avg_beta": Float(0.0, 1.0, optional=True),
+}
+_SG2_LAYER: dict[str, Spec] = {
+    "kernel_size": KERNEL,
+    "use_noise": Bool(),
+    "activation": ACTIVATIONS,
+}
+_SG2_BLOCK: dict[str, Spec] = {
+    **_SG2_LAYER,
+    "architecture": SG2_ARCHITECTURES,
+    "resample_filter": Taps(),
+    "conv_clamp": CLAMP,
+    "fp16_channels_last": Bool(),
+}
+_SG2_SYNTHESIS: dict[str, Spec] = {
+    **_SG2_BLOCK,
+    "channel_base": Int(1, 2**24, size=True),
+    "channel_max": Int(1, 4096, size=True),
+    "num_fp16_res": Int(0, 16),
+}
+_SG2_RESOLUTION = Int(4, 16384, power_of_two=True, size=True)
+
+SCHEMAS: dict[str, ConfigSchema] = {
+    "spade": ConfigSchema(
+        {**_SPADE_COMMON, "use_vae": Bool(), "z_dim": WIDTH},
+        rules=(_latent_grid,),
+    ),
+    "spade_encoder": ConfigSchema({
+        "ngf": BASE_WIDTH,
+        "crop_size": PIXELS,
+        "z_dim": WIDTH,
+        "spectral_norm": Bool(),
+        "norm": Choice(("instance", "batch", "syncbatch", "none")),
+    }),
+    "spade_discriminator": ConfigSchema({
+        "semantic_nc": Int(0, 4096, size=True),
+        "output_nc": IMAGE_CHANNELS,
+        "ndf": BASE_WIDTH,
+        "n_layers_D": Int(1, 16, size=True),
+        "num_D": Int(1, 16, size=True),
+        "spectral_norm": Bool(),
+        "norm": Choice(("instance", "batch", "syncbatch", "none")),
+        "intermediate_features": Bool(),
+    }),
+    "sean": ConfigSchema(
+        {**_SPADE_COMMON, "num_style_classes": Int(1, 4096, optional=True, size=True), "style_dim": WIDTH},
+        rules=(_sean_upsampling, _latent_grid, _sean_style_classes),
+    ),
+    "stylegan2": ConfigSchema(
+        {
+            "z_dim": Int(1, 4096, size=True),
+            "c_dim": Int(0, 4096, size=True),
+            "w_dim": WIDTH,
+            "img_resolution": _SG2_RESOLUTION,
+            "img_channels": IMAGE_CHANNELS,
+            "mapping_kwargs": Group(_SG2_MAPPING),
+            "synthesis_kwargs": Group(_SG2_SYNTHESIS),
+        },
+        rules=(_stylegan_channels("synthesis_kwargs"),),
+    ),
+    "stylegan2_discriminator": ConfigSchema(
+        {
+            "c_dim": Int(0, 4096, size=True),
+            "img_resolution": _SG2_RESOLUTION,
+            "img_channels": IMAGE_CHANNELS,
+            "architecture": SG2_ARCHITECTURES,
+            "channel_base": Int(1, 2**24, size=True),
+            "channel_max": Int(1, 4096, size=True),
+            "num_fp16_res": Int(0, 16),
+            "conv_clamp": CLAMP,
+            "cmap_dim": Int(1, 4096, optional=True, size=True),
+            "block_kwargs": Group({"activation": ACTIVATIONS, "resample_filter": Taps(), "fp16_channels_last": Bool(),
+                                   "freeze_layers": Int(0, 1000)}),
+            # the discriminator passes w_avg_beta=None itself
+            "mapping_kwargs": Group({k: v for k, v in _SG2_MAPPING.items() if k != "w_avg_beta"}),
+            "epilogue_kwargs": Group({"mbstd_group_size": Int(1, 1024, optional=True), "mbstd_num_channels": Int(0, 64),
+                                      "activation": ACTIVATIONS}),
+        },
+        rules=(_stylegan_channels(None),),
+    ),
+    "pix2pix_unet": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "output_nc": IMAGE_CHANNELS,
+        "num_downs": Int(5, 14, size=True),  # unet_256 is 8; 14 halves a 16384 px side to 1
+        "ngf": BASE_WIDTH,
+        "norm": JUNYAN_NORMS,
+        "use_dropout": Bool(),
+    }),
+    "cyclegan_resnet": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "output_nc": IMAGE_CHANNELS,
+        "ngf": BASE_WIDTH,
+        "norm": JUNYAN_NORMS,
+        "use_dropout": Bool(),
+        "n_blocks": Int(0, 64, size=True),  # resnet_9blocks is the largest published
+        "padding_type": Choice(("reflect", "replicate", "zero")),
+    }),
+    "patchgan": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "ndf": BASE_WIDTH,
+        "n_layers": Int(1, 16, size=True),
+        "norm": JUNYAN_NORMS,
+    }),
+    "stargan": ConfigSchema({
+        "conv_dim": BASE_WIDTH,  # 4 * conv_dim channels in the residual blocks
+        "c_dim": Int(0, 1024, size=True),
+        "repeat_num": Int(0, 64, size=True),
+    }),
+    "stargan_discriminator": ConfigSchema(
+        {
+            "image_size": PIXELS,
+            "conv_dim": BASE_WIDTH,
+            "c_dim": Int(0, 1024, size=True),
+            "repeat_num": Int(1, 12, size=True),  # channels double per layer: 2**11 * conv_dim at most
+        },
+        rules=(_stargan_kernel,),
+    ),
+}
+
+
+def validate(arch: str, config: Any, *, required: tuple[str, ...] = (), defaults: Mapping[str, Any] | None = None) -> None:
+    """ConfigError naming the first bad argument of `config` for `arch` (KeyError for an unknown arch)."""
+    SCHEMAS[arch].validate(config, required=required, defaults=defaults)
