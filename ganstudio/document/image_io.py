@@ -114,16 +114,17 @@ def open_image(
     image: Image.Image | None = None
     try:
         image = Image.open(source, formats=limits.IMAGE_FORMATS)
+        # frames past the first are not counted (a GIF can hold millions); is_animated looks at the
+        # second only. Before draft(): going back to frame 0 would undo it.
+        image.info[_ANIMATED_KEY] = bool(getattr(image, "is_animated", False))
+        if image.info[_ANIMATED_KEY]:
+            image.seek(0)
         width, height = image.size
         if width * height > max_pixels:
             factor = _reduce_jpeg(image, max_pixels) if reduce and image.format in ("JPEG", "MPO") else 0
             if not factor:
                 raise FileReadError(_too_large(width, height, max_pixels, kind), path=label)
             image.info[_REDUCED_KEY] = (width, height, factor)
-        # frames past the first are counted only when it is cheap (is_animated looks at the second)
-        image.info[_ANIMATED_KEY] = bool(getattr(image, "is_animated", False))
-        if image.info[_ANIMATED_KEY]:
-            image.seek(0)
         # Pillow silently reduces 16-bit-per-channel colour to 8 bits; its raw mode
         # (e.g. "RGB;16B") is the only trace, and it is gone after load().
         raw_modes = [t.args if isinstance(t.args, str) else (t.args or ("",))[0] for t in image.tile]
@@ -330,7 +331,7 @@ def read_photo(source: Source, *, keep_alpha: bool = True, name: str | None = No
             f"({limits.megapixels(width * height)}) and photos can be at most {limits.megapixels(limits.MAX_PHOTO_PIXELS)}"
         )
     if image.info.get(_ANIMATED_KEY):
-        notes.append("only the first frame of the animation was used")
+        notes.append("only its first frame was used (it holds several)")
     try:
         orientation = image.getexif().get(0x0112, 1)
     except _PIL_READ_ERRORS:

@@ -120,7 +120,7 @@ def read_latent_npz(path: str | os.PathLike[str], num_ws: int | None = None, w_d
         )
     with SafeZip(path, label, ".npz latent", not_zip="not a readable .npz latent (not a zip archive)") as zipped:
         if "w.npy" not in zipped:
-            found = ", ".join(n[:-4] if n.endswith(".npy") else n for n in zipped.names()[:8]) or "nothing"
+            found = ", ".join((n[:-4] if n.endswith(".npy") else n)[:40] for n in zipped.names()[:8]) or "nothing"
             raise FileReadError(f"no array named 'w' in it (found {found}); expected w of shape [1, num_ws, w_dim]", path=label)
         # header + the largest w we accept, as float64
         limit = limits.MAX_NPY_HEADER_BYTES + 16 + limits.MAX_LATENT_VALUES * 8

@@ -242,6 +242,8 @@ def _check_state(state: Any, label: str) -> dict[str, Any]:
     if described is not None:
         f.mapping(described, "label_map")
         f.optional(described, "file", f.text, "label_map")
+        if len(described.get("file", LABEL_MAP_FILE)) > 255:
+            raise FileReadError(f"'label_map.file' in {STATE_FILE} is not a member name (over 255 characters)", path=label)
         width = f.integer(described.get("width"), "label_map.width", 1, limits.MAX_LABEL_MAP_PIXELS)
         height = f.integer(described.get("height"), "label_map.height", 1, limits.MAX_LABEL_MAP_PIXELS)
         if width * height > limits.MAX_LABEL_MAP_PIXELS:

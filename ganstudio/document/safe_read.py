@@ -167,8 +167,9 @@ class SafeZip:
             raise FileReadError(f"its zip directory lists {len(names)} members; at most {limits.MAX_ZIP_MEMBERS}", path=self.label)
         if len(set(names)) != len(names):
             archive.close()
-            twice = sorted({n for n in names if names.count(n) > 1})
+            twice = sorted({n[:60] for n in names if names.count(n) > 1})
             raise FileReadError(f"the archive lists {', '.join(twice[:3])} more than once (damaged or forged)", path=self.label)
+        self._names = set(names)
         return archive
 
     def __enter__(self) -> "SafeZip":
@@ -189,7 +190,7 @@ class SafeZip:
         return self.archive.namelist()
 
     def __contains__(self, name: str) -> bool:
-        return name in self.archive.NameToInfo
+        return name in self._names
 
     def check_member(self, name: str, limit: int) -> zipfile.ZipInfo:
         """The member's directory entry, if its method, declared size and ratio are acceptable."""

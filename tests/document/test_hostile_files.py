@@ -205,12 +205,12 @@ def png_bytes(width: int, height: int, *, bit_depth: int = 1, colour_type: int =
     return out + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
-def jpeg_claiming(width: int, height: int) -> bytes:
+def jpeg_claiming(width: int, height: int, *, progressive: bool = False) -> bytes:
     """A small JPEG whose frame header claims width x height."""
     buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (90, 120, 200)).save(buffer, format="JPEG")
+    Image.new("RGB", (16, 16), (90, 120, 200)).save(buffer, format="JPEG", progressive=progressive)
     data = bytearray(buffer.getvalue())
-    sof = data.find(b"\xff\xc0")
+    sof = data.find(b"\xff\xc2" if progressive else b"\xff\xc0")
     data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
 
@@ -300,6 +300,8 @@ def _cases() -> list[tuple[str, str, str, bytes, str | None]]:
          r"the image is far too large \(3600\.0 megapixels\); photos can be at most 50\.0 megapixels"),
         # a JPEG claiming 120 Mpx with 16x16 of data: decoded at 1/2 size (30 Mpx) as libjpeg pads it, within bounds
         ("jpeg-120mpx-lying", "photo", "liar.jpg", jpeg_claiming(12_000, 10_000), None),
+        # progressive: libjpeg keeps every coefficient whatever the scale, which Pillow's own 179 Mpx ceiling bounds
+        ("jpeg-100mpx-progressive", "photo", "prog.jpg", jpeg_claiming(11_648, 8_736, progressive=True), None),
         ("png-25mpx-photo", "photo", "photo25.png", png_bytes(5_000, 5_000, bit_depth=8), None),  # under the limit: opens
         ("palette-chunk-deep", "labels", "deeppal.png",
          png_bytes(8, 8, bit_depth=8, chunks=[(b"iTXt", b"ganstudio.palette\x00\x00\x00\x00\x00" + b"[" * 50_000)]),
