@@ -13,6 +13,8 @@ only), so everything can be tested and used headless. Modules:
 - ``project``   .gstudio project files.
 - ``autosave``  recovery snapshots and crash recovery.
 - ``atomic``    atomic file writes.
+- ``limits``    what readers accept (pixels, member sizes, ratios, nesting), checked before decoding.
+- ``safe_read`` bounded reading of untrusted zips, JSON and safetensors.
 - ``errors``    DocumentError and its subclasses.
 
 Typical use by the app (one undo step per stroke)::
