@@ -77,6 +77,7 @@ def test_recipe_trains_and_exports(recipe, tiny_data, tmp_path, monkeypatch, cap
         assert "VGG perceptual loss skipped" in printed.err
     if recipe == "stargan":
         assert loaded.attributes == ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
+        assert loaded.parts["discriminator"].arch == "stargan_discriminator"  # the app detects "photo has" with it
 
 
 @pytest.mark.parametrize("recipe", sorted(TINY))

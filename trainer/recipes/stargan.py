@@ -118,7 +118,9 @@ class StarGANRecipe(Recipe):
         return torch.stack(rows, 1).flatten(0, 1), len(rows)
 
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
-        return self.nets["G"], {}, {"attributes": list(self.attributes), "resolution": self.args.resolution}
+        # the discriminator's classification head goes along: the app uses it to tell what each face
+        # of a folder run already has ("photo has"), instead of one setting for every photo
+        return self.nets["G"], {"discriminator": self.nets["D"]}, {"attributes": list(self.attributes), "resolution": self.args.resolution}
 
 
 def run(args: argparse.Namespace) -> int:
