@@ -43,7 +43,7 @@ from .errors import ClassIdOutOfRangeError, DocumentError, FileReadError, Palett
 from .image_io import encode_label_map, read_label_map
 from .labelmap import LabelMap
 from .palette import Palette
-from .safe_read import SafeZip, parse_json, read_safetensors
+from .safe_read import ArrayCheck, SafeZip, parse_json, read_safetensors
 
 FORMAT = "ganstudio-project"
 VERSION = 1
@@ -339,13 +339,22 @@ def _latent_array_problem(name: str, dtype: np.dtype[Any], shape: tuple[int, ...
     return None
 
 
-def _read_arrays(zipped: SafeZip, member: str, check: Any) -> dict[str, np.ndarray]:
+def _read_arrays(zipped: SafeZip, member: str, check: ArrayCheck) -> dict[str, np.ndarray]:
     if member not in zipped:
         return {}
     arrays = read_safetensors(zipped, member, _MEMBER_LIMITS[member], check)
     for name, array in arrays.items():
         if _FAVOURITE_W.match(name) and not np.isfinite(array).all():
             raise FileReadError(f"{member}: array {name!r} contains NaN or infinite values", path=zipped.label)
+        if _SOURCE_LABELS.match(name):
+            # a style source is a photo and its label map, pixel for pixel
+            image = arrays.get(name[: -len("labels")] + "image")
+            if image is not None and image.shape[:2] != array.shape:
+                raise FileReadError(
+                    f"{member}: style source {name[: -len('.labels')]!r} has a {image.shape[1]}x{image.shape[0]} photo "
+                    f"but a {array.shape[1]}x{array.shape[0]} label map",
+                    path=zipped.label,
+                )
     return arrays
 
 
