@@ -7,7 +7,6 @@ FileReadError naming the file (`label`) and the problem in our words.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
