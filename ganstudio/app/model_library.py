@@ -77,9 +77,14 @@ def read_native_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     if not isinstance(header, dict):
         raise ValueError("not a safetensors file (the header is not a JSON object)")
     meta = header.get("__metadata__") or {}
-    if meta.get("format") != "ganstudio/1" or "ganstudio" not in meta:
+    if not isinstance(meta, dict) or meta.get("format") != "ganstudio/1" or "ganstudio" not in meta:
         return None
-    return json.loads(meta["ganstudio"])
+    if not isinstance(meta["ganstudio"], str):
+        raise ValueError("its GAN Studio description is not text")
+    description = json.loads(meta["ganstudio"])
+    if not isinstance(description, dict):
+        raise ValueError("its GAN Studio description is not a JSON object")
+    return description
 
 
 def describe_model_file(path: str | os.PathLike[str], source: str) -> ModelEntry:
@@ -88,16 +93,34 @@ def describe_model_file(path: str | os.PathLike[str], source: str) -> ModelEntry
         return ModelEntry(str(path), path.name, source)
     try:
         header = read_native_header(path)
+    except RecursionError:
+        return ModelEntry(str(path), path.name, source, error="unreadable (its description is nested too deeply)")
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         return ModelEntry(str(path), path.name, source, error=f"unreadable ({exc})")
     if header is None:
         return ModelEntry(str(path), path.name, source)
-    config = header.get("config") or {}
-    labels = list(header.get("labels") or [])
-    num_classes = len(labels) or config.get("label_nc")
-    return ModelEntry(str(path), path.name, source, str(header.get("arch", "")), header.get("resolution") or config.get("crop_size"),
-                      num_classes, labels, training=training_summary(header.get("provenance")),
-                      converts=domain_summary(header.get("provenance"), "reverse" in (header.get("parts") or {})))
+    try:
+        return _entry_from_header(path, source, header)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        # a scan lists every file: a damaged one gets an entry saying so, and the rest keep working
+        return ModelEntry(str(path), path.name, source, error=f"damaged description ({type(exc).__name__}: {str(exc)[:80]})")
+
+
+def _of_type(value: Any, kind: type | tuple[type, ...], default: Any) -> Any:
+    return value if isinstance(value, kind) and not isinstance(value, bool) else default
+
+
+def _entry_from_header(path: Path, source: str, header: dict[str, Any]) -> ModelEntry:
+    """The entry of a native file, taking from its description only fields of the expected types."""
+    config = _of_type(header.get("config"), dict, {})
+    labels = list(_of_type(header.get("labels"), list, []))
+    label_nc = _of_type(config.get("label_nc"), int, None)
+    resolution = _of_type(header.get("resolution"), int, None) or _of_type(config.get("crop_size"), int, None)
+    provenance = _of_type(header.get("provenance"), dict, None)
+    parts = _of_type(header.get("parts"), (dict, list), {})
+    return ModelEntry(str(path), path.name, source, str(_of_type(header.get("arch"), str, "")), resolution,
+                      len(labels) or label_nc, labels, training=training_summary(provenance),
+                      converts=domain_summary(provenance, "reverse" in parts))
 
 
 def domain_summary(provenance: Any, both_ways: bool) -> str:
@@ -148,7 +171,10 @@ def _duration(seconds: float) -> str:
 def scan_folder(folder: str | os.PathLike[str] | None, source: str) -> list[ModelEntry]:
     if not folder or not Path(folder).is_dir():
         return []
-    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES and not _training_state(p))
+    try:
+        files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES and not _training_state(p))
+    except OSError:
+        return []  # an unreadable folder lists nothing; it must not stop the window from opening
     return [describe_model_file(p, source) for p in files]
 
 

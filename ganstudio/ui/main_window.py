@@ -490,7 +490,10 @@ class MainWindow(QMainWindow):
         entry = self.library.entry_for(path)
         if entry is not None and entry.labels and not self.vm.is_modified and self.document_path is None:
             # the classes list shows the model's classes from the start, not the default ones until the worker answers
-            self._adopt_model_palette({"labels": entry.labels, "config": {"label_nc": entry.num_classes}})
+            try:
+                self._adopt_model_palette({"labels": entry.labels, "config": {"label_nc": entry.num_classes}})
+            except (ValueError, TypeError):
+                pass  # a header the loader will refuse anyway: it says why when the worker answers
         self.synthesis.load(path)
 
     def _adopt_model_palette(self, info: dict[str, Any]) -> str | None:
