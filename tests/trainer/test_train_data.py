@@ -130,3 +130,18 @@ def test_reads_the_synthetic_generators_layouts(tmp_path):
     make_faces(str(tmp_path / "faces"), 3, 32, seed=1)
     faces = AttributeDataset(tmp_path / "faces", PLAIN)
     assert len(faces) == 3 and faces.attributes == ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
+
+
+def test_an_image_declaring_a_huge_size_is_skipped_before_it_is_decoded(tiny_data):
+    import struct
+    import zlib
+
+    data = tiny_data("folder")
+    def png_chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", 9_000, 9_000, 8, 2, 0, 0, 0)  # 81 megapixels of RGB in a 60-byte file
+    (data / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"")))
+    with pytest.warns(SkippedFileWarning, match=r"huge.png: 9000x9000 is larger than 50 megapixels"):
+        dataset = ImageFolderDataset(data, PLAIN)
+    assert all(p.name != "huge.png" for p in dataset.paths)

@@ -11,6 +11,8 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from ganstudio.document.limits import IMAGE_FORMATS, MAX_PHOTO_PIXELS
+
 log = logging.getLogger("trainer.data")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -38,6 +40,13 @@ def is_readable(path: Path) -> bool:
     """Cheap header check at index time; a full decode happens on use."""
     try:
         with Image.open(path) as image:
+            # the app's own limits: a small file declaring a huge picture would cost gigabytes on use
+            if image.format not in IMAGE_FORMATS:
+                report_skip(path, f"{image.format} images are not read")
+                return False
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                report_skip(path, f"{image.width}x{image.height} is larger than {MAX_PHOTO_PIXELS / 1e6:.0f} megapixels")
+                return False
             image.verify()
         return True
     except READ_ERRORS as exc:
