@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(text: str) -> str:
+    """Messages go to a terminal: one line, no control characters from a file's contents."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     hints = {
@@ -57,7 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             parts["encoder"] = load_model(args.encoder, arch="spade_encoder")
         save_model(loaded, output, parts=parts, dtype=torch.float16 if args.half else None)
     except CheckpointError as exc:
-        print(f"ganstudio-convert: {exc}", file=sys.stderr)
+        print(f"ganstudio-convert: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # writing the output
+        print(f"ganstudio-convert: {output.name}: cannot write ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback for a file: one line, non-zero exit
+        print(f"ganstudio-convert: {args.input.name}: conversion failed ({type(exc).__name__})", file=sys.stderr)
         return 2
     print(f"{args.input} -> {output} ({loaded.arch})")
     return 0

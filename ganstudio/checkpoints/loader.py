@@ -148,6 +148,8 @@ def _torch_load(path: Path) -> Any:
         text = str(exc)
         if any(hint in text for hint in ("failed finding central directory", "failed reading", "truncated", "wrong byte size")):
             raise CheckpointError(path, "the file is truncated or damaged") from exc
+        if "allocate" in text:  # a legacy file declares each storage's size before its data
+            raise CheckpointError(path, "the file declares tensors larger than the memory available: damaged or not a model file") from exc
         raise CheckpointError(path, f"cannot read it as a torch checkpoint: damaged or not a model file ({type(exc).__name__})") from exc
 
 

@@ -137,7 +137,8 @@ def _load_storage_from_bytes(data: bytes) -> Any:
     return storage
 
 
-_GLOBAL_NAME = re.compile(r"GLOBAL ([A-Za-z_][\w.]*(?: [A-Za-z_][\w.]*)?)|global:? ([A-Za-z_][\w.]*)")
+# torch names a refused global as "GLOBAL module.name" (or "global: module.name" in some versions)
+_GLOBAL_NAME = re.compile(r"GLOBAL ([A-Za-z_][\w.]*)|[Gg]lobal:? ([A-Za-z_][\w]*\.[\w.]+)")
 
 
 def refused_name(exc: BaseException) -> str:

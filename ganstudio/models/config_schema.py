@@ -82,6 +82,7 @@ class Float:
     hi: float
     optional: bool = False
     above_lo: bool = False  # lo itself excluded (divisors)
+    size: bool = False
 
     def check(self, name: str, value: Any) -> None:
         if value is None and self.optional:
@@ -175,9 +176,22 @@ Rule = Callable[[Mapping[str, Any]], Union[tuple[str, str], None]]
 def check_args(args: Mapping[str, Spec], config: Mapping[str, Any], prefix: str = "") -> None:
     for name in config:
         if not isinstance(name, str) or name not in args:
-            raise ConfigError(f"{prefix}{show(name)}" if prefix else show(name), "is not an argument of this network")
+            label = name if isinstance(name, str) and name.isidentifier() and len(name) <= 60 else show(name)
+            raise ConfigError(prefix + label, "is not an argument of this network")
     for name, value in config.items():
         args[name].check(prefix + name, value)
+
+
+def _size_arguments(args: Mapping[str, Spec], config: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, spec in args.items():
+        if name not in config:
+            continue
+        if isinstance(spec, Group) and isinstance(config[name], Mapping):
+            found.update(_size_arguments(spec.args, config[name], f"{prefix}{name}."))
+        elif getattr(spec, "size", False):
+            found[prefix + name] = config[name]
+    return found
 
 
 @dataclass(frozen=True)
@@ -202,8 +216,8 @@ class ConfigSchema:
                 raise ConfigError(*blame)
 
     def size_arguments(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        """The given arguments that scale the parameter count, for messages."""
-        return {name: config[name] for name, spec in self.args.items() if name in config and getattr(spec, "size", False)}
+        """The given arguments that scale the parameter count (nested ones as group.name), for messages."""
+        return _size_arguments(self.args, config, "")
 
 
 # ----------------------------------------------------------------------------- shared ranges
@@ -213,8 +227,8 @@ BASE_WIDTH = Int(1, 512, size=True)  # ngf / ndf / conv_dim: multiplied by up to
 WIDTH = Int(1, 4096, size=True)  # a width used as it is (z_dim, w_dim, style_dim...)
 IMAGE_CHANNELS = Int(1, 64)
 CLASSES = Int(1, 2048, size=True)  # label_nc: COCO-Stuff has 182
-PIXELS = Int(1, 16384)  # an image side
-ASPECT = Float(0.05, 20.0)
+PIXELS = Int(1, 16384, size=True)  # an image side
+ASPECT = Float(0.05, 20.0, size=True)
 JUNYAN_NORMS = Choice(("batch", "instance", "none"))
 PARAM_FREE_NORMS = Choice(("syncbatch", "batch", "instance"))
 UPSAMPLINGS = {"normal": 5, "more": 6, "most": 7}

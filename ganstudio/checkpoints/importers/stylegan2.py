@@ -129,24 +129,29 @@ MAX_PLAIN_VALUES = 10_000
 MAX_PLAIN_DEPTH = 16
 
 
-def _plain(value: Any, _budget: list[int] | None = None, _depth: int = 0) -> Any:
+def _plain(value: Any, _budget: list[int] | None = None, _depth: int = 0, _where: str = "") -> Any:
     """JSON-friendly copy: EasyDicts to dicts, tuples to lists, numpy scalars to Python numbers.
 
-    ImportMismatch when the value nests deeper or holds more than a configuration does.
+    ImportMismatch, naming the argument, when a value nests deeper or holds more than a configuration does.
     """
     budget = [MAX_PLAIN_VALUES] if _budget is None else _budget
     budget[0] -= 1
     if budget[0] < 0 or _depth > MAX_PLAIN_DEPTH:
-        raise ImportMismatch("the recorded constructor arguments are nested deeper or hold more values than a network's do")
+        raise ImportMismatch(f"the recorded constructor argument {_where or 'list'} is nested deeper or holds more values "
+                             "than a network's arguments do")
     if isinstance(value, Mapping):
-        return {k if isinstance(k, str) else show(k): _plain(v, budget, _depth + 1) for k, v in value.items()}
+        copy = {}
+        for key, item in value.items():
+            key = key if isinstance(key, str) else show(key)
+            copy[key] = _plain(item, budget, _depth + 1, f"{_where}.{key}" if _where else key)
+        return copy
     if isinstance(value, (list, tuple)):
-        return [_plain(v, budget, _depth + 1) for v in value]
+        return [_plain(item, budget, _depth + 1, _where) for item in value]
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, torch.Tensor):
         if value.numel() > MAX_PLAIN_VALUES:
-            raise ImportMismatch("a recorded constructor argument is a large tensor")
+            raise ImportMismatch(f"the recorded constructor argument {_where} is a large tensor")
         return value.tolist()
     return value
 
