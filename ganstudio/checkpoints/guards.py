@@ -103,19 +103,44 @@ def excess_tensor_bytes(tensors: Iterable[torch.Tensor], file_size: int) -> str 
     return None
 
 
+# first_non_finite sums small tensors in batches of this many values (one kernel, bounded copy).
+FINITE_BATCH = 2**22
+
+
 def first_non_finite(state: Mapping[str, torch.Tensor]) -> str | None:
     """The name of the first floating tensor holding NaN or infinity, or None.
 
-    One sum per tensor is the fast test (a NaN or inf anywhere makes it non-finite);
-    only when the sum overflows is every element looked at.
+    The fast test sums many tensors at once (a NaN or inf anywhere makes the sum
+    non-finite); only then, or when a legitimately huge sum overflows, is each
+    tensor of that batch looked at. Small tensors are batched because a sum per
+    tensor costs more in calls than in arithmetic.
     """
+    batch: list[tuple[str, torch.Tensor]] = []
+    size = 0
+
+    def flush() -> str | None:
+        if not batch:
+            return None
+        values = [value.reshape(-1).to(torch.float32) for _, value in batch]
+        total = torch.cat(values).sum() if len(values) > 1 else values[0].sum()
+        if not bool(torch.isfinite(total)):
+            for name, value in batch:
+                if not bool(torch.isfinite(value).all()):
+                    return name
+        batch.clear()
+        return None
+
     for name, value in state.items():
         if not value.is_floating_point() or value.numel() == 0:
             continue
-        total = value.sum(dtype=torch.float32) if value.dtype in (torch.float16, torch.bfloat16) else value.sum()
-        if not bool(torch.isfinite(total)) and not bool(torch.isfinite(value).all()):
-            return name
-    return None
+        batch.append((name, value))
+        size += value.numel()
+        if size >= FINITE_BATCH:
+            bad = flush()
+            if bad is not None:
+                return bad
+            size = 0
+    return flush()
 
 
 def _bytes(count: int) -> str:

@@ -181,6 +181,7 @@ def _load_native(path: str | os.PathLike[str], handle: Any, metadata: Mapping[st
 
     # every network is checked before any is built, so a bad part costs nothing either
     shells = {name: _checked_shell(path, arch, config, shapes[name]) for name, (arch, config) in specs.items()}
+    # (shell, its meta state dict) per network
     built: dict[str, LoadedModel] = {}
     for name, (arch, config) in specs.items():
         state = {inner: handle.get_tensor(key) for inner, key in networks[name].items()}
@@ -206,24 +207,26 @@ def instantiate(
     return _moved(LoadedModel(arch=arch, config=dict(config), module=module, meta=meta, path=os.fspath(path)), device)
 
 
-def _checked_shell(path: str | os.PathLike[str], arch: str, config: Any, shapes: Mapping[str, tuple[int, ...]]) -> nn.Module:
-    """`arch(config)` on the meta device, refused unless its weights have exactly `shapes`."""
+def _checked_shell(path: str | os.PathLike[str], arch: str, config: Any,
+                   shapes: Mapping[str, tuple[int, ...]]) -> tuple[nn.Module, dict[str, torch.Tensor]]:
+    """`arch(config)` on the meta device and its state dict, refused unless its weights have exactly `shapes`."""
     try:
         shell = meta_network(arch, config)
     except UnknownArchitecture as exc:
         raise CheckpointError(path, str(exc)) from exc
     except ConfigProblem as exc:
         raise CheckpointError(path, str(exc)) from exc
-    problem = shape_mismatch(arch, config, shell.state_dict(), shapes)
+    expected = shell.state_dict()
+    problem = shape_mismatch(arch, config, expected, shapes)
     if problem:
         raise CheckpointError(path, problem)
-    return shell
+    return shell, expected
 
 
-def _fill(path: str | os.PathLike[str], arch: str, config: Mapping[str, Any], shell: nn.Module,
-          state: Mapping[str, torch.Tensor]) -> nn.Module:
-    """Give the meta `shell` the tensors of `state` (cast to its dtypes): no second copy, no random init."""
-    expected = shell.state_dict()
+def _fill(path: str | os.PathLike[str], arch: str, config: Mapping[str, Any],
+          checked: tuple[nn.Module, dict[str, torch.Tensor]], state: Mapping[str, torch.Tensor]) -> nn.Module:
+    """Give the meta shell the tensors of `state` (cast to its dtypes): no second copy, no random init."""
+    shell, expected = checked
     weights = {}
     for key, value in state.items():
         want = expected[key].dtype
