@@ -250,6 +250,16 @@ def _latent_grid(config: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _oasis_latent_grid(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """OASIS: five 2x upsamplings, so the first feature map (crop_size / 32, divided by the aspect ratio) must be at least 1x1."""
+    sw = config["crop_size"] // 32
+    if sw < 1:
+        return "crop_size", f"is {config['crop_size']}, too small for OASIS (at least 32)"
+    if round(sw / config["aspect_ratio"]) < 1:
+        return "aspect_ratio", f"is {config['aspect_ratio']}, too wide for crop_size {config['crop_size']}"
+    return None
+
+
 def _sean_style_classes(config: Mapping[str, Any]) -> tuple[str, str] | None:
     semantic = config["label_nc"] + bool(config["contain_dontcare_label"]) + (not config["no_instance"])
     styles = config.get("num_style_classes")
@@ -356,6 +366,27 @@ SCHEMAS: dict[str, ConfigSchema] = {
         {**_SPADE_COMMON, "num_style_classes": Int(1, 4096, optional=True, size=True), "style_dim": WIDTH},
         rules=(_sean_upsampling, _latent_grid, _sean_style_classes),
     ),
+    "oasis": ConfigSchema(
+        {
+            "label_nc": CLASSES,
+            "contain_dontcare_label": Bool(),
+            "channels_G": Int(1, 256, size=True),  # 16 * channels_G channels in the first blocks
+            "z_dim": WIDTH,
+            "no_3dnoise": Bool(),
+            "crop_size": PIXELS,
+            "aspect_ratio": ASPECT,
+            "param_free_norm_type": PARAM_FREE_NORMS,
+            "spade_kernel_size": KERNEL,
+            "spade_hidden": Int(1, 1024, size=True),
+        },
+        rules=(_oasis_latent_grid,),
+    ),
+    "oasis_discriminator": ConfigSchema({
+        "label_nc": CLASSES,
+        "contain_dontcare_label": Bool(),
+        "channels_D": BASE_WIDTH,  # 8 * channels_D channels in the deepest blocks
+        "num_res_blocks": Int(2, 6, size=True),  # the reference runs only with 6
+    }),
     "stylegan2": ConfigSchema(
         {
             "z_dim": Int(1, 4096, size=True),

@@ -27,6 +27,8 @@ ARCHITECTURES: dict[str, str] = {
     "spade_encoder": "spade:ConvEncoder",
     "spade_discriminator": "spade:MultiscaleDiscriminator",
     "sean": "sean:SEANGenerator",
+    "oasis": "oasis:OASISGenerator",
+    "oasis_discriminator": "oasis:OASISDiscriminator",
     "stylegan2": "stylegan2:Generator",
     "stylegan2_discriminator": "stylegan2:Discriminator",
     "pix2pix_unet": "pix2pix:UnetGenerator",
