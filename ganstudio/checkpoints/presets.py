@@ -6,6 +6,8 @@ COCO-Stuff ids 1..182 become 0..181 with 255 ("unlabeled") as dontcare 182;
 Cityscapes uses its 34 `labelIds` plus the license plate (34); CelebAMask-HQ
 uses the 19 parts of the SEAN / MaskGAN tools. `labels` covers every one-hot
 channel except the instance-edge channel.
+
+OASIS reads the same datasets with other ids (`OASIS_PRESETS`, same names).
 """
 from __future__ import annotations
 
@@ -153,16 +155,54 @@ PRESETS: dict[str, DatasetPreset] = _build()
 ALIASES = {"ade": "ade20k", "coco": "coco-stuff", "cocostuff": "coco-stuff", "celeba": "celebamask-hq", "celebamaskhq": "celebamask-hq", "celebahq": "celebamask-hq"}
 
 
-def get_preset(name: str) -> DatasetPreset:
+def _build_oasis() -> dict[str, DatasetPreset]:
+    """The datasets as boschresearch/OASIS's loaders read them: ids used as they are, one dontcare channel, no instances.
+
+    ADE20K keeps 0 ("other") at channel 0 and its classes at 1..150; COCO-Stuff's
+    ids move up by one and 255 ("unlabeled") becomes 0; Cityscapes keeps its 34
+    `labelIds` and adds a 35th channel its loader never fills. Each class keeps its
+    SPADE preset colour; dontcare is black.
+    """
+    ade = [("other (don't care)", DONTCARE_COLOR)] + [(name, bit_interleaved_color(i + 1)) for i, name in enumerate(ADE20K_CLASSES)]
+    coco = [("unlabeled (don't care)", DONTCARE_COLOR)]
+    coco += [(name, COCO_STUFF_OVERRIDES.get(name, bit_interleaved_color(i + 1))) for i, name in enumerate(COCO_STUFF_CLASSES)]
+    city = list(CITYSCAPES_CLASSES[:34]) + [("unknown (don't care)", DONTCARE_COLOR)]
+    presets = [
+        DatasetPreset("ade20k", "ADE20K", 150, True, True, 256, 1.0, "normal", _labels(ade)),
+        DatasetPreset("coco-stuff", "COCO-Stuff", 182, True, True, 256, 1.0, "normal", _labels(coco)),
+        DatasetPreset("cityscapes", "Cityscapes", 34, True, True, 512, 2.0, "normal", _labels(city)),
+    ]
+    return {preset.name: preset for preset in presets}
+
+
+# OASIS models: label_nc, contain_dontcare_label, crop_size, aspect_ratio and labels apply
+OASIS_PRESETS: dict[str, DatasetPreset] = _build_oasis()
+
+
+def get_preset(name: str, presets: dict[str, DatasetPreset] | None = None) -> DatasetPreset:
     """A preset by name or alias (case, '_' and '-' insensitive); KeyError listing the known ones."""
+    presets = PRESETS if presets is None else presets
     key = name.strip().lower().replace("_", "-")
     key = ALIASES.get(key.replace("-", ""), ALIASES.get(key, key))
-    if key not in PRESETS:
-        raise KeyError(f"unknown dataset preset {name!r}; known: {', '.join(sorted(PRESETS))}")
-    return PRESETS[key]
+    if key not in presets:
+        raise KeyError(f"unknown dataset preset {name!r}; known: {', '.join(sorted(presets))}")
+    return presets[key]
 
 
-def preset_for_semantic_nc(semantic_nc: int) -> DatasetPreset | None:
+def preset_for_semantic_nc(semantic_nc: int, presets: dict[str, DatasetPreset] | None = None) -> DatasetPreset | None:
     """The one preset whose input has `semantic_nc` channels, or None if none or several."""
-    matches = [preset for preset in PRESETS.values() if preset.semantic_nc == semantic_nc]
+    matches = [preset for preset in (PRESETS if presets is None else presets).values() if preset.semantic_nc == semantic_nc]
     return matches[0] if len(matches) == 1 else None
+
+
+def get_oasis_preset(name: str) -> DatasetPreset:
+    """An OASIS preset by name or alias; KeyError listing the OASIS ones."""
+    try:
+        return get_preset(name, OASIS_PRESETS)
+    except KeyError:
+        raise KeyError(f"no OASIS preset {name!r}; known: {', '.join(sorted(OASIS_PRESETS))}") from None
+
+
+def oasis_preset_for_semantic_nc(semantic_nc: int) -> DatasetPreset | None:
+    """The OASIS preset with `semantic_nc` label channels (151 ADE20K, 35 Cityscapes, 183 COCO-Stuff), or None."""
+    return preset_for_semantic_nc(semantic_nc, OASIS_PRESETS)

@@ -33,8 +33,9 @@ class ImportMismatch(ValueError):
 
 
 # Tried in order: the more specific key patterns first (SEAN's ACE blocks
-# contain SPADE-like names, so SEAN goes before SPADE).
-FAMILIES = ("sean", "spade", "stylegan2", "stargan", "cyclegan", "pix2pix", "patchgan")
+# contain SPADE-like names, so SEAN goes before SPADE). OASIS's SPADE blocks are
+# `body.<i>` where SPADE/SEAN have `head_0`, so it follows them without overlap.
+FAMILIES = ("sean", "spade", "oasis", "stylegan2", "stargan", "cyclegan", "pix2pix", "patchgan")
 
 
 def detectors() -> list[tuple[str, Callable[[State, Mapping[str, Any]], ImportResult | None]]]:
