@@ -136,6 +136,12 @@ def _generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
     z_dim = cond_nc - semantic_nc
     if z_dim < 0:
         raise ImportMismatch(f"the hints or preset ask for {semantic_nc} label channels but fc takes only {cond_nc}")
+    if given is not None and hints.get("label_nc") is None and z_dim not in (0, REFERENCE_Z_DIM):
+        # noise and label channels look alike; a dataset's models have 64 noise channels or none
+        raise ImportMismatch(
+            f"OASIS preset {given.name!r} has {semantic_nc} label channels, which leaves {z_dim} of fc's {cond_nc} inputs "
+            f"for noise (the reference uses {REFERENCE_Z_DIM} or none): a model of another dataset? (label_nc can be given instead)"
+        )
     split = _split(hints, semantic_nc, given)
     preset = given or _implied_preset(split)
     config: dict[str, Any] = dict(
@@ -151,7 +157,7 @@ def _generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
         spade_kernel_size=mlp[2],
         spade_hidden=mlp[0],
     )
-    check_against(GENERATOR_ARCH, config, state, "OASIS generator")
+    check_against(GENERATOR_ARCH, config, state, "boschresearch/OASIS generator")
     meta = {"resolution": resolution, **_labels_meta(preset, semantic_nc)}
     return ImportResult(GENERATOR_ARCH, config, dict(state), meta)
 
@@ -167,5 +173,5 @@ def _discriminator(state: State, hints: Mapping[str, Any]) -> ImportResult:
     preset = given or _implied_preset(split)
     blocks = 1 + max(int(m.group(1)) for key in state if (m := re.match(r"body_down\.(\d+)\.", key)))
     config = dict(**split, channels_D=last[1], num_res_blocks=blocks)
-    check_against(DISCRIMINATOR_ARCH, config, state, "OASIS discriminator")
+    check_against(DISCRIMINATOR_ARCH, config, state, "boschresearch/OASIS discriminator")
     return ImportResult(DISCRIMINATOR_ARCH, config, dict(state), _labels_meta(preset, semantic_nc))
