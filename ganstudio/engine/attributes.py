@@ -45,7 +45,7 @@ from ganstudio.document.errors import DocumentError
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop, feather_mask
 from ganstudio.document.image_io import read_photo, write_image
 
-from .device import Runtime, is_out_of_memory
+from .device import Runtime, first_line, is_out_of_memory
 from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .translate import image_to_tensor, to_uint8
@@ -367,7 +367,7 @@ class AttributeSession(Session):
                 except (ValueError, RuntimeError) as exc:
                     if is_out_of_memory(exc):
                         raise  # the runner's fallback takes over
-                    skipped.append((source, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__))
+                    skipped.append((source, first_line(exc)))
                     continue  # one photo that cannot be edited never stops the others
                 detected += scores is not None
                 name = output_name(job.template, source, index + 1, model=model_name)

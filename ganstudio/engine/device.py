@@ -245,10 +245,11 @@ def run_with_oom_fallback(
             if not is_out_of_memory(exc):
                 raise
             tried.append("on the CPU")
-    raise OutOfDeviceMemory(f"out of memory ({', then '.join(tried)}): {_first_line(first_error)}") from first_error
+    raise OutOfDeviceMemory(f"out of memory ({', then '.join(tried)}): {first_line(first_error)}") from first_error
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none), for one-line reports."""
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
 

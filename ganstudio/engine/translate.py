@@ -41,7 +41,7 @@ from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import read_photo, write_image
 
 from . import norm_stats
-from .device import Runtime, is_out_of_memory
+from .device import Runtime, first_line, is_out_of_memory
 from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .tiling import round_up, run_tiled, run_whole, tile_count
@@ -290,7 +290,7 @@ class TranslateSession(Session):
                 except (ValueError, RuntimeError) as exc:
                     if is_out_of_memory(exc):
                         raise  # the runner's fallback retries the whole run with smaller tiles
-                    skipped.append((source, _first_line(exc)))  # one bad file never stops the others
+                    skipped.append((source, first_line(exc)))  # one bad file never stops the others
                     continue
                 name = output_name(job.template, source, index + 1, model=model_name, direction=job.options.direction)
                 target = safe_output_path(folder, name, inputs, overwrite=job.overwrite, taken=written)
@@ -306,8 +306,3 @@ class TranslateSession(Session):
         except Cancelled:
             cancelled = True
         return {"written": written, "skipped": skipped, "notes": notes, "cancelled": cancelled, "total": len(inputs)}
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
