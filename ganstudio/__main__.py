@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(args.smoke_test) if args.smoke_test else None
             return smoke_test.run(app, window, lambda: window.start(file=file, model=args.model), folder, args.smoke_timeout)
         if not os.environ.get("GANSTUDIO_NO_AUTOSAVE_PROMPT"):
-            window.offer_recovery()
+            window.painting.files.offer_recovery()
         # every workspace without a model gets its last one or the bundled default (on the worker thread)
         window.start(file=file, model=args.model)
         return app.exec()

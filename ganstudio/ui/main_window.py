@@ -6,49 +6,34 @@ naming the problem (non-blocking box plus status-bar notice, recorded in
 """
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QTabBar, QTabWidget, QToolBar, QUndoView, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QTabBar, QTabWidget, QToolBar, QWidget
 
 from ganstudio.app.inference import InferenceController
+from ganstudio.app.latent_project_part import LatentProjectPart
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_import import ModelImporter
-from ganstudio.app.painting_export import PaintingExporter, export_sizes
 from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
-from ganstudio.app.painting_synthesis import PaintingSynthesis
-from ganstudio.app.painting_viewmodel import PaintingViewModel, palette_from_model_labels
 from ganstudio.app.samples import convert_sample_kind, sample_files
 from ganstudio.document.autosave import RecoveryStore
-from ganstudio.document.errors import DocumentError
-from ganstudio.document.image_io import open_image, read_label_map, read_photo, write_image, write_label_map
-from ganstudio.document.labelmap import LabelMap
-from ganstudio.document.palette import Palette, default_palette
-from ganstudio.document.project import ModelReference, Project, load_project, save_project
-from ganstudio.document.starter_map import starter_label_map
 
-from .dialogs import EXPORT_FILTER, IMAGE_FILTER, LABEL_FILTER, MODEL_FILTER, OPEN_FILTER, PROJECT_FILTER, Dialogs
+from .dialogs import MODEL_FILTER, OPEN_FILTER, Dialogs
 from .help_texts import DOCS_DIR, about_text, shortcuts_text
 from .icons import icon
 from .latent.workspace import LatentWorkspace
 from .face_and_convert_tabs import FaceAndConvertTabs
 from .models_dock import ModelsPanel
-from .painting.classes_dock import ClassesPanel
-from .painting.region_styles_dock import RegionStylesPanel
-from .painting.tools_dock import ToolsPanel
 from .painting.workspace import PaintingWorkspace
 from .workspace_commands import WorkspaceCommands, WorkspaceList
 
 APP_NAME = "GAN Studio"
 ORGANISATION = "GANStudio"
 AUTOSAVE_MS = 60_000
-PROJECT_SUFFIX = ".gstudio"
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".webp")
 
 
 class MainWindow(QMainWindow):
@@ -71,26 +56,16 @@ class MainWindow(QMainWindow):
         self.dialogs = dialogs or Dialogs(self, self.settings)
         self.messages: list[str] = []  # every notice shown, newest last (tests read it)
         self.controller = controller or InferenceController(parent=self)
-        self.document_path: str | None = None
-        self.document_id = uuid.uuid4().hex[:12]
-        self.starter_document = False  # the untouched starting landscape: follows a new model's classes
         self.requested_workspaces: set[str] = set()  # workspaces given a model by hand (not by the start-up defaults)
-        self.recovery = recovery or RecoveryStore()
-        try:
-            self.recovery.start_session()
-        except DocumentError as exc:
-            self.notify(f"Autosave is off: {exc}")
-
-        self.vm = PaintingViewModel(parent=self)
-        self.synthesis = PaintingSynthesis(self.vm, self.controller, self)
-        self.synthesis.accept = self._adopt_model_palette
         folder = user_model_folder or self.settings.value("models/user_folder", "", str) or None
         self.library = ModelLibrary(folder, bundled_model_folder, self)
         self.importer = ModelImporter(self.controller, self)
-        self.exporter = PaintingExporter(self.vm, self.controller, self)
 
-        self.painting = PaintingWorkspace(self.vm)
-        self.canvas = self.painting.canvas
+        self.painting = PaintingWorkspace(self.controller, self.library, self.dialogs, self.settings, recovery or RecoveryStore())
+        # the painting's parts the window docks and reports on
+        self.vm, self.canvas, self.synthesis, self.document = self.painting.vm, self.painting.canvas, self.painting.synthesis, self.painting.document
+        if self.document.autosave_problem:
+            self.notify(self.document.autosave_problem)
         self.workspaces = QTabWidget()
         self.workspaces.setDocumentMode(True)
         self.workspaces.addTab(self.painting, icon("fa5s.paint-brush"), PaintingWorkspace.title)
@@ -98,6 +73,7 @@ class MainWindow(QMainWindow):
         self.latent = LatentWorkspace(self.latent_vm, self.dialogs)
         self.workspaces.addTab(self.latent, icon("fa5s.sliders-h"), LatentWorkspace.title)
         self.latent_vm.notice.connect(self.notify)
+        self.document.add_part(LatentProjectPart(self.latent_vm))
         self.face_and_convert = FaceAndConvertTabs(self.workspaces, self.controller, self.dialogs, self.notify, self)
         self.setCentralWidget(self.workspaces)
         self.workspace_list = self._describe_workspaces()
@@ -113,13 +89,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_settings()
         self._update_title()
-        self._on_model_changed(None)
         self._on_workspace_changed(self.workspaces.currentIndex())
-
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.setInterval(autosave_ms)
-        self.autosave_timer.timeout.connect(self.autosave)
-        self.autosave_timer.start()
+        self.document.start_autosave(autosave_ms)
 
     # ------------------------------------------------------------------ building
     def _describe_workspaces(self) -> WorkspaceList:
@@ -128,7 +99,7 @@ class MainWindow(QMainWindow):
         compare = tabs.converter.compare
         workspaces = WorkspaceList()
         workspaces.add(WorkspaceCommands(
-            "paint", self.painting, "canvas", lambda: self.synthesis.info, export=self.export_dialog,
+            "paint", self.painting, "canvas", lambda: self.synthesis.info, export=self.painting.files.export_dialog,
             zoom_in=self.canvas.zoom_in, zoom_out=self.canvas.zoom_out, fit=self.canvas.fit, actual_size=self.canvas.actual_size))
         workspaces.add(WorkspaceCommands("latent", self.latent, "latent", lambda: self.latent_vm.model_info, export=self.latent.export_image_dialog))
         workspaces.add(WorkspaceCommands("attributes", tabs.attributes, "attributes", lambda: tabs.attributes_vm.model.info, export=tabs.attributes.export_dialog))
@@ -157,12 +128,10 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.tools_panel = ToolsPanel(self.vm)
-        self.classes_panel = ClassesPanel(self.vm)
-        self.styles_panel = RegionStylesPanel(self.vm)
+        painting = self.painting
+        self.tools_panel, self.classes_panel, self.styles_panel = painting.tools_panel, painting.classes_panel, painting.styles_panel
         self.models_panel = ModelsPanel(self.library)
-        self.history_view = QUndoView(self.vm.undo_stack)
-        self.history_view.setEmptyLabel("Blank document")
+        self.history_view = painting.history_view
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.tools_dock = self._dock("Tools", "ToolsDock", self.tools_panel, left)
         self.classes_dock = self._dock("Classes", "ClassesDock", self.classes_panel, left)
@@ -189,13 +158,11 @@ class MainWindow(QMainWindow):
     def _build_actions_and_menus(self) -> None:
         K = QKeySequence.StandardKey
         a = self._action
-        self.act_new = a("&New", self.new_document, K.New, "fa5s.file")
+        painting = self.painting
+        for action in (*painting.document_actions, *painting.painting_actions):
+            self.addAction(action)  # shortcuts work even with the menu bar hidden
         self.act_open = a("&Open...", self.open_dialog, K.Open, "fa5s.folder-open")
-        self.act_open_labels = a("Open &label map...", self.open_label_map_dialog)
-        self.act_reference = a("Open &reference photo...", self.open_reference_dialog)
-        self.act_save = a("&Save", self.save, K.Save, "fa5s.save")
-        self.act_save_as = a("Save project &as...", self.save_as, K.SaveAs)
-        self.act_save_labels = a("Save label map as &PNG...", self.save_label_map_dialog)
+        self.act_split = painting.act_split
         self.act_export = a("&Export output...", lambda: self._on_current_workspace("export"), "Ctrl+E", "fa5s.file-export")
         self.act_quit = a("&Quit", self.close, K.Quit)
         # a group, so that undo/redo act on the painting only while Paint shows (no stack elsewhere: disabled)
@@ -208,27 +175,23 @@ class MainWindow(QMainWindow):
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts(QKeySequence.keyBindings(K.Redo))
         self.act_redo.setIcon(icon("fa5s.redo"))
-        self.act_smaller = a("Smaller brush", self.vm.shrink_brush, "[")
-        self.act_larger = a("Larger brush", self.vm.grow_brush, "]")
         self.act_zoom_in = a("Zoom &in", lambda: self._on_current_workspace("zoom_in"), K.ZoomIn, "fa5s.search-plus")
         self.act_zoom_out = a("Zoom &out", lambda: self._on_current_workspace("zoom_out"), K.ZoomOut, "fa5s.search-minus")
         self.act_fit = a("&Fit", lambda: self._on_current_workspace("fit"), "Ctrl+0", "fa5s.expand")
         self.act_actual = a("&100 %", lambda: self._on_current_workspace("actual_size"), "Ctrl+1")
-        self.act_split = a("&Compare (split view)", self.painting.set_compare_split, "Ctrl+K", "fa5s.columns", checkable=True)
         self.act_open_model = a("&Open model...", self.open_model_dialog, "Ctrl+M", "fa5s.cube")
         self.act_import_model = a("&Import official checkpoint...", self.import_model_dialog, None, "fa5s.file-import")
-        self.act_style_image = a("Style from &image...", self.style_from_image_dialog, None, "fa5s.palette")
-        self.act_random_style = a("&Random style", self.random_style, "Ctrl+R", "fa5s.dice")
         self.act_model_folder = a("Set user model &folder...", self.choose_model_folder)
         self.act_about = a("&About GAN Studio", self.about)
         self.act_shortcuts = a("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         self.act_docs = a("&Documentation", self.open_documentation, K.HelpContents)
 
         file_menu = self.menuBar().addMenu("&File")
-        for item in (self.act_new, self.act_open, self.act_open_labels, self.act_reference, None, self.act_save, self.act_save_as, self.act_save_labels, self.act_export, None, self.act_quit):
+        for item in (painting.act_new, self.act_open, painting.act_open_labels, painting.act_reference, None, painting.act_save, painting.act_save_as,
+                     painting.act_save_labels, self.act_export, None, self.act_quit):
             file_menu.addSeparator() if item is None else file_menu.addAction(item)
         edit_menu = self.menuBar().addMenu("&Edit")
-        for item in (self.act_undo, self.act_redo, None, self.act_smaller, self.act_larger):
+        for item in (self.act_undo, self.act_redo, None, painting.act_smaller, painting.act_larger):
             edit_menu.addSeparator() if item is None else edit_menu.addAction(item)
         tools_menu = edit_menu.addMenu("&Tool")
         for action in self.tools_panel.tool_actions.values():
@@ -239,7 +202,7 @@ class MainWindow(QMainWindow):
         for dock in (self.tools_dock, self.classes_dock, self.models_dock, self.styles_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
         model_menu = self.menuBar().addMenu("&Model")
-        for item in (self.act_open_model, self.act_import_model, self.act_model_folder, None, self.act_style_image, self.act_random_style):
+        for item in (self.act_open_model, self.act_import_model, self.act_model_folder, None, painting.act_style_image, painting.act_random_style):
             model_menu.addSeparator() if item is None else model_menu.addAction(item)
         help_menu = self.menuBar().addMenu("&Help")
         for item in (self.act_docs, self.act_shortcuts, None, self.act_about):
@@ -247,7 +210,8 @@ class MainWindow(QMainWindow):
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("MainToolbar")
-        for item in (self.act_new, self.act_open, self.act_save, None, self.act_undo, self.act_redo, None, self.act_fit, self.act_split, None, self.act_open_model, self.act_random_style):
+        for item in (painting.act_new, self.act_open, painting.act_save, None, self.act_undo, self.act_redo, None, self.act_fit, painting.act_split, None,
+                     self.act_open_model, painting.act_random_style):
             toolbar.addSeparator() if item is None else toolbar.addAction(item)
 
     def _build_workspace_bar(self) -> None:
@@ -285,20 +249,14 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.controller.deviceReady.connect(self._on_device)
-        self.synthesis.modelChanged.connect(self._on_model_changed)
-        self.synthesis.modelRejected.connect(lambda path, why: self.error("Cannot use this model", f"{Path(path).name}: {why}" + ("\nThe current model stays loaded." if self.synthesis.path else "")))
-        self.synthesis.synthesisFailed.connect(lambda msg: self.notify(f"{msg} (your painting is unchanged)"))
+        self.painting.notice.connect(self.notify)
+        self.painting.failed.connect(self.error)
+        self.painting.modelRequested.connect(self.load_model)
+        self.synthesis.modelChanged.connect(self._refresh_model_indicators)
+        self.document.titleChanged.connect(self._update_title)
         self.controller.resultReady.connect(self._on_result_timing)
-        self.exporter.exported.connect(lambda path: self.notify(f"Exported {Path(path).name}"))
-        self.exporter.exportFailed.connect(lambda why: self.error("Cannot export", why))
         self.importer.imported.connect(self._on_imported)
         self.importer.importFailed.connect(lambda _source, reason: self.error("Cannot import the checkpoint", f"{reason}\nNothing was added to your models."))
-        self.vm.modifiedChanged.connect(lambda _m: self._update_title())
-        self.vm.notice.connect(self.notify)
-        self.tools_panel.referenceRequested.connect(self.open_reference_dialog)
-        self.tools_panel.referenceCleared.connect(lambda: self.vm.set_reference(None))
-        self.tools_panel.opacityChanged.connect(self.canvas.set_overlay_opacity)
-        self.styles_panel.addSourceRequested.connect(self.add_style_source_dialog)
         self.models_panel.loadRequested.connect(self.load_model)
         self.models_panel.openRequested.connect(self.open_model_dialog)
         self.models_panel.importRequested.connect(self.import_model_dialog)
@@ -310,11 +268,6 @@ class MainWindow(QMainWindow):
     def _painting_docks(self) -> tuple[QDockWidget, ...]:
         return (self.tools_dock, self.classes_dock, self.styles_dock, self.history_dock)
 
-    def _painting_actions(self) -> tuple[QAction, ...]:
-        """Window actions that act on the painting document only."""
-        return (self.act_open_labels, self.act_reference, self.act_save_labels, self.act_smaller, self.act_larger, self.act_split,
-                *self.tools_panel.tool_actions.values())
-
     def _on_workspace_changed(self, _index: int) -> None:
         """Every window-level action and indicator follows the workspace on screen."""
         current = self.current_workspace
@@ -322,10 +275,7 @@ class MainWindow(QMainWindow):
         for action, command in ((self.act_export, current.export), (self.act_zoom_in, current.zoom_in), (self.act_zoom_out, current.zoom_out),
                                 (self.act_fit, current.fit), (self.act_actual, current.actual_size)):
             action.setEnabled(command is not None)
-        for action in self._painting_actions():
-            action.setEnabled(painting)
-        self.act_style_image.setEnabled(painting and self._style_image_possible())
-        self.act_random_style.setEnabled(painting and self.synthesis.info is not None)
+        self.painting.set_active(painting)
         self.undo_group.setActiveStack(self.vm.undo_stack if painting else None)
         self.cursor_label.setVisible(painting)
         self._size_by_current_page()
@@ -379,24 +329,6 @@ class MainWindow(QMainWindow):
         if note:
             self.notify(note)
 
-    def _style_image_possible(self) -> bool:
-        info = self.synthesis.info
-        return bool(info and info.get("arch") == "spade" and "encoder" in (info.get("parts") or []))
-
-    def _on_model_changed(self, info: dict[str, Any] | None) -> None:
-        self.vm.synthesis_enabled = info is not None
-        painting = self.current_workspace.name == "paint"
-        self.act_style_image.setEnabled(painting and self._style_image_possible())
-        self.act_random_style.setEnabled(painting and info is not None)
-        self.styles_panel.set_sean(bool(info and info.get("arch") == "sean"))
-        self._refresh_model_indicators()
-        if info is None:
-            self.painting.output.placeholder = "No model loaded: open one from the Model menu (or the Models dock) to see a photo here."
-            self.painting.output.update()
-            return
-        self.notify(f"Loaded {info.get('name')} on {info.get('device', 'the worker')}")
-        self.vm.request_synthesis(preview=False)
-
     def _refresh_model_indicators(self, *_: Any) -> None:
         """The status bar and the Models dock's tick speak of the model of the workspace on screen."""
         current = self.current_workspace
@@ -411,22 +343,10 @@ class MainWindow(QMainWindow):
         self.cursor_label.setText(f"{x}, {y}  {self.vm.palette[class_id].name}" if class_id >= 0 else "")
 
     def _update_title(self) -> None:
-        name = Path(self.document_path).name if self.document_path else "Untitled"
-        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
-        self.setWindowModified(self.vm.is_modified)
+        self.setWindowTitle(f"{self.document.title}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.is_modified)
 
     # ------------------------------------------------------------------ models
-    def model_palette(self, info: dict[str, Any]) -> Palette:
-        labels = info.get("labels") or []
-        label_nc = int((info.get("config") or {}).get("label_nc", len(labels) or 1))
-        if labels:
-            palette = palette_from_model_labels(labels)
-        elif label_nc == len(default_palette()):
-            palette = default_palette()
-        else:
-            palette = Palette.generic(label_nc)
-        return palette
-
     def load_model(self, path: str) -> str:
         """Load `path` in the workspace for its architecture; returns that workspace ("paint", "latent", "attributes" or "convert")."""
         entry = self.library.add_opened(path)
@@ -437,14 +357,15 @@ class MainWindow(QMainWindow):
         else:
             workspace = self.face_and_convert.route_model(path, entry.arch)  # StarGAN, pix2pix, CycleGAN
         if not workspace:
-            self._load_painting_model(path)
+            self.workspaces.setCurrentWidget(self.painting)
+            self.painting.load_model(path)
             workspace = "paint"
         self.requested_workspaces.add(workspace)
         return workspace
 
     def _add_default_model_workspaces(self) -> None:
         """Tell the start-up defaults how each workspace loads a model and reports it."""
-        painting_load = self._load_painting_model
+        painting_load = self.painting.load_model
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
         for workspace in (
             WorkspaceModel("paint", painting_load, self.synthesis.modelChanged, self.synthesis.modelRejected, lambda: self.synthesis.path),
@@ -465,7 +386,7 @@ class MainWindow(QMainWindow):
             self.load_model(model)
         if file:
             self.open_path(file)
-        if not self.vm.is_modified and self.document_path is None and self.show_starter_map():
+        if not self.document.is_modified and self.document.path is None and self.painting.show_starter_map():
             self.canvas.fit()  # to the canvas as shown, not as first built
         self.model_defaults.start(skip=self.requested_workspaces)
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
@@ -474,43 +395,6 @@ class MainWindow(QMainWindow):
             attributes.open_photo(faces[0])
         if converter.input is None and scenes:
             converter.open_image(scenes[0])  # a model that arrives later swaps it for its own kind
-
-    def show_starter_map(self) -> bool:
-        """Replace the (untouched) painting by the starting landscape of the current classes; False if they make none."""
-        labels = starter_label_map(self.vm.palette, self.vm.width, self.vm.height)
-        if labels is None:
-            return False
-        self.vm.set_labels(labels)
-        self.starter_document = True
-        return True
-
-    def _load_painting_model(self, path: str) -> None:
-        """Load a painting model; an untouched document takes its classes at once, from the file's header."""
-        self.notify(f"Loading {Path(path).name}...")
-        entry = self.library.entry_for(path)
-        if entry is not None and entry.labels and not self.vm.is_modified and self.document_path is None:
-            # the classes list shows the model's classes from the start, not the default ones until the worker answers
-            try:
-                self._adopt_model_palette({"labels": entry.labels, "config": {"label_nc": entry.num_classes}})
-            except (ValueError, TypeError):
-                pass  # a header the loader will refuse anyway: it says why when the worker answers
-        self.synthesis.load(path)
-
-    def _adopt_model_palette(self, info: dict[str, Any]) -> str | None:
-        """Switch to the model's palette before it becomes current; the reason it cannot, or None."""
-        palette = self.model_palette(info)
-        if palette == self.vm.palette:
-            return None
-        if not self.vm.is_modified and self.document_path is None:
-            # an untouched document simply starts over with the model's classes (the starting landscape stays one)
-            starter = starter_label_map(palette, self.vm.width, self.vm.height) if self.starter_document else None
-            self.vm.set_palette_and_labels(palette, np.zeros_like(self.vm.labels) if starter is None else starter)
-            return None
-        try:
-            self.vm.set_palette(palette)
-        except ValueError as exc:
-            return f"the painting does not fit its classes ({exc}); replace the extra classes first"
-        return None
 
     def open_model_dialog(self) -> None:
         path = self.dialogs.open_file("Open model", MODEL_FILTER)
@@ -525,7 +409,7 @@ class MainWindow(QMainWindow):
 
     def import_model(self, source: str) -> bool:
         """Start importing `source` into the user model folder; it opens in its workspace when done."""
-        folder = Path(self.library.user_folder or Path(self.recovery.root).parent / "models")
+        folder = Path(self.library.user_folder or Path(self.document.recovery.root).parent / "models")
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -554,290 +438,18 @@ class MainWindow(QMainWindow):
         found = sum(1 for entry in self.library.entries if entry.source == "user")
         self.notify(f"User model folder: {folder} ({found} model{'s' if found != 1 else ''} found; imports go here)")
 
-    # ------------------------------------------------------------------ styles
-    def random_style(self) -> None:
-        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
-        self.vm.random_style(seed)
-        self.notify(f"Random style, seed {seed}")
-
-    def style_from_image_dialog(self) -> None:
-        path = self.dialogs.open_file("Style from image", IMAGE_FILTER)
-        if not path:
-            return
-        try:
-            photo = read_photo(path, keep_alpha=False)
-        except DocumentError as exc:
-            self.error("Cannot read the style image", str(exc))
-            return
-        self.vm.set_style_image(photo.pixels)
-        self.notify(f"Style from {Path(path).name}")
-
-    def add_style_source_dialog(self) -> None:
-        photo_path = self.dialogs.open_file("Style source: reference photo", IMAGE_FILTER)
-        if not photo_path:
-            return
-        labels_path = self.dialogs.open_file("Style source: its label map", LABEL_FILTER)
-        if not labels_path:
-            return
-        try:
-            photo = read_photo(photo_path, keep_alpha=False)
-            labels = read_label_map(labels_path, self.vm.palette).labelmap.ids
-            name = self.vm.add_style_source(Path(photo_path).stem, photo.pixels, labels)
-        except (DocumentError, ValueError) as exc:
-            self.error("Cannot use this style source", str(exc))
-            return
-        self.notify(f"Style source {name} added")
-
     # ------------------------------------------------------------------ files
     def open_path(self, path: str) -> bool:
-        """Open whatever `path` is: project, model, label map or photo (reference)."""
-        suffix = Path(path).suffix.lower()
-        if suffix == PROJECT_SUFFIX:
-            return self.open_project(path)
-        if suffix in MODEL_SUFFIXES:
+        """Open whatever `path` is: a model in its workspace; a project, label map or photo in the painting."""
+        if Path(path).suffix.lower() in MODEL_SUFFIXES:
             self.load_model(path)
             return True
-        if suffix in PHOTO_SUFFIXES:
-            return self.open_reference(path)
-        if self._looks_like_photo(path):
-            return self.open_reference(path)
-        return self.open_label_map(path)
-
-    def _looks_like_photo(self, path: str) -> bool:
-        """An RGB image with many colours is a photo; few colours make it a colour-coded label map."""
-        try:
-            image = open_image(path)
-        except DocumentError:
-            return False  # let the label-map reader name the problem
-        if image.mode not in ("RGB", "RGBA"):
-            return False
-        return image.convert("RGB").getcolors(maxcolors=1024) is None
-
-    def _confirm_discard(self) -> bool:
-        if not self.vm.is_modified:
-            return True
-        answer = self.dialogs.ask_unsaved(Path(self.document_path).name if self.document_path else "Untitled")
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def new_document(self) -> None:
-        if not self._confirm_discard():
-            return
-        self.vm.new_document(self.vm.width, self.vm.height)
-        self.document_path = None
-        self.starter_document = False
-        self._update_title()
+        return self.painting.files.open_path(path)
 
     def open_dialog(self) -> None:
         path = self.dialogs.open_file("Open", OPEN_FILTER)
         if path:
             self.open_path(path)
-
-    def open_label_map_dialog(self) -> None:
-        path = self.dialogs.open_file("Open label map", LABEL_FILTER)
-        if path:
-            self.open_label_map(path)
-
-    def open_reference_dialog(self) -> None:
-        path = self.dialogs.open_file("Reference photo", IMAGE_FILTER)
-        if path:
-            self.open_reference(path)
-
-    def open_label_map(self, path: str) -> bool:
-        if not self._confirm_discard():
-            return False
-        try:
-            loaded = read_label_map(path, self.vm.palette)
-            self.vm.set_labels(loaded.labelmap.ids)
-        except (DocumentError, ValueError) as exc:
-            self.error("Cannot open the label map", f"{exc}\nYour current painting is unchanged.")
-            return False
-        self.document_path = path
-        self._update_title()
-        self.canvas.fit()
-        self.notify(f"Opened {Path(path).name} ({loaded.kind})" + (": " + "; ".join(loaded.notes) if loaded.notes else ""))
-        return True
-
-    def open_reference(self, path: str) -> bool:
-        try:
-            photo = read_photo(path, keep_alpha=False)
-        except DocumentError as exc:
-            self.error("Cannot open the photo", str(exc))
-            return False
-        if photo.pixels.shape[:2] != self.vm.labels.shape:
-            from PIL import Image
-
-            resized = Image.fromarray(photo.pixels[..., :3]).resize((self.vm.width, self.vm.height), Image.Resampling.BILINEAR)
-            self.vm.set_reference(np.asarray(resized))
-            self.notify(f"Reference photo {Path(path).name} scaled to {self.vm.width}x{self.vm.height}")
-        else:
-            self.vm.set_reference(photo.pixels)
-        self.tools_panel.opacity_slider.setValue(min(self.tools_panel.opacity_slider.value(), 60))
-        return True
-
-    def current_project(self) -> Project:
-        styles, arrays = self.vm.style_state()
-        favourites, latents = self.latent_vm.favourites_state()
-        model = ModelReference(self.synthesis.path, self.synthesis.arch) if self.synthesis.path else None
-        return Project(
-            label_map=LabelMap(self.vm.labels, self.vm.palette),
-            model=model,
-            view={"zoom": self.canvas.zoom, "overlay_opacity": self.canvas.overlay_opacity, "split": self.act_split.isChecked(), "current_class": self.vm.current_class, "brush_size": self.vm.brush_size},
-            region_styles=styles,
-            style_codes=arrays,
-            workspace={"active": "painting"},
-            latent_favourites=favourites,
-            latents=latents,
-        )
-
-    def save(self) -> bool:
-        if not self.document_path or Path(self.document_path).suffix.lower() != PROJECT_SUFFIX:
-            return self.save_as()
-        return self.save_project(self.document_path)
-
-    def save_as(self) -> bool:
-        path = self.dialogs.save_file("Save project", PROJECT_FILTER, "untitled.gstudio")
-        if not path:
-            return False
-        if not path.lower().endswith(PROJECT_SUFFIX):
-            path += PROJECT_SUFFIX
-        return self.save_project(path)
-
-    def save_project(self, path: str) -> bool:
-        try:
-            save_project(path, self.current_project())
-        except (DocumentError, OSError) as exc:
-            self.error("Cannot save the project", str(exc))
-            return False
-        self.document_path = path
-        self.vm.mark_saved()
-        self._remove_snapshot()
-        self._update_title()
-        self.notify(f"Saved {Path(path).name}")
-        return True
-
-    def open_project(self, path: str) -> bool:
-        if not self._confirm_discard():
-            return False
-        try:
-            project = load_project(path)
-        except (DocumentError, OSError) as exc:
-            self.error("Cannot open the project", f"{exc}\nYour current painting is unchanged.")
-            return False
-        if not self.apply_project(project):
-            return False
-        self.document_path = path
-        self._update_title()
-        self.notify(f"Opened {Path(path).name}")
-        return True
-
-    def apply_project(self, project: Project, *, modified: bool = False) -> bool:
-        if project.label_map is not None:
-            try:
-                self.vm.set_palette_and_labels(project.label_map.palette, project.label_map.ids, modified=modified)
-            except ValueError as exc:
-                self.error("Cannot open the project", str(exc))
-                return False
-        view = project.view or {}
-        self.vm.set_brush_size(int(view.get("brush_size", self.vm.brush_size)))
-        if "current_class" in view:
-            self.vm.set_current_class(int(view["current_class"]))
-        self.tools_panel.opacity_slider.setValue(round(float(view.get("overlay_opacity", 1.0)) * 100))
-        self.act_split.setChecked(bool(view.get("split", False)))
-        self.painting.set_compare_split(self.act_split.isChecked())
-        self.vm.restore_style_state(project.region_styles or {}, dict(project.style_codes))
-        for problem in self.latent_vm.restore_favourites(project.latent_favourites, project.latents):
-            self.notify(problem)
-        if project.model is not None and project.model.path and project.model.path != self.synthesis.path:
-            if Path(project.model.path).exists():
-                self.load_model(project.model.path)
-            else:
-                self.notify(f"The project's model {project.model.path} was not found; open it from the Model menu")
-        self.canvas.fit()
-        return True
-
-    def save_label_map_dialog(self) -> None:
-        path = self.dialogs.save_file("Save label map", LABEL_FILTER, "labels.png")
-        if not path:
-            return
-        try:
-            write_label_map(path, LabelMap(self.vm.labels, self.vm.palette))
-        except (DocumentError, OSError) as exc:
-            self.error("Cannot save the label map", str(exc))
-            return
-        self.notify(f"Saved label map {Path(path).name}")
-
-    def export_dialog(self) -> None:
-        """Ask for the size (model output, or the canvas size resampled or synthesized), then where to write."""
-        if self.vm.output is None:
-            self.notify("There is no output to export yet: load a model and paint")
-            return
-        sizes = export_sizes(self.synthesis.info, self.vm.output.shape, (self.vm.width, self.vm.height))
-        choice = 0
-        if len(sizes) > 1:
-            keys = [size.key for size in sizes]
-            last = str(self.settings.value("painting/export_size", "native", str))
-            picked = self.dialogs.choose("Export output", "Size of the exported picture:", [size.label for size in sizes], keys.index(last) if last in keys else 0)
-            if picked is None:
-                return
-            choice = picked
-            self.settings.setValue("painting/export_size", keys[choice])
-        path = self.dialogs.save_file("Export output", EXPORT_FILTER, "output.png")
-        if path:
-            self.export_output(path, sizes[choice].key)
-
-    def export_output(self, path: str, size: str = "native") -> bool:
-        """Write the output at `size` ("native", "resampled" or "synthesized"), with every setting in its text chunks."""
-        if self.vm.output is None:
-            return False
-        sizes = {option.key: option for option in export_sizes(self.synthesis.info, self.vm.output.shape, (self.vm.width, self.vm.height))}
-        if size not in sizes:
-            self.error("Cannot export", f"This model cannot export at the size asked for ({size}); the choices are: {', '.join(sizes)}")
-            return False
-        if sizes[size].key == "synthesized":
-            self.notify(f"Synthesizing {sizes[size].width}x{sizes[size].height} for {Path(path).name}...")
-        return self.exporter.export(path, sizes[size], self.synthesis.info)
-
-    # ------------------------------------------------------------------ autosave / recovery
-    def autosave(self) -> None:
-        if not self.vm.is_modified or not self.recovery.active:
-            return
-        try:
-            self.recovery.save_snapshot(self.document_id, self.current_project(), title=Path(self.document_path).name if self.document_path else "Untitled", source_path=self.document_path)
-        except (DocumentError, OSError) as exc:
-            self.notify(f"Autosave failed: {exc}")
-
-    def _remove_snapshot(self) -> None:
-        if self.recovery.active:
-            try:
-                self.recovery.remove_snapshot(self.document_id)
-            except OSError:
-                pass
-
-    def offer_recovery(self) -> bool:
-        """After a crash: offer the newest autosaved document. True if one was recovered."""
-        snapshots = self.recovery.list_recoverable()
-        if not snapshots:
-            return False
-        newest = snapshots[0]
-        if not self.dialogs.ask_recover(f"{newest.title} (autosaved {_ago(newest.saved_at)})"):
-            for snapshot in snapshots:
-                self.recovery.discard(snapshot)
-            return False
-        try:
-            project = self.recovery.recover(newest)
-        except (DocumentError, OSError) as exc:
-            self.error("Cannot recover", str(exc))
-            return False
-        if not self.apply_project(project, modified=True):
-            return False
-        self.document_path = newest.source_path if newest.source_path and newest.source_path.endswith(PROJECT_SUFFIX) else None
-        self.recovery.discard(newest)
-        self.autosave()  # the recovered work is protected again at once
-        self._update_title()
-        self.notify(f"Recovered {newest.title}")
-        return True
 
     # ------------------------------------------------------------------ window events
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -863,12 +475,11 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._confirm_discard():
+        if not self.painting.files.confirm_discard():
             event.ignore()
             return
         self._save_settings()
-        self.autosave_timer.stop()
-        self.recovery.end_session()
+        self.document.close()
         self.controller.shutdown()
         event.accept()
 
@@ -882,11 +493,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        self.vm.set_brush_size(int(self.settings.value("painting/brush_size", self.vm.brush_size)))
-        self.tools_panel.opacity_slider.setValue(int(self.settings.value("painting/overlay_opacity", 100)))
-        split = str(self.settings.value("painting/split", "false")).lower() == "true"
-        self.act_split.setChecked(split)
-        self.painting.set_compare_split(split)
+        self.painting.restore_settings()
 
     def _save_settings(self) -> None:
         away = self._docks_away or []
@@ -896,9 +503,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         for dock in away:
             dock.hide()
-        self.settings.setValue("painting/brush_size", self.vm.brush_size)
-        self.settings.setValue("painting/overlay_opacity", self.tools_panel.opacity_slider.value())
-        self.settings.setValue("painting/split", self.act_split.isChecked())
+        self.painting.save_settings()
         self.settings.sync()
 
     def about(self) -> None:
@@ -918,10 +523,3 @@ class MainWindow(QMainWindow):
         else:
             self.dialogs.info("Documentation", "The documentation is in the docs/ folder of GAN Studio's source repository "
                               "(architecture.md, models.md, synthetic-data.md); this installation does not carry it.")
-
-
-def _ago(timestamp: float) -> str:
-    import time
-
-    minutes = max(0, int((time.time() - timestamp) // 60))
-    return "just now" if minutes == 0 else f"{minutes} min ago"

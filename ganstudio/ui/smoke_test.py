@@ -89,7 +89,7 @@ def run(app: QApplication, window: Any, start: Callable[[], None], screenshots: 
         sys.excepthook = previous_hook
         # stop the worker and release the recovery lock without closeEvent's unsaved-changes question
         window.controller.shutdown()
-        window.recovery.end_session()
+        window.document.close()
         window.hide()
     print(f"Smoke test passed in {time.monotonic() - began:.0f} s: " + "; ".join(visited), flush=True)
     return 0

@@ -153,9 +153,9 @@ def test_window_hosts_the_explorer_and_keeps_favourites_in_the_project(qtbot, ma
     vm = window.latent_vm
     qtbot.waitUntil(lambda: vm.output is not None, timeout=TIMEOUT)
     favourite = vm.add_favourite("keeper")
-    assert window.save_project(str(tmp_path / "fav.gstudio"))
+    assert window.document.save(str(tmp_path / "fav.gstudio"))
     vm.remove_favourite(0)
-    assert window.open_project(str(tmp_path / "fav.gstudio"))
+    assert window.painting.files.open_project(str(tmp_path / "fav.gstudio"))
     assert [f.name for f in vm.favourites] == ["keeper"]
     np.testing.assert_array_equal(vm.favourites[0].ws, favourite.ws)
     assert window.latent.favourites.list.count() == 1

@@ -140,11 +140,11 @@ def test_project_save_and_load_round_trip(make_window, tmp_path) -> None:  # typ
     painted = vm.labels.copy()
     path = tmp_path / "work.gstudio"
     window.dialogs.save_answers.append(str(path))
-    assert window.save()
+    assert window.painting.files.save()
     assert path.exists() and not vm.is_modified
     assert window.windowTitle().startswith("work.gstudio") and not window.isWindowModified()
 
-    window.new_document()
+    window.painting.files.new_document()
     assert (vm.labels == 0).all()
     vm.set_brush_size(5)
     assert window.open_path(str(path))
@@ -157,10 +157,10 @@ def test_export_writes_png_with_settings(qtbot, make_window, spade_model_path, t
     window = make_window()
     load(qtbot, window, spade_model_path)
     output = wait_output(qtbot, window)
-    assert window.export_output(str(tmp_path / "out.png"))
+    assert window.painting.files.export_output(str(tmp_path / "out.png"))
     assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png").convert("RGB")), output)
     assert read_image_settings(tmp_path / "out.png")["arch"] == "spade"
-    assert window.export_output(str(tmp_path / "out.jpg"))
+    assert window.painting.files.export_output(str(tmp_path / "out.jpg"))
     assert Image.open(tmp_path / "out.jpg").format == "JPEG"
 
 
@@ -169,14 +169,14 @@ def test_crash_is_recovered_from_autosave(make_window, recovery_dir) -> None:  #
     crashed.vm.set_current_class(7)
     drag(crashed, [(20, 20), (300, 400)])
     painted = crashed.vm.labels.copy()
-    crashed.autosave()
+    crashed.document.autosave()
     # simulate a crash: the process "dies" holding its snapshot; its session lock goes with it
-    crashed.recovery._lock_handle.close()
-    crashed.recovery._session_dir = None
+    crashed.document.recovery._lock_handle.close()
+    crashed.document.recovery._session_dir = None
     crashed.vm.mark_saved()  # so closing the dead window asks nothing
 
     window = make_window()
-    assert window.offer_recovery()
+    assert window.painting.files.offer_recovery()
     assert np.array_equal(window.vm.labels, painted)
     assert window.vm.is_modified  # recovered work is not saved work
     assert "Recovered" in window.messages[-1]

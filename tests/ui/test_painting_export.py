@@ -30,7 +30,7 @@ def test_export_offers_three_sizes_and_writes_each_with_its_recipe(qtbot, make_w
         path = tmp_path / f"{key}.png"
         window.dialogs.choose_answers = [index]
         window.dialogs.save_answers = [str(path)]
-        with qtbot.waitSignal(window.exporter.exported, timeout=30_000):
+        with qtbot.waitSignal(window.painting.exporter.exported, timeout=30_000):
             window.act_export.trigger()
         written[key] = np.asarray(Image.open(path).convert("RGB"))
     title, options, _default = window.dialogs.choices[0]

@@ -75,7 +75,7 @@ def test_undo_and_painting_actions_act_only_on_paint(qtbot, make_window) -> None
     painted = window.vm.labels.copy()
     assert window.act_undo.isEnabled()
     window.workspaces.setCurrentWidget(window.latent)
-    assert not window.act_undo.isEnabled() and not window.act_split.isEnabled() and not window.act_open_labels.isEnabled()
+    assert not window.act_undo.isEnabled() and not window.act_split.isEnabled() and not window.painting.act_open_labels.isEnabled()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert np.array_equal(window.vm.labels, painted)  # Ctrl+Z on Latent does not undo the hidden painting
     window.workspaces.setCurrentWidget(window.painting)
