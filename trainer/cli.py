@@ -26,6 +26,7 @@ RECIPE_HELP = {
     "stargan": "multi-attribute face editing from a CelebA-style attribute list",
     "spade": "semantic image synthesis from label maps (SPADE / GauGAN)",
     "sean": "semantic image synthesis with per-region styles (SEAN)",
+    "oasis": "semantic image synthesis with adversarial supervision only and 3D noise (OASIS)",
     "stylegan2": "unconditional image generation (StyleGAN2-ADA)",
 }
 

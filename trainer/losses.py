@@ -69,6 +69,61 @@ def logistic_nonsaturating(pred: torch.Tensor, real: bool) -> torch.Tensor:
     return F.softplus(-pred.float()).mean() if real else F.softplus(pred.float()).mean()
 
 
+# --- OASIS: per-pixel (N+1)-class adversarial loss and LabelMix ------------
+# Schönfeld et al. 2021. The discriminator labels every pixel with one of the N
+# semantic classes (output channel c + 1) or "fake" (channel 0).
+
+def class_balance_weights(label: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Per-class weights [num_classes] for a batch of class ids [B,H,W]: inversely
+    proportional to each class's pixel count, scaled so that the mean weight over
+    the batch's pixels is 1 (K classes present: weight_c = pixels / (K * count_c)).
+    Classes absent from the batch get 0. Rare classes (a small lake) then count as
+    much as the sky in the loss, which is what makes OASIS learn them."""
+    counts = torch.bincount(label.reshape(-1), minlength=num_classes)[:num_classes].float()
+    present = (counts > 0).sum().clamp(min=1)
+    return torch.where(counts > 0, label.numel() / (present * counts.clamp(min=1)), torch.zeros_like(counts))
+
+
+def oasis_real_loss(logits: torch.Tensor, label: torch.Tensor, balance: bool = True) -> torch.Tensor:
+    """Cross-entropy of per-pixel logits [B, N+1, H, W] against the real classes
+    (class c is channel c + 1), class-balanced. D's loss on real images, and G's
+    adversarial loss on its fakes (G wants D to see the label map's classes)."""
+    logits = logits.float()
+    per_pixel = F.cross_entropy(logits, label + 1, reduction="none")
+    if balance:
+        per_pixel = per_pixel * class_balance_weights(label, logits.shape[1] - 1)[label]
+    return per_pixel.mean()
+
+
+def oasis_fake_loss(logits: torch.Tensor) -> torch.Tensor:
+    """D's loss on generated images: every pixel is class 0, "fake" (not balanced, as in the paper)."""
+    logits = logits.float()
+    target = torch.zeros(logits.shape[0], *logits.shape[2:], dtype=torch.long, device=logits.device)
+    return F.cross_entropy(logits, target)
+
+
+def labelmix_mask(label: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """A binary mask [B,1,H,W] (float) that is constant on each class region of
+    the label map [B,H,W]: every class of every image is independently 1 (take
+    the real image) or 0 (the fake), drawn from torch's global RNG on the label's
+    device (so a checkpoint's RNG state makes it repeat on resume)."""
+    bits = torch.randint(0, 2, (label.shape[0], num_classes), device=label.device)
+    return bits.gather(1, label.reshape(label.shape[0], -1)).reshape(label.shape[0], 1, *label.shape[1:]).float()
+
+
+def labelmix(mask: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """mask * real + (1 - mask) * fake (images, or D's logits of them)."""
+    return mask * real + (1 - mask) * fake
+
+
+def labelmix_penalty(mask: torch.Tensor, d_mixed: torch.Tensor, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+    """LabelMix consistency: mean squared difference between D's logits of the mixed
+    image and the same mix of D's logits of the real and the fake image. It makes D
+    judge each region by its own content and keeps its output consistent at the
+    boundaries between real and fake regions."""
+    return F.mse_loss(d_mixed.float(), labelmix(mask, d_real.float(), d_fake.float()))
+
+
 # --- gradient penalties ------------------------------------------------------
 
 def gradient_penalty(critic_out: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,7 @@ from trainer.loop import run_recipe
 from train_helpers import TINY, recipe_class, tiny_args
 
 EXPECTED_ARCH = {"pix2pix": "pix2pix_unet", "cyclegan": "cyclegan_resnet", "stargan": "stargan", "spade": "spade",
-                 "sean": "sean", "stylegan2": "stylegan2"}
+                 "sean": "sean", "oasis": "oasis", "stylegan2": "stylegan2"}
 
 
 def _run_export(loaded, recipe: str) -> torch.Tensor:
@@ -24,6 +24,9 @@ def _run_export(loaded, recipe: str) -> torch.Tensor:
             return module(torch.rand(1, 3, 32, 32) * 2 - 1)
         if recipe == "stargan":
             return module(torch.rand(1, 3, 32, 32) * 2 - 1, torch.tensor([[1.0, 0, 0, 1, 0]]))
+        if recipe == "oasis":
+            seg = module.semantic_input(torch.randint(0, 3, (1, 32, 32)))
+            return module(seg, torch.randn(1, module.z_dim))
         if recipe in ("spade", "sean"):
             label = torch.randint(0, 3, (1, 32, 32))
             seg = module.semantic_input(label)
@@ -72,8 +75,9 @@ def test_recipe_trains_and_exports(recipe, tiny_data, tmp_path, monkeypatch, cap
     assert (image - reference).abs().max() < 0.01, recipe  # measured: 7e-6 (pix2pix) to 2e-3 (stylegan2)
     if recipe == "cyclegan":
         assert loaded.parts["reverse"].arch == "cyclegan_resnet"
-    if recipe in ("spade", "sean"):
+    if recipe in ("spade", "sean", "oasis"):
         assert [entry["name"] for entry in loaded.labels] == ["sky", "grass", "rock"]
+    if recipe in ("spade", "sean"):
         assert "VGG perceptual loss skipped" in printed.err
     if recipe == "stargan":
         assert loaded.attributes == ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]

@@ -98,6 +98,8 @@ TINY = {
     "stargan": ("faces", ["--g-conv-dim", "4", "--d-conv-dim", "4", "--g-repeat", "1", "--n-critic", "2"]),
     "spade": ("labelmap", ["--ngf", "2", "--ndf", "4", "--n-layers-d", "2", "--use-vae", "--z-dim", "8"]),
     "sean": ("labelmap", ["--ngf", "2", "--ndf", "4", "--n-layers-d", "2", "--style-dim", "8"]),
+    "oasis": ("labelmap", ["--channels-g", "2", "--spade-hidden", "8", "--z-dim", "4", "--channels-d", "2", "--num-res-blocks-d", "3",
+                           "--bn-batches", "2"]),
     "stylegan2": ("folder", ["--z-dim", "8", "--w-dim", "8", "--map-layers", "2", "--channel-base", "128", "--channel-max", "8",
                              "--d-reg-interval", "2", "--g-reg-interval", "2"]),
 }
