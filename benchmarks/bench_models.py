@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/bench_models.py [--quick] [--reference-root /work/ref]
 
-For each architecture that imports (SPADE, SEAN, StyleGAN2 at 256x256, the
+For each architecture that imports (SPADE, SEAN, OASIS, StyleGAN2 at 256x256, the
 CycleGAN ResNet-9 and pix2pix U-Net-256 at 256x256, StarGAN at 128x128) it
 prints the median forward time over repeated runs after a warm-up, batch 1,
 fp32, eval mode under torch.inference_mode(), on the CPU and on CUDA when
@@ -122,6 +122,24 @@ def sean_reference(root: Path, ours: nn.Module) -> nn.Module:
     return load_strict(SPADEGenerator(spade_opt(ours.config, status="train")), ours)
 
 
+def oasis_reference(root: Path, ours: nn.Module) -> nn.Module:
+    config = ours.config
+    with reference_imports(find_checkout(root, "boschresearch+OASIS", "OASIS")):
+        from models.generator import OASIS_Generator
+    opt = Namespace(
+        channels_G=config["channels_G"], z_dim=config["z_dim"], no_3dnoise=config["no_3dnoise"], crop_size=config["crop_size"],
+        aspect_ratio=config["aspect_ratio"], num_res_blocks=6, param_free_norm=config["param_free_norm_type"],
+        spade_ks=config["spade_kernel_size"], no_spectral_norm=False, gpu_ids="-1",
+        semantic_nc=config["label_nc"] + int(config["contain_dontcare_label"]))
+    return load_strict(OASIS_Generator(opt), ours)
+
+
+def oasis_call(net: nn.Module, args: tuple) -> torch.Tensor:
+    """Both forwards draw their own 3D noise with torch.randn: the same seed gives both the same noise."""
+    torch.manual_seed(0)
+    return net(*args)
+
+
 def stylegan2_reference(root: Path, ours: nn.Module) -> nn.Module:
     # dnnlib imports requests only to download files
     shims = {"requests": types.ModuleType("requests")} if importlib.util.find_spec("requests") is None else {}
@@ -230,6 +248,19 @@ def cases(quick: bool) -> list[Case]:
             sean_reference, lambda net, args: net(*args)))
     except ImportError as exc:
         print(f"# SEAN skipped: {exc}")
+
+    try:
+        from ganstudio.models.oasis import OASISGenerator
+
+        # ADE20K's published layout (150 classes + dontcare, 64 noise channels) at the app's 256 px
+        config = dict(label_nc=150, contain_dontcare_label=True, channels_G=64 // width, crop_size=256)
+        found.append(Case(
+            "OASIS 256x256", ", ".join(f"{k}={v}" for k, v in config.items()) + ", 3D noise z_dim=64, spade_hidden=128",
+            lambda config=config: OASISGenerator(**config),
+            lambda device: (random_onehot(151, 256, device),),
+            oasis_call, oasis_reference, oasis_call))
+    except ImportError as exc:
+        print(f"# OASIS skipped: {exc}")
 
     try:
         from ganstudio.models.stylegan2 import Generator as StyleGAN2
