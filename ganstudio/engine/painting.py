@@ -1,4 +1,4 @@
-"""Synthesize a photo from a label map with a SPADE or SEAN model.
+"""Synthesize a photo from a label map with a SPADE, SEAN or OASIS model.
 
 Inputs and outputs are numpy: class ids (H, W) in, RGB uint8 out. The label
 map is one-hot encoded at the model's resolution, keeping the document's
@@ -14,11 +14,20 @@ Styles (a plain dict, so it can travel in a job):
   computed once and cached; each region takes its code from its assigned
   source (else the default source, else a seeded random source); the blend
   then mixes every region's code with another source's by `amount`.
+- OASIS: ``{"noise": {"seed": int, "rerolls": [{"seed": int, "class_id": int}
+  | {"seed": int, "mask": (H, W) bool}, ...]}}`` (document.oasis_noise). The
+  per-pixel noise map is built at the network's input size from that state
+  with seeded CPU generators (the same state gives the same picture on every
+  device): the base vector everywhere, then each re-roll's fresh vector over
+  its region, later ones winning. It is cached by the state (and, only when a
+  re-roll follows a class, the label map), so a stroke rebuilds nothing while
+  no region re-roll depends on the painted classes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
 import torch
@@ -27,17 +36,49 @@ import torch.nn.functional as F
 from .jobs import Job
 from .session import RunContext, Session, array_key
 
+if TYPE_CHECKING:
+    from ganstudio.models.oasis import OASISGenerator
+
 PREVIEW_DIVISOR = 2  # previews render at half the latent size where the model allows it
 MAX_LATENT_SCALE = 8  # 8x a 256 px model is 2048 px: the largest picture one pass makes
+NOISE_CACHE_ENTRIES = 2  # the preview's and the full size's noise maps
+NOISE_CACHE_MAX_BYTES = 64 << 20  # larger maps (exports) are built for the one run and dropped
 
 
 def synthesizes_larger(arch: str, config: Mapping[str, Any]) -> bool:
     """Whether the generator can start from a larger grid than it was trained on.
 
-    SEAN and SPADE without a VAE begin from the label map resized to their first
-    grid, so any grid works; a VAE's first layer is a dense map to a fixed grid.
+    SEAN, OASIS and SPADE without a VAE begin from the label map resized to their
+    first grid, so any grid works; a VAE's first layer is a dense map to a fixed grid.
     """
-    return arch == "sean" or (arch == "spade" and not config.get("use_vae", False))
+    return arch in ("sean", "oasis") or (arch == "spade" and not config.get("use_vae", False))
+
+
+def oasis_reroll_spill(config: Mapping[str, Any]) -> int:
+    """How far (output pixels, chessboard distance) new noise in a region can change the picture, at the trained scale.
+
+    Derived from the generator's shape (ganstudio.models.oasis): the noise enters
+    the first conv ``fc`` on the first grid (32 px per cell) and every SPADE norm
+    of block i (32 / 2**i px per cell), each time resized by nearest sampling,
+    which picks one pixel per cell, so a cell changes when that pixel does and
+    its footprint reaches ``cell - 1`` px beyond it. From there each 3x3 conv
+    spreads a change by one cell of its scale: ``fc`` one, a SPADE's two convs
+    ``spade_kernel_size // 2`` each, each block's conv_0 and conv_1 one each,
+    ``conv_img`` one pixel; nearest upsampling keeps a cell's footprint.
+    The norms are per pixel in eval mode (batch norm with running statistics),
+    so nothing else carries a change further. Every first-grid cell is 32 output
+    pixels whatever the grid's size, so the bound holds for larger syntheses
+    (latent scale) and previews alike. With the reference's 3x3 SPADE convs it
+    is 222 px: a 256 px picture is all within reach of a region in its middle.
+    """
+    from ganstudio.models.oasis import NUM_BLOCKS, UPSAMPLING
+
+    p = int(config.get("spade_kernel_size", 3)) // 2
+    scales = [UPSAMPLING >> i for i in range(NUM_BLOCKS)]  # px per cell at block i
+    after = [2 * sum(scales[j] for j in range(i + 1, NUM_BLOCKS)) + 1 for i in range(NUM_BLOCKS)]  # later blocks + conv_img
+    fc = (scales[0] - 1) + scales[0] + 2 * scales[0] + after[0]
+    spade = max((s - 1) + s * (2 * p + 2) + a for s, a in zip(scales, after))
+    return max(fc, spade)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -80,7 +121,13 @@ def resize_labels(labels: np.ndarray, size: tuple[int, int], device: torch.devic
 
 
 class PaintingSession(Session):
-    """Label map -> photo with a SPADE or SEAN generator (see the module docstring for styles)."""
+    """Label map -> photo with a SPADE, SEAN or OASIS generator (see the module docstring for styles)."""
+
+    def __init__(self, model: Any, runtime: Any) -> None:
+        super().__init__(model, runtime)
+        # OASIS noise maps by state and size; a bounded LRU of its own (they are large, and `cached` keeps 4 per name)
+        self._noise_maps: OrderedDict[Any, torch.Tensor] = OrderedDict()
+        self.noise_builds = 0  # how many maps were built (the cache test and the benchmark read it)
 
     def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
         assert isinstance(job, PaintJob)
@@ -101,6 +148,8 @@ class PaintingSession(Session):
 
     @property
     def num_classes(self) -> int:
+        if self.arch == "oasis":
+            return int(self.generator.semantic_nc)  # the dontcare class is an id of its own
         return int(self.generator.config["label_nc"])
 
     def synthesize(self, labels: np.ndarray, style: Mapping[str, Any] | None = None, *, preview: bool = False, latent_scale: int = 1) -> np.ndarray:
@@ -125,7 +174,9 @@ class PaintingSession(Session):
                 return self._spade(labels, style, preview, latent_scale)
             if self.arch == "sean":
                 return self._sean(labels, style, preview, latent_scale)
-        raise ValueError(f"a {self.arch} model cannot paint from a label map; load a SPADE or SEAN model")
+            if self.arch == "oasis":
+                return self._oasis(labels, style, preview, latent_scale)
+        raise ValueError(f"a {self.arch} model cannot paint from a label map; load a SPADE, SEAN or OASIS model")
 
     # -- SPADE ------------------------------------------------------------------------------
     def _spade(self, labels: np.ndarray, style: dict[str, Any], preview: bool, latent_scale: int = 1) -> np.ndarray:
@@ -180,6 +231,68 @@ class PaintingSession(Session):
         noise_generator = torch.Generator(device=device).manual_seed(seed)  # repeatable per-pixel noise
         out = gen.generate(seg, codes.to(dtype), generator=noise_generator, latent_hw=(sh, sw))
         return to_uint8_image(out)
+
+    # -- OASIS ------------------------------------------------------------------------------
+    def _oasis(self, labels: np.ndarray, style: dict[str, Any], preview: bool, latent_scale: int = 1) -> np.ndarray:
+        gen: OASISGenerator = self.generator  # type: ignore[assignment]
+        device, dtype = self.runtime.device, self.runtime.dtype
+        scale = gen.output_size[1] // gen.sw
+        sh, sw = self._latent_hw(gen.sw * latent_scale, scale, labels.shape, preview)
+        size = (sh * scale, sw * scale)
+        ids = resize_labels(labels, size, device)
+        seg = gen.semantic_input(ids).to(dtype)
+        if self.runtime.channels_last:
+            seg = seg.contiguous(memory_format=torch.channels_last)
+        z = self.oasis_noise(labels, style.get("noise"), size) if gen.uses_noise else None
+        return to_uint8_image(gen(seg, z, latent_hw=(sh, sw)))
+
+    def oasis_noise(self, labels: np.ndarray, noise: Mapping[str, Any] | None, size: tuple[int, int]) -> torch.Tensor:
+        """The noise map [1, z_dim, *size] of a noise state for this label map, on the session's device (cached; see the module docstring)."""
+        noise = dict(noise or {})
+        seed = int(noise.get("seed", 0))
+        rerolls = [dict(r) for r in noise.get("rerolls") or []]
+        by_class = any("mask" not in r for r in rerolls)
+        reroll_keys = tuple(
+            (int(r["seed"]), int(r["class_id"])) if "mask" not in r else (int(r["seed"]), array_key(np.asarray(r["mask"])))
+            for r in rerolls
+        )
+        # the label map matters only where a re-roll follows a class: strokes reuse the map otherwise
+        key = (seed, reroll_keys, tuple(size), array_key(labels) if by_class else None)
+        cache = self._noise_maps
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        built = self._build_noise(labels, seed, rerolls, size).to(self.runtime.device, self.runtime.dtype)
+        if built.numel() * built.element_size() <= NOISE_CACHE_MAX_BYTES:
+            cache[key] = built
+            while len(cache) > NOISE_CACHE_ENTRIES:
+                cache.popitem(last=False)
+        return built
+
+    def _build_noise(self, labels: np.ndarray, seed: int, rerolls: list[dict[str, Any]], size: tuple[int, int]) -> torch.Tensor:
+        from ganstudio.models.oasis import reroll_noise
+
+        self.noise_builds += 1
+        gen: OASISGenerator = self.generator  # type: ignore[assignment]
+        height, width = size
+        z = gen.random_z(1, seed=seed)  # seeded CPU generator: the same vector on every device
+        noise = z[:, :, None, None].expand(-1, -1, height, width)
+        ids = resize_labels(labels, size, torch.device("cpu"))[0] if any("mask" not in r for r in rerolls) else None
+        for reroll in rerolls:
+            if "mask" in reroll:
+                mask = torch.from_numpy(np.ascontiguousarray(np.asarray(reroll["mask"]) != 0))
+                if tuple(mask.shape) != size:  # label-map sized: to the input grid as the labels go (nearest)
+                    mask = F.interpolate(mask[None, None].float(), size=size, mode="nearest")[0, 0] > 0.5
+            else:
+                assert ids is not None
+                mask = ids == int(reroll["class_id"])
+            if bool(mask.any()):
+                noise = reroll_noise(noise, mask, gen.random_z(1, seed=int(reroll["seed"])))
+        return noise.contiguous()
+
+    def reset(self) -> None:
+        super().reset()
+        self._noise_maps.clear()  # they live on the old device
 
     @staticmethod
     def _latent_hw(sw: int, scale: int, shape: tuple[int, ...], preview: bool) -> tuple[int, int]:
