@@ -11,6 +11,12 @@ A project file is a zip archive holding
 ``styles.safetensors`` / ``latents.safetensors``
     named numpy arrays (style codes; latent vectors), dtype and shape exact.
 
+``region_styles.noise`` (optional; files without it open with the default
+noise) is the OASIS noise state of `oasis_noise.NoiseState`: ``{"seed": int,
+"rerolls": [{"seed": int, "class_id": int} | {"seed": int, "mask":
+"noise.reroll<i>.mask"}]}``, at most `oasis_noise.MAX_REROLLS` re-rolls; each
+mask is a uint8 (height x width) array in styles.safetensors.
+
 The JSON parts are free-form for the app (view state, the description of
 which source each region's style comes from, favourites that refer to arrays
 by name, per-workspace state); they only need to be JSON-serialisable, with
@@ -42,6 +48,7 @@ from .atomic import write_atomic
 from .errors import ClassIdOutOfRangeError, DocumentError, FileReadError, PaletteError
 from .image_io import encode_label_map, read_label_map
 from .labelmap import LabelMap
+from .oasis_noise import MAX_CLASS_ID, MAX_REROLLS, MAX_SEED
 from .palette import Palette
 from .safe_read import ArrayCheck, SafeZip, parse_json, read_safetensors
 
@@ -148,6 +155,7 @@ _MEMBER_LIMITS = {
 }
 _SOURCE_IMAGE = re.compile(r"^(source\d+|spade)\.image$")
 _SOURCE_LABELS = re.compile(r"^source\d+\.labels$")
+_NOISE_MASK = re.compile(r"^noise\.reroll\d{1,4}\.mask$")
 _FAVOURITE_W = re.compile(r"^favourite\d+\.w$")
 _FAVOURITE_THUMBNAIL = re.compile(r"^favourite\d+\.thumbnail$")
 _MAX_INT = 1 << 63  # seeds, class ids, sizes: anything larger is not ours
@@ -291,6 +299,9 @@ def _check_state(state: Any, label: str) -> dict[str, Any]:
             f.text(blend["source"], "region_styles.blend.source", optional=True)
         f.optional(blend, "amount", f.number, "region_styles.blend")
 
+    if styles.get("noise") is not None:
+        _check_noise(f, styles["noise"], label)
+
     favourites = f.sequence(state.get("latent_favourites") or [], "latent_favourites")
     for index, entry in enumerate(favourites):
         where = f"latent_favourites[{index}]"
@@ -305,6 +316,25 @@ def _check_state(state: Any, label: str) -> dict[str, Any]:
     return state
 
 
+def _check_noise(f: _Fields, value: Any, label: str) -> None:
+    """region_styles.noise: the OASIS noise state (seeds, a bounded list of class or mask re-rolls)."""
+    noise = f.mapping(value, "region_styles.noise")
+    f.optional(noise, "seed", f.integer, "region_styles.noise", 0, MAX_SEED)
+    rerolls = f.sequence(noise.get("rerolls") or [], "region_styles.noise.rerolls")
+    if len(rerolls) > MAX_REROLLS:
+        raise FileReadError(f"its noise has {len(rerolls)} region re-rolls (at most {MAX_REROLLS} are kept)", path=label)
+    for index, entry in enumerate(rerolls):
+        where = f"region_styles.noise.rerolls[{index}]"
+        f.mapping(entry, where)
+        f.integer(entry.get("seed"), f"{where}.seed", 0, MAX_SEED)
+        if ("class_id" in entry) == ("mask" in entry):
+            raise FileReadError(f"'{where}' in {STATE_FILE} should name either a class_id or a mask", path=label)
+        if "class_id" in entry:
+            f.integer(entry["class_id"], f"{where}.class_id", 0, MAX_CLASS_ID)
+        elif not _NOISE_MASK.match(f.text(entry["mask"], f"{where}.mask") or ""):
+            raise FileReadError(f"'{where}.mask' in {STATE_FILE} is not a mask array's name", path=label)
+
+
 def _style_array_problem(name: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> str | None:
     """Why a styles.safetensors array cannot be what its name says (None: fine). Sees the header only."""
     if _SOURCE_IMAGE.match(name):
@@ -317,6 +347,11 @@ def _style_array_problem(name: str, dtype: np.dtype[Any], shape: tuple[int, ...]
             return f"should be a label map (height x width, uint8 or uint16), not {dtype} {list(shape)}"
         if shape[0] * shape[1] > limits.MAX_LABEL_MAP_PIXELS:
             return f"is a {shape[1]}x{shape[0]} label map; label maps can be at most {limits.megapixels(limits.MAX_LABEL_MAP_PIXELS)}"
+    elif _NOISE_MASK.match(name):
+        if dtype != np.uint8 or len(shape) != 2:
+            return f"should be a re-roll mask (height x width, uint8), not {dtype} {list(shape)}"
+        if shape[0] * shape[1] > limits.MAX_LABEL_MAP_PIXELS:
+            return f"is a {shape[1]}x{shape[0]} mask; masks are label-map sized, at most {limits.megapixels(limits.MAX_LABEL_MAP_PIXELS)}"
     elif len(shape) > 4:
         return f"has {len(shape)} dimensions; style data has at most 4"
     return None
