@@ -1,8 +1,8 @@
 """Exporting the painting's output: at the model's size, at the canvas size (resampled or synthesized), with its recipe.
 
 A picture's PNG text chunks hold every setting that made it (model file and its
-SHA-256, style seed or style image hash, SEAN sources, regions and blend, the
-label map itself, the size), so the picture can be made again from its file.
+SHA-256, style seed or style image hash, SEAN sources, regions and blend, OASIS
+noise seeds and re-rolls, the label map itself, the size), so the picture can be made again from its file.
 """
 from __future__ import annotations
 
@@ -92,6 +92,8 @@ def painting_settings(vm: PaintingViewModel, info: dict[str, Any] | None, size: 
         style["regions"] = {vm.palette[cid].name: name for cid, name in sorted(vm.region_sources.items()) if cid < len(vm.palette)}
         style["default"] = vm.default_source
         style["blend"] = {"source": vm.blend_source, "amount": vm.blend_amount}
+    if (info or {}).get("arch") == "oasis":
+        style["noise"] = vm.noise.describe()  # base seed and re-rolls (masks by digest): the picture's noise
     path = str((info or {}).get("path", ""))
     return {
         "software": f"GAN Studio {ganstudio.__version__}",

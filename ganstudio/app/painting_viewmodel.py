@@ -23,12 +23,16 @@ from ganstudio.document import edits
 from ganstudio.document.bbox import BBox
 from ganstudio.document.edits import BrushStroke, EditRecord
 from ganstudio.document.errors import DocumentError
+from ganstudio.document.fill import region_mask
 from ganstudio.document.labelmap import LabelMap
+from ganstudio.document.oasis_noise import NoiseState, Reroll
 from ganstudio.document.palette import Palette, default_palette
 
-from .undo_commands import LabelEditCommand
+from .undo_commands import LabelEditCommand, NoiseCommand
 
-TOOLS = ("brush", "eraser", "fill", "eyedropper", "line", "rect", "replace")
+# "reroll": a click draws new OASIS noise for the clicked class (with Shift: its connected area only)
+TOOLS = ("brush", "eraser", "fill", "eyedropper", "line", "rect", "replace", "reroll")
+NOISE_SEEDS = 2**31 - 1  # new seeds are drawn below this (short enough to read and type)
 MIN_BRUSH, MAX_BRUSH = 1, 200
 PREVIEW_INTERVAL_MS = 60
 
@@ -64,6 +68,8 @@ class PaintingViewModel(QObject):
     modifiedChanged = Signal(bool)
     synthesisRequested = Signal(object)  # PaintRequest
     notice = Signal(str)
+    noiseChanged = Signal()  # the OASIS noise state changed (re-roll, undo, a project opened)
+    noiseAvailableChanged = Signal(bool)  # the model does (not) take re-rollable noise
 
     def __init__(self, width: int = 512, height: int = 512, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +94,10 @@ class PaintingViewModel(QObject):
         self.default_source: str | None = None
         self.blend_source: str | None = None
         self.blend_amount = 0.0
+        # OASIS: the document's noise state (ganstudio.document.oasis_noise); re-rolls are undoable commands
+        self.noise = NoiseState()
+        self.noise_available = False  # set when an OASIS model with 3D noise becomes current
+        self._noise_rng = np.random.default_rng()  # only draws seeds: the seeds themselves are saved
         self.synthesis_enabled = False  # the window turns it on when a model is loaded
         self._modified_without_undo = False  # e.g. recovered work that was never saved
         self._stroke: BrushStroke | None = None
@@ -178,6 +188,9 @@ class PaintingViewModel(QObject):
     def set_tool(self, tool: str) -> None:
         if tool not in TOOLS:
             raise ValueError(f"unknown tool {tool!r}")
+        if tool == "reroll" and not self.noise_available:
+            self.notice.emit("Re-rolling needs an OASIS model (its picture comes from noise that can be drawn again)")
+            return
         if tool != self.tool:
             self.tool = tool
             self.toolChanged.emit(tool)
@@ -288,6 +301,81 @@ class PaintingViewModel(QObject):
         self.revision += 1
         self.labelsChanged.emit(box.y0, box.x0, box.y1, box.x1)
 
+    # ---- OASIS noise -----------------------------------------------------------
+    def set_noise_available(self, available: bool) -> None:
+        """The current model does (or does not) take re-rollable noise; the re-roll tool goes with it."""
+        available = bool(available)
+        if available == self.noise_available:
+            return
+        self.noise_available = available
+        if not available and self.tool == "reroll":
+            self.set_tool("brush")
+        self.noiseAvailableChanged.emit(available)
+
+    def new_noise_seed(self) -> int:
+        return int(self._noise_rng.integers(0, NOISE_SEEDS))
+
+    def reroll_class(self, class_id: int, seed: int | None = None) -> bool:
+        """New noise over every pixel of `class_id` (it follows the class as it is painted). One undo step."""
+        class_id = int(class_id)
+        if not 0 <= class_id < len(self.palette):
+            self.notice.emit(f"Class {class_id} is not in the palette (0-{len(self.palette) - 1})")
+            return False
+        reroll = Reroll(self.new_noise_seed() if seed is None else int(seed), class_id=class_id)
+        return self._push_noise(f"Re-roll {self.palette[class_id].name}", lambda: self.noise.with_reroll(reroll))
+
+    def reroll_current_class(self, seed: int | None = None) -> bool:
+        return self.reroll_class(self.current_class, seed)
+
+    def reroll_at(self, x: float, y: float, *, connected: bool = False, seed: int | None = None) -> bool:
+        """Re-roll the class under (x, y); `connected`: only its connected area, as it is now (a fixed mask)."""
+        ix, iy = int(np.floor(x)), int(np.floor(y))
+        if not (0 <= ix < self.width and 0 <= iy < self.height):
+            return False
+        class_id = int(self.labels[iy, ix])
+        if not connected:
+            return self.reroll_class(class_id, seed)
+        found = region_mask(self.labels, (x, y))
+        if found is None:
+            return False
+        box, inside = found
+        mask = np.zeros(self.labels.shape, bool)
+        mask[box.y0 : box.y1, box.x0 : box.x1] = inside
+        reroll = Reroll(self.new_noise_seed() if seed is None else int(seed), mask=mask)
+        return self._push_noise(f"Re-roll {self.palette[class_id].name} area", lambda: self.noise.with_reroll(reroll))
+
+    def reroll_all(self, seed: int | None = None) -> bool:
+        """New noise everywhere: a new base seed, and no region keeps an earlier re-roll. One undo step."""
+        seed = self.new_noise_seed() if seed is None else int(seed)
+        return self._push_noise("Re-roll all noise", lambda: NoiseState(seed))
+
+    def set_noise_seed(self, seed: int) -> bool:
+        """Another base seed (region re-rolls stay). One undo step."""
+        seed = int(seed)
+        if seed == self.noise.seed:
+            return False
+        return self._push_noise(f"Noise seed {seed}", lambda: NoiseState(seed, self.noise.rerolls))
+
+    def _push_noise(self, text: str, make: Callable[[], NoiseState]) -> bool:
+        if not self.noise_available:
+            self.notice.emit("Re-rolling needs an OASIS model (its picture comes from noise that can be drawn again)")
+            return False
+        if self._stroke is not None:
+            self.end_stroke()
+        try:
+            after = make()
+        except ValueError as exc:  # e.g. too many region re-rolls
+            self.notice.emit(str(exc))
+            return False
+        self.undo_stack.push(NoiseCommand(text, self.noise, after, self._apply_noise))
+        return True
+
+    def _apply_noise(self, state: NoiseState) -> None:
+        self.noise = state
+        self.revision += 1  # a new picture for the same labels: results of the old noise are stale
+        self.noiseChanged.emit()
+        self.request_synthesis(preview=False)
+
     # ---- styles ---------------------------------------------------------------
     @property
     def style(self) -> dict[str, Any]:
@@ -302,6 +390,7 @@ class PaintingViewModel(QObject):
                 style["default"] = self.default_source
             if self.blend_source in self.style_sources and self.blend_amount > 0:
                 style["blend"] = {"source": self.blend_source, "amount": self.blend_amount}
+        style["noise"] = self.noise.to_style()  # OASIS; the other families ignore it
         return style
 
     def _styles_changed(self) -> None:
@@ -374,6 +463,9 @@ class PaintingViewModel(QObject):
             "default": self.default_source,
             "blend": {"source": self.blend_source, "amount": self.blend_amount},
         }
+        noise, noise_arrays = self.noise.to_json()
+        state["noise"] = noise
+        arrays.update(noise_arrays)
         return state, arrays
 
     def restore_style_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -388,6 +480,12 @@ class PaintingViewModel(QObject):
         self.default_source = state.get("default")
         blend = state.get("blend") or {}
         self.blend_source, self.blend_amount = blend.get("source"), float(blend.get("amount", 0.0))
+        try:  # a project's noise is not an edit: it replaces the state without an undo step
+            self.noise = NoiseState.from_json(state.get("noise"), arrays)
+        except (TypeError, ValueError) as exc:
+            self.noise = NoiseState()
+            self.notice.emit(f"The project's noise state was not usable ({exc}); it starts from seed 0")
+        self.noiseChanged.emit()
         self._styles_changed()
 
     # ---- synthesis ----------------------------------------------------------
