@@ -1,5 +1,7 @@
 """Architecture names used in native files, mapped to the classes that build them.
 
+The names and classes come from the family declarations (`ganstudio.families`).
+
 Imports are lazy so that loading one family does not import all the others.
 Every configuration is checked against the architecture's schema
 (`config_schema.SCHEMAS`) before a module is built; `build_on_meta` builds
@@ -17,26 +19,14 @@ import torch
 import torch.nn as nn
 from torch.overrides import TorchFunctionMode
 
+from ganstudio import families
+
 from .config_schema import SCHEMAS, ConfigError
 
 __all__ = ["ARCHITECTURES", "ConfigError", "UnknownArchitecture", "arch_of", "build", "build_on_meta", "check_config", "model_class"]
 
-# name -> "module:Class" inside ganstudio.models
-ARCHITECTURES: dict[str, str] = {
-    "spade": "spade:SPADEGenerator",
-    "spade_encoder": "spade:ConvEncoder",
-    "spade_discriminator": "spade:MultiscaleDiscriminator",
-    "sean": "sean:SEANGenerator",
-    "oasis": "oasis:OASISGenerator",
-    "oasis_discriminator": "oasis:OASISDiscriminator",
-    "stylegan2": "stylegan2:Generator",
-    "stylegan2_discriminator": "stylegan2:Discriminator",
-    "pix2pix_unet": "pix2pix:UnetGenerator",
-    "cyclegan_resnet": "cyclegan:ResnetGenerator",
-    "patchgan": "patchgan:NLayerDiscriminator",
-    "stargan": "stargan:Generator",
-    "stargan_discriminator": "stargan:Discriminator",
-}
+# name -> "module:Class" inside ganstudio.models: every network the family declarations name
+ARCHITECTURES: dict[str, str] = families.architectures()
 
 
 class UnknownArchitecture(KeyError):

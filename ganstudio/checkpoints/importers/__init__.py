@@ -15,6 +15,8 @@ from typing import Any, Callable, Mapping
 
 import torch
 
+from ganstudio import families
+
 State = Mapping[str, torch.Tensor]
 
 
@@ -32,22 +34,23 @@ class ImportMismatch(ValueError):
     """The file looks like a known family but its contents do not fit it."""
 
 
-# Tried in order: the more specific key patterns first (SEAN's ACE blocks
-# contain SPADE-like names, so SEAN goes before SPADE). OASIS's SPADE blocks are
-# `body.<i>` where SPADE/SEAN have `head_0`, so it follows them without overlap.
-FAMILIES = ("sean", "spade", "oasis", "stylegan2", "stargan", "cyclegan", "pix2pix", "patchgan")
+# Tried in this order, derived from the family declarations (ganstudio.families): an
+# importer whose keys overlap another's says which goes first (SEAN before SPADE, PatchGAN
+# after the pix2pix and CycleGAN generators); otherwise the registry's order holds.
+ORDER: tuple[str, ...] = families.importer_order()
+FAMILIES = ORDER  # the name earlier code and tests use
 
 
 def detectors() -> list[tuple[str, Callable[[State, Mapping[str, Any]], ImportResult | None]]]:
     found = []
-    for family in FAMILIES:
+    for name in ORDER:
         try:
-            module = importlib.import_module(f"{__name__}.{family}")
+            module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{family}":
-                continue  # family not available in this build
+            if exc.name == f"{__name__}.{name}":
+                continue  # importer not available in this build
             raise
-        found.append((family, module.detect))
+        found.append((name, module.detect))
     return found
 
 

@@ -1,0 +1,21 @@
+"""StyleGAN2-ADA (NVlabs/stylegan2-ada-pytorch): unconditional images from a latent space."""
+from .declaration import Family, Importer, Network
+
+FAMILY = Family(
+    name="stylegan2",
+    display_name="StyleGAN2",
+    summary="unconditional image generation (StyleGAN2-ADA)",
+    networks=(
+        # not half-safe: the reference runs only its top layers in fp16 with activation clamping,
+        # and the mapping network's learning-rate-scaled weights lose too much in half precision
+        Network("stylegan2", "stylegan2:Generator"),
+        Network("stylegan2_discriminator", "stylegan2:Discriminator", role="discriminator"),
+    ),
+    main="stylegan2",
+    importers=(Importer("stylegan2"),),
+    capabilities=frozenset({"latent_space"}),
+    session="ganstudio.engine.latent:LatentSession",
+    workspace="latent",
+    recipe="stylegan2",
+    evaluation="trainer.evaluation.generation:evaluate_stylegan2",
+)
