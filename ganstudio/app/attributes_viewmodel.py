@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio import families
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop
 from ganstudio.engine.attributes import (
     CLASSIFIER_PART,
@@ -66,7 +67,7 @@ class AttributesViewModel(QObject):
     def __init__(self, controller: InferenceController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.model = ModelSlot(controller, ("stargan",), "attribute editing needs a StarGAN model", self)
+        self.model = ModelSlot(controller, families.archs_for_workspace("attributes"), families.needs_message("attributes"), self)
         self.batch = BatchRun(controller, self)
         self.attributes: list[str] = []
         self.groups: list[list[int]] = []

@@ -1,4 +1,4 @@
-"""The converter workspace's state and actions: pix2pix / CycleGAN on one image or a folder.
+"""The converter workspace's state and actions: an image translation model (pix2pix, CycleGAN) on one image or a folder.
 
 One image: opening it (or changing the model, direction or mode) converts it
 on the worker; the newest request wins and stale results are dropped. A
@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio import families
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 from ganstudio.engine.jobs import Job, Result
-from ganstudio.engine.translate import DIRECTIONS, TRANSLATION_ARCHS, ConvertFolderJob, ConvertJob, ConvertOptions
+from ganstudio.engine.translate import DIRECTIONS, ConvertFolderJob, ConvertJob, ConvertOptions
 
 from .batch_run import BatchRun
 from .image_files import open_photo, write_result
@@ -41,7 +42,7 @@ class ConverterViewModel(QObject):
     def __init__(self, controller: InferenceController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.model = ModelSlot(controller, TRANSLATION_ARCHS, "conversion needs a pix2pix or CycleGAN model", self)
+        self.model = ModelSlot(controller, families.archs_for_workspace("convert"), families.needs_message("convert"), self)
         self.batch = BatchRun(controller, self)
         self.direction = "AtoB"
         self.reference_mode = False
@@ -65,11 +66,11 @@ class ConverterViewModel(QObject):
 
     @property
     def can_reverse(self) -> bool:
-        return bool(self.model.info and "reverse" in (self.model.info.get("parts") or []))
+        return "reverse_direction" in families.capabilities_of(self.model.info)
 
     @property
     def has_test_mode(self) -> bool:
-        return self.model.arch == "pix2pix_unet"
+        return "reference_test_mode" in families.capabilities_of(self.model.info)
 
     @property
     def domains(self) -> tuple[str, str] | None:

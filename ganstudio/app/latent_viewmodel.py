@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio import families
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import write_image
 from ganstudio.document.latent_io import read_latent_npz, write_latent_npz
@@ -52,7 +53,7 @@ from .inference import InferenceController
 PSI_RANGE = (-1.0, 2.0)
 MAX_SEED = 2**32 - 1  # np.random.RandomState accepts 0 .. 2**32 - 1
 THUMBNAIL = 64
-STYLEGAN_ARCHS = ("stylegan2",)
+STYLEGAN_ARCHS = families.archs_for_workspace("latent")  # the networks with a latent space to explore
 
 
 @dataclass
@@ -165,8 +166,8 @@ class LatentViewModel(QObject):
 
     def set_model(self, info: Mapping[str, Any]) -> None:
         """Make a loaded StyleGAN2 model current (info as ReadyModel.info() describes it)."""
-        if info.get("arch") not in STYLEGAN_ARCHS:
-            raise ValueError(f"it is a {info.get('arch')} model; the latent explorer needs a StyleGAN2 model")
+        if "latent_space" not in families.capabilities_of(info):
+            raise ValueError(f"it is a {info.get('arch')} model; {families.needs_message('latent')}")
         layout = StyleLayout.from_config(info.get("config") or {})
         self.model_info = dict(info)
         self.layout = layout
@@ -545,7 +546,7 @@ class LatentViewModel(QObject):
     def import_latent(self, path: str) -> None:
         """Show a latent from an .npz (w [1, num_ws, w_dim]); raises DocumentError naming a wrong shape."""
         if self.layout is None:
-            raise DocumentError("load a StyleGAN2 model first: a latent only means something to its model", path=path)
+            raise DocumentError(f"load {families.describe_archs(STYLEGAN_ARCHS)} first: a latent only means something to its model", path=path)
         w = read_latent_npz(path, self.layout.num_ws, self.layout.w_dim)
         self.saved, self.base, self.saved_origin = LatentSource(w=w[0], name=os.path.basename(path)), "saved", "imported"
         self._changed()
@@ -553,7 +554,7 @@ class LatentViewModel(QObject):
     def export_gif(self, path: str, frames_per_segment: int = 12, frame_ms: int = 60, size: int | None = None, loop: bool = True) -> int:
         """Animate a path through the pad's anchors (in their order) as a GIF; returns the job id."""
         if self.controller is None or self.layout is None:
-            raise ValueError("load a StyleGAN2 model first")
+            raise ValueError(f"load {families.describe_archs(STYLEGAN_ARCHS)} first")
         if len(self.anchors) < 2:
             raise ValueError("an animation needs at least two anchors on the pad")
         if self.animation_job is not None:

@@ -16,19 +16,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio import families
 from ganstudio.app.resources import resources_dir
 
 MODEL_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".pkl")
-PAINTING_ARCHS = ("spade", "sean")
 BUNDLED_DIR = resources_dir() / "models"
 BUNDLED_ENV = "GANSTUDIO_BUNDLED_MODELS"  # overrides BUNDLED_DIR (tests, packagers)
-# workspace -> the architectures it opens, the preferred default first
-WORKSPACE_ARCHS: dict[str, tuple[str, ...]] = {
-    "paint": PAINTING_ARCHS,
-    "latent": ("stylegan2",),
-    "attributes": ("stargan",),
-    "convert": ("cyclegan_resnet", "pix2pix_unet"),
-}
+# workspace -> the architectures it opens, the preferred default first (from the family declarations)
+WORKSPACE_ARCHS: dict[str, tuple[str, ...]] = {name: families.archs_for_workspace(name) for name in families.WORKSPACES}
+PAINTING_ARCHS = WORKSPACE_ARCHS["paint"]
 MAX_HEADER = 100_000_000
 
 
@@ -44,6 +40,11 @@ class ModelEntry:
     error: str = ""
     training: str = ""  # how our trainer made it (training_summary), for tooltips
     converts: str = ""  # translation models: what they map, e.g. "summer ↔ winter" (domain_summary)
+
+    @property
+    def workspace(self) -> str | None:
+        """The workspace that opens this model ("paint", "latent", "attributes", "convert"), None if unknown before loading."""
+        return families.workspace_for(self.arch)
 
     @property
     def summary(self) -> str:

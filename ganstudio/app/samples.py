@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ganstudio import families
 from ganstudio.app.resources import resources_dir
 
 SAMPLES_DIR = resources_dir() / "samples"
@@ -22,8 +23,10 @@ def sample_files(kind: str, folder: str | os.PathLike[str] | None = None) -> lis
 
 
 def convert_sample_kind(arch: str | None) -> str:
-    """The samples a conversion model takes: the bundled pix2pix paints colour label maps, CycleGAN converts photos."""
-    return "label-maps" if arch == "pix2pix_unet" else "landscapes"
+    """The samples a conversion model takes, as its family declares them (the bundled pix2pix paints
+    colour label maps, CycleGAN converts photos); landscape photos when it is not known yet."""
+    kind = families.sample_kind(arch)
+    return kind if kind in CONVERT_KINDS else "landscapes"
 
 
 def matching_sample(path: str | os.PathLike[str], kind: str, folder: str | os.PathLike[str] | None = None) -> Path | None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import torch.nn as nn
 
+from ganstudio import families
+
 
 @dataclass
 class LoadedModel:
@@ -34,3 +36,14 @@ class LoadedModel:
     @property
     def resolution(self) -> Any:
         return self.meta.get("resolution")
+
+    @property
+    def family(self) -> str:
+        """The name of the family that declares this network ("" for an unknown name)."""
+        owner = families.family_of(self.arch)
+        return owner.name if owner is not None else ""
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What this model can do, from its family's declaration and the parts its file holds."""
+        return families.capabilities(self.arch, self.parts)

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ganstudio import families
 from ganstudio.document.batch_names import output_name, safe_output_path
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop, feather_mask
@@ -264,8 +265,9 @@ class AttributeSession(Session):
     def generator(self) -> torch.nn.Module:
         if self.model is None:
             raise ValueError("no model is loaded")
-        if self.model.loaded.arch != "stargan":
-            raise ValueError(f"a {self.model.loaded.arch} model cannot edit attributes; load a StarGAN model")
+        if "attribute_editing" not in self.model.loaded.capabilities:
+            wanted = families.describe_archs(families.archs_for_workspace("attributes"))
+            raise ValueError(f"a {self.model.loaded.arch} model cannot edit attributes; load {wanted}")
         return self.model.module
 
     @property
@@ -279,10 +281,10 @@ class AttributeSession(Session):
 
     def classifier(self) -> tuple[torch.nn.Module, Runtime] | None:
         """The discriminator part (its class head labels attributes) and its runtime, if the file has one."""
-        if self.model is None or CLASSIFIER_PART not in self.model.loaded.parts:
+        if self.model is None or "attribute_detection" not in self.model.loaded.capabilities:
             return None
         if self.model.loaded.parts[CLASSIFIER_PART].arch != CLASSIFIER_ARCH:
-            return None
+            return None  # a part of that name but another network: it cannot label attributes
         return self.model.part(CLASSIFIER_PART)
 
     def _model_crop(self, crop: np.ndarray, size: int) -> np.ndarray:

@@ -2,11 +2,10 @@
 
 Device "auto" picks CUDA, then Apple MPS, then the CPU; the CLI and the
 preferences may name one ("cuda", "cuda:1", "mps", "cpu"). On CUDA, networks
-whose layers are normalised (SPADE, SEAN, pix2pix, CycleGAN, StarGAN) run in
-float16 with channels_last memory; StyleGAN2 stays float32 because the
-reference only runs its top layers in fp16 and relies on activation clamping,
-and its mapping network's tiny learning-rate-scaled weights lose too much in
-half precision. MPS and the CPU run float32.
+that their family declares half-safe (`ganstudio.families`: those whose layers
+are normalised, SPADE, SEAN, pix2pix, CycleGAN, StarGAN) run in float16 with
+channels_last memory; the others (StyleGAN2, OASIS, discriminators) stay
+float32. MPS and the CPU run float32.
 """
 from __future__ import annotations
 
@@ -18,10 +17,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from ganstudio import families
+
 T = TypeVar("T")
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-HALF_SAFE_ARCHS = frozenset({"spade", "spade_encoder", "sean", "pix2pix_unet", "cyclegan_resnet", "stargan"})
+HALF_SAFE_ARCHS = frozenset(arch for arch in families.architectures() if families.half_safe(arch))
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def runtime_for(device: torch.device | str, arch: str = "", precision: str = "au
         return Runtime(device)
     precision = (precision or "auto").lower()
     if precision == "auto":
-        dtype = torch.float16 if arch in HALF_SAFE_ARCHS else torch.float32
+        dtype = torch.float16 if families.half_safe(arch) else torch.float32
     elif precision in PRECISIONS:
         dtype = PRECISIONS[precision]
         if dtype is torch.bfloat16 and not torch.cuda.is_bf16_supported():

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganstudio import families
 from ganstudio.document.latent_io import write_gif
 from ganstudio.models.stylegan2 import z_from_seed
 
@@ -54,8 +55,9 @@ class LatentSession(Session):
     def generator(self) -> torch.nn.Module:
         if self.model is None:
             raise ValueError("no model is loaded")
-        if self.model.loaded.arch != "stylegan2":
-            raise ValueError(f"a {self.model.loaded.arch} model has no latent space to explore; load a StyleGAN2 model")
+        if "latent_space" not in self.model.loaded.capabilities:
+            wanted = families.describe_archs(families.archs_for_workspace("latent"))
+            raise ValueError(f"a {self.model.loaded.arch} model has no latent space to explore; load {wanted}")
         return self.model.module
 
     # -- latents -------------------------------------------------------------------------------

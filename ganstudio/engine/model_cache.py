@@ -3,7 +3,8 @@
 Used only from the worker thread (no locking). A model is keyed by its file
 (resolved path, size and modification time, so a re-exported file reloads),
 the load hints and the device; the precision comes from the policy in
-`device.runtime_for` for the model's architecture.
+`device.runtime_for` for the model's architecture. `ReadyModel.info()` tells
+the app the model's family and capabilities (see ganstudio.families).
 """
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ class ReadyModel:
             "path": loaded.path,
             "name": Path(loaded.path).name,
             "arch": loaded.arch,
+            "family": loaded.family,
+            "capabilities": sorted(loaded.capabilities),  # ask these rather than compare arch names
             "config": dict(loaded.config),
             "labels": loaded.labels,
             "attributes": loaded.attributes,

@@ -36,6 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ganstudio import families
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE, output_name, safe_output_path
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import read_photo, write_image
@@ -46,7 +47,8 @@ from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .tiling import round_up, run_tiled, run_whole, tile_count
 
-TRANSLATION_ARCHS = ("pix2pix_unet", "cyclegan_resnet")
+# the main networks the Convert workspace opens (pix2pix, CycleGAN: see ganstudio.families)
+TRANSLATION_ARCHS = families.archs_for_workspace("convert")
 DIRECTIONS = ("AtoB", "BtoA")
 DEFAULT_RESOLUTION = 256
 # A ResNet generator sees far beyond a small training resolution (the bundled
@@ -144,8 +146,8 @@ class TranslateSession(Session):
 
     def network(self, direction: str) -> tuple[nn.Module, Runtime]:
         """The generator for a direction: the file's main network is A->B, its "reverse" part B->A."""
-        if self.arch not in TRANSLATION_ARCHS:
-            raise ValueError(f"a {self.arch} model cannot convert images; load a pix2pix or CycleGAN model")
+        if "image_translation" not in self.model.loaded.capabilities:
+            raise ValueError(f"a {self.arch} model cannot convert images; load {families.describe_archs(TRANSLATION_ARCHS)}")
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
         if direction == "AtoB":
@@ -196,7 +198,7 @@ class TranslateSession(Session):
         align = tile_alignment(multiple, overlap)
         x = image_to_tensor(image, runtime, int(module.config.get("input_nc", 3)))
         h, w = image.shape[:2]
-        reference = bool(options.reference_mode and self.arch == "pix2pix_unet")
+        reference = bool(options.reference_mode and "reference_test_mode" in self.model.loaded.capabilities)
         small = not options.tile and tile_scale == 1.0 and h * w <= WHOLE_IMAGE_PIXELS
         whole = not options.tiled or small or (h <= tile and w <= tile)
         info: dict[str, Any] = {"tile": 0 if whole else tile, "overlap": 0 if whole else overlap, "tiles": 1,

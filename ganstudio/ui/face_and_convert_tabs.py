@@ -10,6 +10,7 @@ from typing import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QTabWidget
 
+from ganstudio import families
 from ganstudio.app.attributes_viewmodel import AttributesViewModel
 from ganstudio.app.converter_viewmodel import ConverterViewModel
 from ganstudio.app.inference import InferenceController
@@ -42,11 +43,12 @@ class FaceAndConvertTabs(QObject):
         checkpoint) goes to whichever of these workspaces is showing.
         """
         current = self.tabs.currentWidget()
-        if arch in self.attributes_vm.model.archs or (not arch and current is self.attributes):
+        workspace = families.workspace_for(arch)  # from the family declarations
+        if workspace == "attributes" or (not arch and current is self.attributes):
             self.attributes_vm.load_model(path)
             self.tabs.setCurrentWidget(self.attributes)
             return "attributes"
-        if arch in self.converter_vm.model.archs or (not arch and current is self.converter):
+        if workspace == "convert" or (not arch and current is self.converter):
             self.converter_vm.load_model(path)
             self.tabs.setCurrentWidget(self.converter)
             return "convert"

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
+from ganstudio import families
 from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
 from ganstudio.app.samples import CONVERT_KINDS
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
@@ -21,6 +22,7 @@ from ..samples_menu import samples_button
 from .compare_view import CompareView
 from .folder_panel import FolderRunPanel, shrinkable
 
+NO_MODEL = f"No model: open {families.describe_archs(families.archs_for_workspace('convert'))}"
 SPLIT_STEPS = 1000
 DIRECTION_CHARS = (10, 22)  # the direction menu is as wide as its longest name within these bounds (characters)
 
@@ -33,7 +35,7 @@ class ConverterWorkspace(QWidget):
         super().__init__(parent)
         self.vm = viewmodel
         self.dialogs = dialogs
-        self.model_label = shrinkable(QLabel("No model: open a pix2pix or CycleGAN model"))
+        self.model_label = shrinkable(QLabel(NO_MODEL))
         self.open_model_button = QPushButton("Open model...")
         self.direction_combo = QComboBox()
         self.direction_combo.addItem("A → B", "AtoB")
@@ -116,9 +118,10 @@ class ConverterWorkspace(QWidget):
     # ---- state -------------------------------------------------------------------------
     def _on_model(self, info: dict[str, Any] | None) -> None:
         if info is None:
-            self.model_label.setText("No model: open a pix2pix or CycleGAN model")
+            self.model_label.setText(NO_MODEL)
         else:
-            kind = "CycleGAN" if info.get("arch") == "cyclegan_resnet" else "pix2pix"
+            owner = families.family_of(info.get("arch"))
+            kind = owner.display_name if owner is not None else str(info.get("arch"))
             self.model_label.setText(f"{info.get('name')} ({kind}, trained at {info.get('resolution') or '?'} px, {info.get('device', '')})")
         self.model_label.setToolTip(self.model_label.text())  # the label may be cut short in a narrow window
         self._sync_options()
