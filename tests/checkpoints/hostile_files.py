@@ -36,7 +36,7 @@ SNAPSHOT = ROOT / "tests" / "fixtures" / "stylegan2" / "network-snapshot-skip.pk
 
 def tiny_networks() -> dict[str, torch.nn.Module]:
     """One small network per registered architecture (the sizes the trainer's tests use)."""
-    from ganstudio.models import cyclegan, patchgan, pix2pix, sean, spade, stargan, stylegan2
+    from ganstudio.models import cyclegan, oasis, patchgan, pix2pix, sean, spade, stargan, stylegan2
 
     torch.manual_seed(0)
     return {
@@ -44,6 +44,8 @@ def tiny_networks() -> dict[str, torch.nn.Module]:
         "spade_encoder": spade.ConvEncoder(ngf=2, crop_size=64, z_dim=4),
         "spade_discriminator": spade.MultiscaleDiscriminator(semantic_nc=3, ndf=2, n_layers_D=2, num_D=1),
         "sean": sean.SEANGenerator(label_nc=3, ngf=1, crop_size=32, style_dim=4),
+        "oasis": oasis.OASISGenerator(label_nc=3, channels_G=1, z_dim=4, crop_size=64, spade_hidden=4, param_free_norm_type="batch"),
+        "oasis_discriminator": oasis.OASISDiscriminator(label_nc=3, channels_D=2, num_res_blocks=2),
         "stylegan2": stylegan2.Generator(z_dim=4, c_dim=0, w_dim=4, img_resolution=8, img_channels=3,
                                          mapping_kwargs={"num_layers": 1},
                                          synthesis_kwargs={"channel_base": 32, "channel_max": 4}),

@@ -44,6 +44,8 @@ SIZE_ARGS = {
     "spade_encoder": ("ngf", "crop_size"),
     "spade_discriminator": ("ndf", "num_D"),
     "sean": ("ngf", "num_style_classes"),
+    "oasis": ("channels_G", "crop_size"),
+    "oasis_discriminator": ("channels_D", "num_res_blocks"),
     "stylegan2": ("w_dim", "img_resolution"),
     "stylegan2_discriminator": ("channel_max", "img_resolution"),
     "pix2pix_unet": ("ngf", "num_downs"),
@@ -104,6 +106,19 @@ def _native_cases(cases: Cases, networks: dict[str, torch.nn.Module]) -> None:
     # every argument in range, together absurd: the VAE's first layer alone would be terabytes
     cases.add("spade/in-range-but-huge", spade({"use_vae": True, "crop_size": 16384, "aspect_ratio": 0.05, "z_dim": 4096}),
               "do not fit spade", "implies", "crop_size")
+
+    oasis_config, oasis_tensors = dict(networks["oasis"].config), tensors_of(networks["oasis"])
+
+    def oasis(changes: dict[str, Any]) -> Callable[[Path], Path]:
+        return lambda path: write_native(path, {"arch": "oasis", "config": {**oasis_config, **changes}}, oasis_tensors)
+
+    cases.add("oasis/crop-below-first-map", oasis({"crop_size": 16}), "crop_size", "too small for OASIS")
+    cases.add("oasis/too-wide", oasis({"aspect_ratio": 20.0}), "aspect_ratio", "too wide")
+    cases.add("oasis/nan-aspect", oasis({"aspect_ratio": math.nan}), "aspect_ratio", "finite")
+    cases.add("oasis/unknown-norm", oasis({"param_free_norm_type": "layer"}), "param_free_norm_type", "one of")
+    cases.add("oasis/shapes-do-not-match", oasis({"z_dim": 8}), "do not fit oasis")
+    cases.add("oasis/in-range-but-huge", oasis({"channels_G": 256, "crop_size": 16384, "spade_hidden": 1024}),
+              "do not fit oasis", "implies")
 
     sg_config, sg_tensors = dict(networks["stylegan2"].config), tensors_of(networks["stylegan2"])
 
