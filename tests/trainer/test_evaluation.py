@@ -10,6 +10,7 @@ import torch
 
 from ganstudio.checkpoints import load_model, save_model
 from ganstudio.models.cyclegan import ResnetGenerator
+from ganstudio.models.oasis import OASISGenerator
 from ganstudio.models.pix2pix import UnetGenerator
 from ganstudio.models.sean import SEANGenerator
 from ganstudio.models.spade import ConvEncoder, SPADEGenerator
@@ -20,7 +21,7 @@ from trainer.evaluation.__main__ import evaluate_all, find_models
 from trainer.evaluation.context import Settings
 from trainer.evaluation.grids import MAX_PNG_BYTES, png_bytes
 from trainer.evaluation.metrics import (class_colour_errors, colour_shift, detail_ratio, flip_rates, flip_targets,
-                                        frechet_distance, mean_abs_error, psnr, seen_values)
+                                        frechet_distance, mean_abs_error, mean_pairwise_difference, psnr, seen_values)
 from trainer.evaluation.provenance import training_record
 from trainer.synthetic.faces import FACE_ATTRIBUTES
 from trainer.synthetic.landscapes import LANDSCAPE_CLASSES
@@ -144,6 +145,28 @@ def test_training_data_style_is_read_from_the_data_command():
     np.testing.assert_array_equal(labels, again)  # the layout does not depend on the look
 
 
+def test_mean_pairwise_difference_averages_every_pair_then_every_input():
+    base = np.full((2, 4, 4, 3), 100, np.uint8)  # two inputs
+    assert mean_pairwise_difference(np.stack([base, base])) == 0
+    draws = np.stack([base, base + 10, base + 30])  # pairs differ by 10, 30 and 20
+    assert mean_pairwise_difference(draws) == pytest.approx(20.0)
+    half = base.copy()
+    half[1] += 40  # only the second input changes: (0 + 40) / 2
+    assert mean_pairwise_difference(np.stack([base, half])) == pytest.approx(20.0)
+    with pytest.raises(ValueError):
+        mean_pairwise_difference(base[None])
+
+
+def test_other_looks_keep_the_layout_and_look_zero_is_the_ground_truth():
+    labels, truth = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED, 2, size=32)
+    looks = heldout.render_looks(heldout.HELDOUT_LANDSCAPE_SEED, 2, 3, size=32)
+    assert looks.shape == (3, 2, 32, 32, 3)
+    np.testing.assert_array_equal(looks[0], truth)
+    assert mean_pairwise_difference(looks) > 5  # other suns, colours, seasons
+    summer = heldout.render_looks(heldout.HELDOUT_LANDSCAPE_SEED, 2, 2, size=32, season="summer", time_of_day="day")
+    assert summer.shape == (2, 2, 32, 32, 3)
+
+
 def test_grid_png_is_kept_under_the_size_limit():
     noisy = _images(1, 400, seed=3)[0]  # incompressible: the palette fallback must kick in
     assert len(png_bytes(noisy, MAX_PNG_BYTES)) <= MAX_PNG_BYTES
@@ -159,6 +182,8 @@ def _tiny_models(folder: Path) -> None:
                provenance={"iterations": 7, "data_command": "-m trainer.cli make-data landscapes DATA --seed 1"})
     save_model(SEANGenerator(label_nc=k, ngf=2, crop_size=32, style_dim=4), folder / "landscape-sean.safetensors",
                labels=labels, resolution=32, provenance={"iterations": 7})
+    save_model(OASISGenerator(label_nc=k, contain_dontcare_label=False, channels_G=2, z_dim=4, crop_size=32, spade_hidden=8),
+               folder / "landscape-oasis.safetensors", labels=labels, resolution=32, provenance={"iterations": 7})
     save_model(UnetGenerator(input_nc=3, output_nc=3, num_downs=5, ngf=2), folder / "landscape-pix2pix.safetensors",
                resolution=32, provenance={"iterations": 7})
     forward = ResnetGenerator(ngf=2, n_blocks=1)
@@ -186,7 +211,7 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
     page = evaluate_all(models, work, out, settings, command="python -m trainer.evaluation --test", log=lambda _: None)
     text = page.read_text()
     names = list(find_models(models, None))
-    assert names[:3] == ["landscape-spade", "landscape-sean", "landscape-pix2pix"]  # the defaults' order
+    assert names[:4] == ["landscape-spade", "landscape-sean", "landscape-oasis", "landscape-pix2pix"]  # the defaults' order
     for name in names:
         assert f"## {name}" in text
         png = out / "images" / "models" / f"{name}.png"
@@ -203,6 +228,16 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
     assert "python -m trainer.cli pix2pix --data ~/.cache/ganstudio/defaults/data/landscapes128-n3000-s1/pix2pix --out ~/.cache/ganstudio/defaults/runs/landscape-pix2pix" in text
     assert "1 h 02 min" in text and "NVIDIA Test GPU" in text
     assert "trainer/defaults.py (no train.json found)" in text
+    # OASIS: random noise is its one mode; a diversity table for it and SPADE's random style, beside the data's own
+    assert "landscape-oasis (random noise)" in text
+    assert "landscape-oasis (random noise) | " in text.split("## landscape-oasis")[1].split("**Diversity")[1]
+    assert text.count("**Diversity (4 outputs per held-out label map)**") == 2  # OASIS, SPADE (SEAN: batch 2 has no other donors)
+    assert "the data: each map's layout in 4 looks" in text
+    # the three models on the same maps side by side, pix2pix (its own look) not among them
+    section = text.split("**Label map → photo side by side (2 label maps, 32 px; a random season and time of day per photo)**")[1]
+    table = section.split("\n\n")[1]
+    assert "landscape-oasis (random noise)" in table and "landscape-spade (random style)" in table and "landscape-sean" in table
+    assert "pix2pix" not in table and "baseline: class-mean colours" in table
 
 
 def test_training_record_falls_back_to_the_defaults_table(tmp_path: Path):

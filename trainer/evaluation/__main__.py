@@ -22,7 +22,7 @@ from trainer.defaults import WORK_DIR
 from trainer.export import find_export
 
 EVALUATORS: dict[str, Callable[[str, LoadedModel, EvalContext], ModelEvaluation]] = {
-    "spade": evaluate_painting, "sean": evaluate_painting, "pix2pix_unet": evaluate_painting,
+    "spade": evaluate_painting, "sean": evaluate_painting, "oasis": evaluate_painting, "pix2pix_unet": evaluate_painting,
     "stargan": evaluate_stargan, "cyclegan_resnet": evaluate_cyclegan, "stylegan2": evaluate_stylegan2,
 }
 IMAGE_DIR = "images/models"

@@ -55,6 +55,7 @@ class ModelEvaluation:
     grid: np.ndarray  # uint8 sample grid
     grid_caption: str
     figures: dict[str, Any] = field(default_factory=dict)  # the numbers, for JSON and tests
+    heldout_set: str = ""  # what it was tested on; label-to-photo models with the same set are compared side by side
 
 
 @dataclass

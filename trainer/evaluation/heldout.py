@@ -72,6 +72,21 @@ def render_landscapes(seed: int, n: int, size: int = LANDSCAPE_SIZE, season: str
     return np.concatenate(labels), np.concatenate(images)
 
 
+def render_looks(seed: int, n: int, draws: int, size: int = LANDSCAPE_SIZE, season: str | None = None,
+                 time_of_day: str | None = None) -> np.ndarray:
+    """Photos [draws, N, H, W, 3] uint8 of the layouts of `render_landscapes(seed, n)`, each in `draws` looks:
+    look 0 is the ground truth itself, the others use other style seeds (a season and time of day drawn
+    anew unless fixed). How different the photos of one label map are in the data itself."""
+    layout_seeds = [seed * 1_000_003 + k for k in range(n)]
+    out = []
+    for d in range(draws):
+        # render_landscapes's style seed for d = 0; further looks from seeds no image of any set uses as its own
+        style_seeds = [s * 7 + 3 + d * 7_000_003 for s in layout_seeds]
+        _, images = landscapes.render_batch(layout_seeds, style_seeds, size, [season] * n, [time_of_day] * n)
+        out.append(images)
+    return np.stack(out)
+
+
 def render_faces(seed: int, n: int, size: int = FACE_SIZE) -> tuple[np.ndarray, np.ndarray]:
     """(faces [N,H,W,3] uint8, attributes [N, len(FACE_ATTRIBUTES)] bool) of faces 0.. of data seed `seed`."""
     images, attrs = [], []

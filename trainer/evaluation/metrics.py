@@ -170,3 +170,14 @@ def flip_rates(
         kept = float((after[:, others] == before[tried][:, others]).mean()) if others else float("nan")
         results.append(FlipResult(name, int(tried.sum()), flipped, kept))
     return results
+
+
+def mean_pairwise_difference(draws: np.ndarray) -> float:
+    """Diversity of several outputs for the same inputs: draws [K, N, H, W, C] uint8 (K >= 2 outputs for each
+    of N inputs). For each input, the mean absolute difference in 0..255 levels over pixels and channels,
+    averaged over the K(K-1)/2 pairs of outputs; then averaged over the inputs. 0 = every output the same."""
+    if len(draws) < 2:
+        raise ValueError(f"need at least two outputs per input, got {len(draws)}")
+    x = draws.astype(np.float64)
+    pairs = [np.abs(x[i] - x[j]).reshape(x.shape[1], -1).mean(axis=1) for i in range(len(x)) for j in range(i + 1, len(x))]
+    return float(np.mean(pairs))

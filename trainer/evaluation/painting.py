@@ -1,4 +1,4 @@
-"""Label-to-photo models (SPADE, SEAN, pix2pix) on held-out label maps and their renderings.
+"""Label-to-photo models (SPADE, SEAN, OASIS, pix2pix) on held-out label maps and their renderings.
 
 The ground truth's season and time of day are drawn at random per image, so a
 model given only the label map cannot know them. Models that can take a style
@@ -6,7 +6,12 @@ from a photo are therefore also run with the ground truth's own style: SPADE's
 VAE encoder (z = the encoder's mean) and SEAN's per-region style encoder.
 A model trained on one season and time of day (the pix2pix default: summer
 daytime) is tested on held-out photos of that look, against baselines from its
-own training data.
+own training data. OASIS has no style encoder: its only mode is random 3D noise.
+
+Diversity: models with a random source (OASIS's noise, SPADE's random style,
+SEAN's styles taken from other photos) paint every held-out map several times,
+and the mean pairwise difference of those outputs is set beside the same
+figure for the data itself (the map's layout rendered in several looks).
 """
 from __future__ import annotations
 
@@ -19,25 +24,29 @@ from ganstudio.checkpoints.loaded import LoadedModel
 from trainer.evaluation import heldout
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Table, fmt
 from trainer.evaluation.grids import tile_grid
-from trainer.evaluation.metrics import class_colour_errors, detail_ratio, psnr
+from trainer.evaluation.metrics import class_colour_errors, detail_ratio, mean_pairwise_difference, psnr
 from trainer.synthetic.landscapes import LANDSCAPE_CLASSES, colorize
 
 MODE_NOTES = {
     "spade": "Random style: z drawn from N(0, 1). Encoded style: z = the VAE encoder's mean for the ground-truth photo.",
     "sean": "Encoded style: each region's code from the ground-truth photo. Another photo's styles: the codes of the next "
             "held-out photo (a class that photo lacks gets a zero code).",
+    "oasis": "Random noise: one z drawn from N(0, 1) per image and repeated at every pixel (the 3D noise as trained); "
+             "OASIS has no style encoder, so the ground truth's look cannot be given to it.",
     "pix2pix_unet": "Input: the label map painted in the palette colours, as in training. Deterministic: eval mode "
                     "(running BatchNorm statistics, no dropout), the app's default. Reference test mode: dropout on and "
                     "per-image BatchNorm statistics, as the reference test.py without --eval (the app's other mode).",
 }
 Painter = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (labels, truth photos, batch index) -> photos
+DIVERSITY_DRAWS = 4  # outputs per held-out map for the diversity figure
+DRAW_SEED_STEP = 100_003  # seeds of draw d: the main figures' seeds + d * this
 
 
-def _batched(paint: Painter, labels: np.ndarray, truth: np.ndarray, batch: int) -> np.ndarray:
+def _batched(paint: Painter, labels: np.ndarray, truth: np.ndarray, batch: int, seed: int = 1000) -> np.ndarray:
     out = []
     with torch.inference_mode():
         for i, start in enumerate(range(0, len(labels), batch)):
-            torch.manual_seed(1000 + i)  # random styles and noise repeat from run to run
+            torch.manual_seed(seed + i)  # random styles and noise repeat from run to run
             out.append(paint(labels[start:start + batch], truth[start:start + batch], i))
     return np.concatenate(out)
 
@@ -60,19 +69,19 @@ def painters(model: LoadedModel) -> dict[str, Painter]:
 
             modes["style encoded from the ground truth"] = encoded_style
         return modes
+    if model.arch == "oasis":
+        def random_noise(labels: np.ndarray, truth: np.ndarray, _: int) -> np.ndarray:
+            seg = net.semantic_input(torch.from_numpy(labels).long())
+            z = torch.randn(len(labels), net.z_dim) if net.uses_noise else None
+            return heldout.to_uint8(net(seg, z))
+
+        return {"random noise": random_noise}
     if model.arch == "sean":
         def encoded(labels: np.ndarray, truth: np.ndarray, _: int) -> np.ndarray:
             seg = net.semantic_input(torch.from_numpy(labels).long())
             return heldout.to_uint8(net.generate(seg, net.encode_styles(heldout.to_tensor(truth), seg)))
 
-        def other_photo(labels: np.ndarray, truth: np.ndarray, _: int) -> np.ndarray:
-            # Each image takes its region styles from the next held-out photo (its own label map).
-            seg = net.semantic_input(torch.from_numpy(labels).long())
-            donor_seg = torch.roll(seg, 1, 0)
-            codes = net.encode_styles(torch.roll(heldout.to_tensor(truth), 1, 0), donor_seg)
-            return heldout.to_uint8(net.generate(seg, codes))
-
-        return {"styles of another held-out photo": other_photo, "style encoded from the ground truth": encoded}
+        return {"styles of another held-out photo": sean_other_photo(net, 1), "style encoded from the ground truth": encoded}
     if model.arch == "pix2pix_unet":
         from ganstudio.models.junyanz_norms import set_reference_test_mode
 
@@ -90,6 +99,53 @@ def painters(model: LoadedModel) -> dict[str, Painter]:
 
         return {"colour label map, deterministic": from_colours(False), "colour label map, reference test mode": from_colours(True)}
     raise ValueError(f"{model.arch} is not a label-to-photo model")
+
+
+def sean_other_photo(net: torch.nn.Module, shift: int) -> Painter:
+    """SEAN with each image's region styles taken from the held-out photo `shift` places on in its batch (its own label map)."""
+    def paint(labels: np.ndarray, truth: np.ndarray, _: int) -> np.ndarray:
+        seg = net.semantic_input(torch.from_numpy(labels).long())
+        donor_seg = torch.roll(seg, shift, 0)
+        codes = net.encode_styles(torch.roll(heldout.to_tensor(truth), shift, 0), donor_seg)
+        return heldout.to_uint8(net.generate(seg, codes))
+
+    return paint
+
+
+def varied_painters(model: LoadedModel, draws: int, batch: int) -> tuple[str, str, list[tuple[Painter, int]]] | None:
+    """The model's random mode as `draws` (painter, seed) pairs that differ only in the random source: (the
+    mode's name in the main figures, what varies, the pairs). Draw 0 is the main figures' output. None for a
+    model without a random source (pix2pix, SPADE without its VAE)."""
+    net = model.module
+    if model.arch == "oasis" and net.uses_noise:
+        mode, varies = "random noise", "random noise"
+    elif model.arch == "spade" and getattr(net, "use_vae", False):
+        mode, varies = "random style", "random style"
+    elif model.arch == "sean":
+        # no random source: the styles of different held-out photos of the same batch, never the image's own
+        draws = min(draws, batch - 1)
+        if draws < 2:
+            return None
+        return ("styles of another held-out photo", "styles of other held-out photos",
+                [(sean_other_photo(net, d + 1), 1000) for d in range(draws)])
+    else:
+        return None
+    paint = painters(model)[mode]
+    return mode, varies, [(paint, 1000 + d * DRAW_SEED_STEP) for d in range(draws)]
+
+
+def diversity(model: LoadedModel, labels: np.ndarray, truth: np.ndarray, style: heldout.DataStyle,
+              size: int, batch: int) -> tuple[str, str, np.ndarray, float, float] | None:
+    """(main mode, what varies, outputs [K,N,H,W,3], the model's mean pairwise difference, the data's) or None."""
+    varied = varied_painters(model, DIVERSITY_DRAWS, batch)
+    if varied is None:
+        return None
+    mode, varies, draws = varied
+    outputs = np.stack([_batched(paint, labels, truth, batch, seed) for paint, seed in draws])
+    looks = heldout.render_looks(heldout.HELDOUT_LANDSCAPE_SEED, len(labels), len(draws), season=style.season,
+                                 time_of_day=style.time_of_day)
+    looks = np.stack([heldout.resize_images(x, size) for x in looks])
+    return mode, varies, outputs, mean_pairwise_difference(outputs), mean_pairwise_difference(looks)
 
 
 def training_style(name: str, model: LoadedModel) -> heldout.DataStyle:
@@ -142,8 +198,24 @@ def evaluate_painting(name: str, model: LoadedModel, ctx: EvalContext) -> ModelE
         Table("Colour error per class (RGB distance, 0–255) ↓", ["output"] + classes, class_rows,
               f"Images showing each class (at least 16 pixels): {present}."),
     ]
+    varied = diversity(model, labels, truth, style, size, s.batch)
+    extra_columns: list[np.ndarray] = []
+    caption_extra = ""
+    if varied is not None:
+        mode, varies, draws, model_div, data_div = varied
+        figures[f"{name} ({mode})"].update({"diversity": model_div, "data_diversity": data_div})
+        tables.append(Table(
+            f"Diversity ({len(draws)} outputs per held-out label map)", ["outputs", "mean pairwise difference (0–255)"],
+            [[f"{name} ({varies})", fmt(model_div, 1)], [f"the data: each map's layout in {len(draws)} looks", fmt(data_div, 1)]],
+            "For each held-out label map, the mean absolute difference (RGB levels 0–255, over pixels and channels) "
+            "between two outputs, averaged over every pair of outputs and then over the maps; 0 = one image per map. "
+            "The data row renders each map's layout with other style seeds (other sun, colours and, where training "
+            "drew them at random, season and time of day): how much the photos of one label map vary in training."))
+        extra_columns = list(draws[1:3])
+        caption_extra = f" | {len(extra_columns)} more draws of {varies}" if extra_columns else ""
     rows = []
     for i in range(min(s.n_grid, len(labels))):
-        rows.append([colorize(labels[i]), truth[i]] + [images[i] for images in outputs.values()])
-    caption = "Columns: label map | ground truth | " + " | ".join(outputs) + "."
-    return ModelEvaluation(name, model.arch, "label-to-photo", tables, tile_grid(rows), caption, figures)
+        rows.append([colorize(labels[i]), truth[i]] + [images[i] for images in outputs.values()] + [d[i] for d in extra_columns])
+    caption = "Columns: label map | ground truth | " + " | ".join(outputs) + caption_extra + "."
+    return ModelEvaluation(name, model.arch, "label-to-photo", tables, tile_grid(rows), caption, figures,
+                           heldout_set=f"{s.n_paint} label maps, {size} px; {style.describe()}")

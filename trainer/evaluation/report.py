@@ -69,6 +69,35 @@ def headline(ev: ModelEvaluation) -> str:
     return ""
 
 
+def side_by_side(evaluations: Sequence[ModelEvaluation]) -> list[str]:
+    """Markdown sections comparing the label-to-photo models tested on the same held-out maps (two or more)."""
+    groups: dict[str, list[ModelEvaluation]] = {}
+    for ev in evaluations:
+        if ev.kind == "label-to-photo" and ev.heldout_set:
+            groups.setdefault(ev.heldout_set, []).append(ev)
+    lines: list[str] = []
+    for heldout_set, group in groups.items():
+        if len(group) < 2:
+            continue
+        rows, baselines = [], {}
+        for ev in group:
+            for label, f in ev.figures.items():
+                if label.startswith("baseline"):
+                    baselines.setdefault(label, f)  # the same maps and training data: the same baselines
+                    continue
+                rows.append([label, fmt(f["psnr"]), fmt(f["colour_error"], 1), fmt(f["detail"]),
+                             fmt(f["diversity"], 1) if "diversity" in f else "–"])
+        rows += [[label, fmt(f["psnr"]), fmt(f["colour_error"], 1), fmt(f["detail"]), "–"] for label, f in baselines.items()]
+        data = next((f["data_diversity"] for ev in group for f in ev.figures.values() if "data_diversity" in f), None)
+        note = ("Every row is scored on the same held-out label maps and ground truth; the figures are those of each "
+                "model's section below. Diversity: the mean pairwise difference (0–255) between outputs for one map "
+                "under different noise, random styles or donor photos (see each model's diversity table)")
+        note += f"; the photos of one layout in the data differ by {fmt(data, 1)}." if data is not None else "."
+        lines += ["", markdown_table(Table(f"Label map → photo side by side ({heldout_set})",
+                                           ["output", "PSNR (dB) ↑", "colour error ↓", "detail (photo = 1)", "diversity"], rows, note))]
+    return lines
+
+
 def write_page(
     evaluations: Sequence[ModelEvaluation],
     records: dict[str, dict[str, Any]],
@@ -98,6 +127,7 @@ def write_page(
         size = model_files[ev.name].stat().st_size / 1e6
         lines.append(f"| [{ev.name}](#{ev.name}) | {KIND_TITLES.get(ev.kind, ev.kind)} ({ev.arch}) | {rec['iterations']} | "
                      f"{size:.1f} MB | {headline(ev)} |")
+    lines += side_by_side(evaluations)
     for ev in evaluations:
         rec = records[ev.name]
         iterations = f"{rec['iterations']}" + (f" of {rec['target_iterations']} planned" if rec.get("target_iterations") else "")
