@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio import families
 from ganstudio.engine.jobs import Job, Result
 from ganstudio.engine.painting import PaintJob
 
@@ -18,14 +19,16 @@ from .model_slot import ModelSlot
 from .painting_viewmodel import PaintingViewModel, PaintRequest
 
 CHANNEL = "canvas"
-# The architectures that paint from a label map. model_library.PAINTING_ARCHS lacks OASIS and is being
-# replaced by per-family declarations; until then painting accepts its own list here.
-PAINTING_MODEL_ARCHS = ("spade", "sean", "oasis")
+# the architectures that paint from a label map (SPADE, SEAN, OASIS), from the family declarations
+PAINTING_MODEL_ARCHS = families.archs_for_workspace("paint")
 
 
 def rerolls_noise(info: dict[str, Any] | None) -> bool:
-    """Whether a loaded model's picture comes from re-rollable 3D noise (OASIS trained with it)."""
-    return bool(info and info.get("arch") == "oasis" and not (info.get("config") or {}).get("no_3dnoise", False))
+    """Whether a loaded model's picture comes from re-rollable 3D noise (OASIS, unless trained without it)."""
+    if not info or "noise_reroll" not in families.capabilities_of(info):
+        return False
+    config = info.get("config")
+    return not (isinstance(config, dict) and config.get("no_3dnoise", False))
 
 
 class PaintingSynthesis(ModelSlot):
@@ -33,13 +36,17 @@ class PaintingSynthesis(ModelSlot):
     outputArrived = Signal(int, float)  # revision, elapsed ms
 
     def __init__(self, viewmodel: PaintingViewModel, controller: InferenceController, parent: QObject | None = None) -> None:
-        super().__init__(controller, PAINTING_MODEL_ARCHS, "painting needs a SPADE, SEAN or OASIS model", parent)
+        super().__init__(controller, PAINTING_MODEL_ARCHS, families.needs_message("paint"), parent)
         self.vm = viewmodel
         # before the window's own handlers: the docks read the view-model's noise availability when told of the model
-        self.modelChanged.connect(lambda info: viewmodel.set_noise_available(rerolls_noise(info)))
+        self.modelChanged.connect(self._tell_viewmodel)
         viewmodel.synthesisRequested.connect(self._submit)
         controller.resultReady.connect(self._on_result)
         controller.failed.connect(self._on_job_failed)
+
+    def _tell_viewmodel(self, info: dict[str, Any] | None) -> None:
+        self.vm.model_arch = str(info.get("arch", "")) if info else ""
+        self.vm.set_noise_available(rerolls_noise(info))
 
     def _submit(self, request: PaintRequest) -> None:
         if not self.path:

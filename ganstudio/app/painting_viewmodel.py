@@ -97,6 +97,7 @@ class PaintingViewModel(QObject):
         # OASIS: the document's noise state (ganstudio.document.oasis_noise); re-rolls are undoable commands
         self.noise = NoiseState()
         self.noise_available = False  # set when an OASIS model with 3D noise becomes current
+        self.model_arch = ""  # the current model's architecture (what the style panels offer), set with the above
         self._noise_rng = np.random.default_rng()  # only draws seeds: the seeds themselves are saved
         self.synthesis_enabled = False  # the window turns it on when a model is loaded
         self._modified_without_undo = False  # e.g. recovered work that was never saved

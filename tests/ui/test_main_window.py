@@ -230,7 +230,7 @@ def test_wrong_models_show_why_and_the_current_model_stays(qtbot, make_window, s
     assert "junk.safetensors" in window.dialogs.errors[-1][1]
     with qtbot.waitSignal(window.synthesis.modelRejected, timeout=20_000):
         window.load_model(str(stylegan_like_path))
-    assert "SPADE or SEAN" in window.dialogs.errors[-1][1]
+    assert "SPADE, SEAN or OASIS" in window.dialogs.errors[-1][1]
     assert window.synthesis.path == str(spade_model_path)
     assert "tiny-spade" in window.model_label.text()
 

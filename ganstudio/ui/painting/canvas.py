@@ -48,6 +48,7 @@ class PaintingCanvas(QWidget):
         viewmodel.documentReset.connect(self._rebuild_image)
         viewmodel.referenceChanged.connect(self._on_reference_changed)
         viewmodel.brushSizeChanged.connect(self._on_brush_size)
+        viewmodel.toolChanged.connect(lambda _tool: self._tool_cursor())
 
     # ---- image from the label map ---------------------------------------
     @property
@@ -194,6 +195,8 @@ class PaintingCanvas(QWidget):
             self.vm.begin_stroke(point.x(), point.y())
         elif tool == "fill":
             self.vm.fill_at(point.x(), point.y())
+        elif tool == "reroll":  # OASIS: new noise for the clicked class, or with Shift for its connected area only
+            self.vm.reroll_at(point.x(), point.y(), connected=bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
         elif tool == "replace":
             ix, iy = int(point.x()), int(point.y())
             if 0 <= ix < self.vm.width and 0 <= iy < self.vm.height:
@@ -232,7 +235,7 @@ class PaintingCanvas(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._panning is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._panning = None
-            self.unsetCursor()
+            self._tool_cursor()
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
@@ -248,6 +251,13 @@ class PaintingCanvas(QWidget):
             else:
                 self.vm.draw_rect((start.x(), start.y()), (point.x(), point.y()))
             self.update()
+
+    def _tool_cursor(self) -> None:
+        """A pointing hand while a click picks a region (re-roll), the default arrow otherwise."""
+        if self.vm.tool == "reroll":
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.unsetCursor()
 
     def leaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         old, self._hover = self._hover, None
@@ -270,6 +280,6 @@ class PaintingCanvas(QWidget):
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = False
-            self.unsetCursor()
+            self._tool_cursor()
             return
         super().keyReleaseEvent(event)

@@ -1,5 +1,9 @@
 """SEAN region styles: each class present, the source its style comes from (with a thumbnail), and a blend.
 
+With an OASIS model the panel says that style sources and encoders do not
+apply (OASIS draws each region's look from noise) and shows the noise instead:
+its base seed, which regions were re-rolled, and the re-roll commands.
+
 The list follows the classes present in the map. After an edit it is rebuilt
 only when that set changed (an O(map) count, then nothing), and not at all
 while the panel is hidden; source thumbnails are scaled once per source.
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.app.painting_viewmodel import PaintingViewModel
+from ganstudio.document.oasis_noise import MAX_SEED
 
 from ..icons import icon
 from ..image_widgets import rgb_qimage
@@ -31,6 +36,11 @@ from .classes_dock import swatch
 
 RANDOM = "Random (seed)"
 THUMB = 40
+SEAN_NOTE = "Region styles need a SEAN model. With SPADE, use Model > Style from image / Random style."
+OASIS_NOTE = (
+    "OASIS draws each region's look from noise, not from a style: style photos, sources and encoders do not apply. "
+    "Re-roll a region for a new look there (the rest keeps its look), or re-roll everything."
+)
 
 
 def thumbnail(image: np.ndarray, size: int = THUMB) -> QIcon:
@@ -47,7 +57,8 @@ class RegionStylesPanel(QWidget):
         self._shown_classes: list[int] | None = None  # the classes the list shows
         self._source_names: list[str] = []  # the sources the choosers offer
         self._thumbnails: dict[str, tuple[np.ndarray, QIcon]] = {}  # source name -> (its image, icon)
-        self.note = QLabel("Region styles need a SEAN model. With SPADE, use Model > Style from image / Random style.")
+        self._sean = False
+        self.note = QLabel(SEAN_NOTE)
         self.note.setWordWrap(True)
         self.add_button = QPushButton(icon("fa5s.plus"), "Add style source...")
         self.add_button.setToolTip("A reference photo and its label map")
@@ -88,19 +99,94 @@ class RegionStylesPanel(QWidget):
         blend_row.addWidget(QLabel("Blend"))
         blend_row.addWidget(self.blend_combo, 1)
         blend_row.addWidget(self.blend_slider, 1)
+        # the SEAN controls in one widget, so that OASIS can put its noise controls in their place
+        self.sean_controls = QWidget()
+        sean_layout = QVBoxLayout(self.sean_controls)
+        sean_layout.setContentsMargins(0, 0, 0, 0)
+        sean_layout.addWidget(self.add_button)
+        sean_layout.addLayout(top)
+        sean_layout.addWidget(self.regions, 1)
+        sean_layout.addLayout(all_row)
+        sean_layout.addLayout(blend_row)
+        self.noise_controls = self._build_noise_controls()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.note)
-        layout.addWidget(self.add_button)
-        layout.addLayout(top)
-        layout.addWidget(self.regions, 1)
-        layout.addLayout(all_row)
-        layout.addLayout(blend_row)
+        layout.addWidget(self.sean_controls, 1)
+        layout.addWidget(self.noise_controls)
+        layout.addStretch(0)
 
         viewmodel.stylesChanged.connect(self._on_styles_changed)
         viewmodel.documentReset.connect(self.rebuild)
         viewmodel.undo_stack.indexChanged.connect(self._on_history_moved)
+        viewmodel.noiseChanged.connect(self._show_noise)
+        viewmodel.noiseAvailableChanged.connect(lambda _available: self._show_mode())
+        viewmodel.currentClassChanged.connect(lambda _cid: self._show_noise())
         self.rebuild()
+        self._show_mode()
+
+    # ---- OASIS noise ------------------------------------------------------------
+    def _build_noise_controls(self) -> QWidget:
+        box = QWidget()
+        self.noise_seed = QSpinBox()
+        self.noise_seed.setRange(0, min(MAX_SEED, 2**31 - 1))  # QSpinBox is 32-bit; re-rolls draw seeds in this range
+        self.noise_seed.setPrefix("seed ")
+        self.noise_seed.setKeyboardTracking(False)  # one undo step per typed seed, not one per digit
+        self.noise_seed.setToolTip("The base noise of the whole picture; the same seed gives the same picture")
+        self.noise_seed.valueChanged.connect(self.vm.set_noise_seed)
+        self.reroll_region_button = QPushButton(icon("fa5s.dice-d6"), "Re-roll region")
+        self.reroll_region_button.clicked.connect(lambda: self.vm.reroll_current_class())
+        self.reroll_all_button = QPushButton(icon("fa5s.dice"), "Re-roll all")
+        self.reroll_all_button.setToolTip("New noise everywhere: a new base seed, and no region keeps an earlier re-roll")
+        self.reroll_all_button.clicked.connect(lambda: self.vm.reroll_all())
+        self.rerolled = QLabel()
+        self.rerolled.setWordWrap(True)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(QLabel("Noise"))
+        seed_row.addWidget(self.noise_seed, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reroll_region_button)
+        buttons.addWidget(self.reroll_all_button)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(seed_row)
+        layout.addLayout(buttons)
+        layout.addWidget(self.rerolled)
+        return box
+
+    def _show_mode(self) -> None:
+        """SEAN: its controls; OASIS: the noise instead of styles; SPADE: the SEAN note over the (unused) controls, as before."""
+        oasis = self.vm.model_arch == "oasis"
+        if oasis:
+            self.note.setText(OASIS_NOTE if self.vm.noise_available else
+                              "This OASIS model was trained without noise: each label map has one picture, and there is nothing to re-roll.")
+        else:
+            self.note.setText(SEAN_NOTE)
+        self.note.setVisible(oasis or not self._sean)
+        self.sean_controls.setVisible(not oasis)
+        self.noise_controls.setVisible(oasis)
+        self.noise_controls.setEnabled(self.vm.noise_available)
+        self._show_noise()
+
+    def _show_noise(self) -> None:
+        """The base seed (without emitting a change), what the region button re-rolls, and which regions were re-rolled."""
+        if not shiboken6.isValid(self.noise_seed):
+            return
+        noise = self.vm.noise
+        self.noise_seed.blockSignals(True)
+        self.noise_seed.setValue(min(int(noise.seed), self.noise_seed.maximum()))
+        self.noise_seed.blockSignals(False)
+        palette = self.vm.palette
+        current = palette[self.vm.current_class].name if self.vm.current_class < len(palette) else "the current class"
+        self.reroll_region_button.setToolTip(f"New noise for every {current} pixel (the current class); the rest keeps its look. "
+                                             "Or pick the Re-roll tool and click a region on the canvas.")
+        names = []
+        for reroll in noise.rerolls:
+            if reroll.class_id is not None:
+                names.append(palette[reroll.class_id].name if reroll.class_id < len(palette) else f"class {reroll.class_id}")
+            else:
+                names.append("an area")
+        self.rerolled.setText(("Re-rolled: " + ", ".join(names)) if names else "No region re-rolled")
 
     def _on_history_moved(self, _index: int) -> None:
         # the classes present may have changed; the undo stack also emits while the window is torn down
@@ -133,7 +219,8 @@ class RegionStylesPanel(QWidget):
         return cached[1]
 
     def set_sean(self, sean: bool) -> None:
-        self.note.setVisible(not sean)
+        self._sean = bool(sean)
+        self._show_mode()
 
     def _source_of(self, combo: QComboBox) -> str | None:
         data = combo.currentData()
