@@ -25,6 +25,7 @@ from ganstudio import families
 from ganstudio.document.latent_io import write_gif
 from ganstudio.models.stylegan2 import z_from_seed
 
+from .directions import apply_directions
 from .jobs import Job
 from .latent_spec import LatentAnimationJob, LatentJob, LatentRender, LatentSource, NoiseSettings
 from .painting import to_uint8_image
@@ -94,7 +95,8 @@ class LatentSession(Session):
         return self.cached("ws", key, mapped)
 
     def final_ws(self, render: LatentRender) -> torch.Tensor:
-        """[1, num_ws, w_dim]: the weighted blend in W, then each w index from its mixing source."""
+        """[1, num_ws, w_dim]: the weighted blend in W, then each w index from its mixing source, then
+        the direction edits (so an edit moves the mixed result, and 'export w+' saves it edited)."""
         args = (render.psi, render.cutoff, render.class_index)
         weights = np.asarray([weight for _source, weight in render.blend], dtype=np.float64)
         total = weights.sum()
@@ -112,6 +114,8 @@ class LatentSession(Session):
             for index, source_index in enumerate(render.layer_sources):
                 if source_index > 0:
                     ws[index] = mixing[source_index - 1][index]
+        if render.edits:
+            ws = apply_directions(ws, render.edits)
         return ws[None]
 
     # -- synthesis -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ label) or a saved W-space latent ``w`` of shape [num_ws, w_dim] (used as it
 is: saved latents such as projector outputs are already final). A render
 blends one or more weighted sources in W (the interpolation pad), then takes
 each of the num_ws style inputs from that blend (source 0, "A") or from one of
-the mixing sources (1, 2, ... = "B", "C", ...).
+the mixing sources (1, 2, ... = "B", "C", ...). Direction edits (SeFa, GANSpace,
+attribute boundaries; `ganstudio.engine.directions`) are added last.
 """
 from __future__ import annotations
 
@@ -91,6 +92,33 @@ class NoiseSettings:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
+class DirectionEdit:
+    """Move ws first_ws..last_ws (inclusive; None = to the last) by ``amount * vector`` in W."""
+
+    vector: np.ndarray  # [w_dim]
+    amount: float
+    first_ws: int = 0
+    last_ws: int | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        vector = np.array(self.vector, dtype=np.float32, copy=True)
+        if vector.ndim != 1 or not np.isfinite(vector).all():
+            raise ValueError(f"a direction is a finite vector [w_dim], got shape {tuple(np.shape(self.vector))}")
+        if not math.isfinite(float(self.amount)):
+            raise ValueError(f"a direction's amount must be finite, got {self.amount}")
+        if self.first_ws < 0 or (self.last_ws is not None and self.last_ws < self.first_ws):
+            raise ValueError(f"ws range {self.first_ws}-{self.last_ws} is empty")
+        vector.flags.writeable = False
+        object.__setattr__(self, "vector", vector)
+        object.__setattr__(self, "amount", float(self.amount))
+
+    def to_json(self) -> dict[str, Any]:
+        """Describe it for PNG text and favourites (the vector itself lives in the direction set)."""
+        return {"name": self.name, "amount": round(self.amount, 6), "first_ws": self.first_ws, "last_ws": self.last_ws}
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
 class LatentRender:
     """One image: a weighted blend of sources in W, per-w mixing, truncation, class and noise."""
 
@@ -101,6 +129,7 @@ class LatentRender:
     mixing: tuple[LatentSource, ...] = ()
     layer_sources: tuple[int, ...] = ()  # per w: 0 = the blend, k = mixing[k - 1]; empty = all 0
     noise: NoiseSettings = field(default_factory=NoiseSettings)
+    edits: tuple[DirectionEdit, ...] = ()  # added to the final ws, after truncation and mixing
 
     def __post_init__(self) -> None:
         if not self.blend:
@@ -119,6 +148,8 @@ class LatentRender:
             "mixing": [source.to_json() for source in self.mixing],
             "layer_sources": list(self.layer_sources),
             "noise": self.noise.to_json(),
+            # only when there are edits, so settings written before directions existed read the same
+            **({"edits": [edit.to_json() for edit in self.edits]} if self.edits else {}),
         }
 
 
