@@ -5,8 +5,15 @@ from typing import Any, Mapping
 
 import torch
 
-# Keys under which trainers nest the weights we want, in order of preference.
-WRAPPER_KEYS = ("G_ema", "params_ema", "state_dict", "model", "netG", "G", "generator", "params")
+# Keys under which trainers nest the weights we want, in order of preference
+# (rosinality/stylegan2-pytorch: `g_ema`, else its training copy `g`).
+WRAPPER_KEYS = ("G_ema", "g_ema", "params_ema", "state_dict", "model", "netG", "G", "g", "generator", "params")
+# Tensors saved beside the weights that their importer needs, kept under the same key: the
+# average latent for truncation (stylegan2-pytorch's convert_weight.py, pSp / e4e).
+SIDE_TENSORS = ("latent_avg",)
+# Networks saved beside the wrapped one that its importer can offer as parts, kept as
+# `<key>.<name>`: stylegan2-pytorch's discriminator `d` beside `g_ema` / `g`.
+COMPANIONS = {"g_ema": ("d",), "g": ("d",)}
 PREFIXES = ("module.", "netG.", "_orig_mod.")
 MAX_PREFIX_PASSES = 8  # DDP inside torch.compile inside a wrapper is three
 
@@ -18,19 +25,34 @@ def is_state_dict(obj: Any) -> bool:
 
 
 def canonical_state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
-    """Find the tensor dict inside `obj` and strip wrapper prefixes; None if there is none."""
+    """Find the tensor dict inside `obj` and strip wrapper prefixes; None if there is none.
+
+    SIDE_TENSORS and COMPANIONS found beside a wrapper key are added afterwards (never
+    replacing a weight of the same name).
+    """
+    extras: dict[str, torch.Tensor] = {}
     for _ in range(4):  # nesting depth seen in the wild is at most 2
         if is_state_dict(obj):
             break
         if not isinstance(obj, Mapping):
             return None
-        inner = next((obj[k] for k in WRAPPER_KEYS if k in obj and isinstance(obj[k], Mapping)), None)
-        if inner is None:
+        key = next((k for k in WRAPPER_KEYS if k in obj and isinstance(obj[k], Mapping)), None)
+        if key is None:
             return None
-        obj = inner
+        extras.update({name: obj[name] for name in SIDE_TENSORS if isinstance(obj.get(name), torch.Tensor)})
+        for name in COMPANIONS.get(key, ()):
+            if is_state_dict(obj.get(name)):
+                extras.update({f"{name}.{k}": v for k, v in _strip_prefixes(dict(obj[name])).items()})
+        obj = obj[key]
     else:
         return None
-    state = dict(obj)
+    state = _strip_prefixes(dict(obj))
+    for name, value in extras.items():
+        state.setdefault(name, value)
+    return state
+
+
+def _strip_prefixes(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     changed = True
     passes = 0
     while changed and passes < MAX_PREFIX_PASSES:  # a crafted key of a million 'module.' would take quadratic time

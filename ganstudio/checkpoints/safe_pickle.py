@@ -222,6 +222,37 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any] | type] = {
 }
 
 
+class PickledNamespace(dict):
+    """Stand-in for argparse.Namespace (the options stylegan2-pytorch's train.py saves as `args`).
+
+    Built by the unpicklers as a plain dict of the attributes the file recorded; nothing of
+    argparse is imported or called. Pickle builds it empty (NEWOBJ with no arguments) and then
+    hands over the attribute dict (BUILD); any other use is refused.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "PickledNamespace":
+        if args or kwargs:
+            raise pickle.UnpicklingError("argparse.Namespace rebuilt with arguments: not how a Namespace is pickled")
+        return super().__new__(cls)
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __setstate__(self, state: Any) -> None:
+        if not isinstance(state, dict) or not all(isinstance(key, str) for key in state):
+            raise pickle.UnpicklingError("argparse.Namespace with a state that is not a dict of attribute names")
+        self.update(state)
+
+
+# Classes that torch.load(weights_only=True) may rebuild beyond tensors and plain containers:
+# "module.name" -> our side-effect-free stand-in (registered with torch below).
+TORCH_LOAD_ALLOWED: dict[str, type] = {"argparse.Namespace": PickledNamespace}
+# torch resolves each entry by its exact dotted name to our class; registered once, at import
+# (the loaders import this module), rather than per load: torch's `safe_globals` context manager
+# swaps a process-wide set, which would race between threads.
+torch.serialization.add_safe_globals([(cls, name) for name, cls in TORCH_LOAD_ALLOWED.items()])
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """Unpickler that resolves only ALLOWED_GLOBALS and refuses persistent ids.
 
