@@ -43,8 +43,9 @@ class ModelEntry:
 
     @property
     def workspace(self) -> str | None:
-        """The workspace that opens this model ("paint", "latent", "attributes", "convert"), None if unknown before loading."""
-        return families.workspace_for(self.arch)
+        """The workspace that opens this model ("paint", "latent", "attributes", "convert"); None when only loading
+        can tell (an official state dict), or when no workspace opens it (a discriminator)."""
+        return families.workspace_for_file(self.arch, self.path)
 
     @property
     def summary(self) -> str:

@@ -8,6 +8,7 @@ architecture names. Standard library only, so that every layer may import it.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Iterable, Mapping
 
 from . import cyclegan, oasis, pix2pix, sean, spade, stargan, stylegan2
@@ -17,6 +18,7 @@ __all__ = [
     "CAPABILITIES", "REGISTRY", "ROLES", "WORKSPACES", "Family", "Importer", "Network",
     "architectures", "archs_for_workspace", "capabilities", "capabilities_of", "describe_archs", "evaluations",
     "family", "family_of", "half_safe", "importer_order", "needs_message", "recipes", "sample_kind", "workspace_for",
+    "workspace_for_file",
 ]
 
 # The order breaks ties: the importers of families without an ordering constraint run in it.
@@ -77,6 +79,17 @@ def workspace_for(arch: str | None) -> str | None:
     """The workspace that opens a model whose main network is `arch` ("paint", "latent", ...), or None."""
     owner = family_of(arch)
     return owner.workspace if owner is not None and owner.main == arch else None
+
+
+def workspace_for_file(arch: str | None, path: str | os.PathLike[str]) -> str | None:
+    """The workspace for a model file: by its arch when the library read one from its header, else by a
+    file name ending that only one family's official files use (".pkl": StyleGAN2); None when only
+    loading can tell (a plain .pth state dict)."""
+    if arch:
+        return workspace_for(arch)
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    owner = next((f for f in REGISTRY if suffix and suffix in f.suffixes), None)
+    return owner.workspace if owner is not None else None
 
 
 def archs_for_workspace(workspace: str) -> tuple[str, ...]:

@@ -21,8 +21,8 @@ WORKSPACES: Mapping[str, str] = {
 # What a family's main network can do. Code asks these instead of comparing names.
 CAPABILITIES: Mapping[str, str] = {
     "label_map_input": "makes a photo from a semantic label map (the Paint workspace)",
-    "style_encoder": "takes the style of a photo through an encoder (SPADE needs its `encoder` part)",
-    "region_styles": "holds one style code per class region, each from its own source",
+    "style_image": "takes one style for the whole picture from a photo, through an encoder (SPADE needs its `encoder` part)",
+    "region_styles": "holds one style code per class region, each from its own source (a photo through its encoder, or random)",
     "noise_reroll": "draws its variety from a per-pixel noise map, so one region can be re-rolled alone",
     "multimodal": "gives different photos for one input from random noise, with no encoder",
     "latent_space": "renders from a latent vector (seeds, truncation, style mixing, interpolation)",
@@ -84,6 +84,9 @@ class Family:
     recipe: str | None = None  # trainer.recipes.<recipe>
     evaluation: str | None = None  # "module:function" in trainer.evaluation scoring a bundled model
     sample_kind: str | None = None  # resources/samples/<kind>: inputs its bundled model takes
+    # file name endings that only this family's official files use (StyleGAN2's network pickles):
+    # such a file goes to the family's workspace before it is loaded and its arch is known
+    suffixes: tuple[str, ...] = ()
 
     def network(self, arch: str) -> Network | None:
         return next((n for n in self.networks if n.arch == arch), None)

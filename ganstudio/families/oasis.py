@@ -6,7 +6,8 @@ FAMILY = Family(
     display_name="OASIS",
     summary="semantic image synthesis with adversarial supervision only and 3D noise (OASIS)",
     networks=(
-        # fp32 on CUDA until measured there: see docs/adding-a-family.md (half precision)
+        # not half-safe: a trained, non-averaged G's last layers carry activations over 100 whose
+        # small differences float16 cannot resolve (docs/adding-a-family.md, Half precision)
         Network("oasis", "oasis:OASISGenerator"),
         Network("oasis_discriminator", "oasis:OASISDiscriminator", role="discriminator"),
     ),
@@ -18,5 +19,5 @@ FAMILY = Family(
     workspace="paint",
     default_rank=2,
     recipe="oasis",
-    evaluation=None,  # trainer/evaluation/painting.py has no OASIS painter yet
+    evaluation="trainer.evaluation.painting:evaluate_painting",
 )

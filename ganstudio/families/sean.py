@@ -7,10 +7,10 @@ FAMILY = Family(
     summary="semantic image synthesis with per-region styles (SEAN)",
     networks=(Network("sean", "sean:SEANGenerator", half_safe=True),),
     main="sean",
-    # SEAN's ACE blocks hold SPADE-named layers (head_0.ace_0.Spade.mlp_shared...): the
-    # more specific detector goes first
+    # SEAN's ACE blocks hold SPADE's sublayers under other names (head_0.ace_0.Spade.mlp_shared...):
+    # the more specific detector goes first, so a looser SPADE detector could never take a SEAN file
     importers=(Importer("sean", before=("spade",)),),
-    capabilities=frozenset({"label_map_input", "style_encoder", "region_styles"}),
+    capabilities=frozenset({"label_map_input", "region_styles"}),
     session="ganstudio.engine.painting:PaintingSession",
     workspace="paint",
     default_rank=1,

@@ -18,4 +18,5 @@ FAMILY = Family(
     workspace="latent",
     recipe="stylegan2",
     evaluation="trainer.evaluation.generation:evaluate_stylegan2",
+    suffixes=(".pkl",),  # the reference's network snapshots (read by a restricted unpickler)
 )
