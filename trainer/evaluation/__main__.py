@@ -2,29 +2,33 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
+from ganstudio import families
 from ganstudio.checkpoints import load_model
 from ganstudio.checkpoints.loaded import LoadedModel
 from trainer.defaults import DEFAULTS
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Settings
-from trainer.evaluation.domains import evaluate_cyclegan
-from trainer.evaluation.face_edits import evaluate_stargan
-from trainer.evaluation.generation import evaluate_stylegan2
 from trainer.evaluation.grids import save_grid
-from trainer.evaluation.painting import evaluate_painting
 from trainer.evaluation.provenance import training_record
 from trainer.evaluation.report import write_page
 from trainer.defaults import WORK_DIR
 from trainer.export import find_export
 
-EVALUATORS: dict[str, Callable[[str, LoadedModel, EvalContext], ModelEvaluation]] = {
-    "spade": evaluate_painting, "sean": evaluate_painting, "oasis": evaluate_painting, "pix2pix_unet": evaluate_painting,
-    "stargan": evaluate_stargan, "cyclegan_resnet": evaluate_cyclegan, "stylegan2": evaluate_stylegan2,
-}
+Evaluator = Callable[[str, LoadedModel, EvalContext], ModelEvaluation]
+
+
+def _resolve(target: str) -> Evaluator:
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+# main architecture -> its evaluation, as each family declares it (ganstudio.families)
+EVALUATORS: dict[str, Evaluator] = {arch: _resolve(target) for arch, target in families.evaluations().items()}
 IMAGE_DIR = "images/models"
 
 
