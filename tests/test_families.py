@@ -137,16 +137,21 @@ def test_detection_order_keeps_every_constraint() -> None:
     assert order[-1] == "patchgan"
 
 
+# fixture folders not named after the family whose importer reads them
+FIXTURE_FAMILIES = {"patchgan": "pix2pix", "rosinality": "stylegan2"}
+
+
 def official_fixtures() -> dict[str, tuple[str, dict[str, torch.Tensor]]]:
     """file name -> (the family whose reference code wrote it, its canonical state dict)."""
     from ganstudio.checkpoints.containers import canonical_state_dict
 
     found = {}
-    for path in sorted(p for pattern in ("*/*.pth", "*/*.ckpt", "*/*.pth.xz") for p in (ROOT / "tests" / "fixtures").glob(pattern)):
+    patterns = ("*/*.pth", "*/*.ckpt", "*/*.pth.xz", "*/*.pt.xz")
+    for path in sorted(p for pattern in patterns for p in (ROOT / "tests" / "fixtures").glob(pattern)):
         data = lzma.decompress(path.read_bytes()) if path.suffix == ".xz" else path.read_bytes()
         state = canonical_state_dict(torch.load(io.BytesIO(data), weights_only=True, map_location="cpu"))
-        owner = families.family_of("patchgan") if path.parent.name == "patchgan" else families.family(path.parent.name)
-        found[f"{path.parent.name}/{path.name}"] = (owner.name, state)
+        owner = FIXTURE_FAMILIES.get(path.parent.name, path.parent.name)
+        found[f"{path.parent.name}/{path.name}"] = (families.family(owner).name, state)
     return found
 
 

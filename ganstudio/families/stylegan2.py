@@ -12,7 +12,9 @@ FAMILY = Family(
         Network("stylegan2_discriminator", "stylegan2:Discriminator", role="discriminator"),
     ),
     main="stylegan2",
-    importers=(Importer("stylegan2"),),
+    # NVlabs' state dicts and .pkl snapshots; rosinality/stylegan2-pytorch's community layout
+    # (style.<i>, convs.<i>) converts to the same modules
+    importers=(Importer("stylegan2"), Importer("rosinality_stylegan2")),
     capabilities=frozenset({"latent_space"}),
     session="ganstudio.engine.latent:LatentSession",
     workspace="latent",
