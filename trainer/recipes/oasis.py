@@ -24,6 +24,7 @@ from ganstudio.models.oasis import DEFAULT_Z_DIM, SPADE_HIDDEN, UPSAMPLING, OASI
 
 from .. import losses
 from ..data import LabelMapDataset
+from ..distributed import DistContext
 from ..ema import DecayEMA
 from ..loop import cli_run
 from ..options import add_common_arguments
@@ -98,8 +99,9 @@ class OASISRecipe(Recipe):
             "D": torch.optim.Adam(self.nets["D"].parameters(), lr=a.lr_d, betas=betas),
         }
 
-    def wrap(self, ctx) -> None:
+    def wrap(self, ctx: DistContext) -> None:
         super().wrap(ctx)
+        # DDP leaves the average alone (it has no trainable weights); keep the EMA's reference on the moved module
         if "G_ema" in self.nets:
             self.ema.shadow = self.nets["G_ema"]
 
