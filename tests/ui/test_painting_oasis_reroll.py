@@ -167,3 +167,27 @@ def test_rerolling_a_painted_region_changes_it_and_nothing_beyond_the_receptive_
         window.load_model(str(spade_model_path))
     assert not reroll_tool.isEnabled() and vm.tool == "brush"
     assert "SEAN" in styles.note.text() and styles.sean_controls.isVisibleTo(styles) and not styles.noise_controls.isVisibleTo(styles)
+
+
+def test_reroll_shortcuts_act_on_paint_only(qtbot, make_window, oasis_model_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    vm = window.vm
+    with qtbot.waitSignal(window.synthesis.modelChanged, timeout=30_000):
+        window.load_model(str(oasis_model_path))
+    grass = vm.palette.index_of("grass")
+    vm.set_current_class(grass)
+    window.canvas.setFocus()
+    with qtbot.waitSignal(vm.noiseChanged, timeout=5_000):
+        QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # Re-roll region
+    assert [r.class_id for r in vm.noise.rerolls] == [grass]
+    with qtbot.waitSignal(vm.noiseChanged, timeout=5_000):
+        QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)  # Re-roll all
+    assert vm.noise.rerolls == ()
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
+    assert vm.tool == "reroll"
+    settled(qtbot, window)
+
+    steps = vm.undo_stack.count()
+    window.workspaces.setCurrentWidget(window.latent)
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    assert vm.undo_stack.count() == steps  # the painting's re-rolls stay with the painting
