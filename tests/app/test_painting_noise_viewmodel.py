@@ -105,3 +105,16 @@ def test_an_unusable_noise_state_falls_back_to_the_default_with_a_notice(qapp, b
     vm.notice.connect(notices.append)
     vm.restore_style_state({"noise": bad}, {})
     assert vm.noise == NoiseState() and notices
+
+
+def test_an_exported_oasis_picture_names_its_noise(qapp) -> None:  # type: ignore[no-untyped-def]
+    from ganstudio.app.painting_export import ExportSize, painting_settings
+
+    vm = oasis_vm()
+    vm.reroll_class(2, seed=5)
+    vm.reroll_at(3, 6, connected=True, seed=6)
+    size = ExportSize("native", "Model output", 40, 30)
+    noise = painting_settings(vm, {"arch": "oasis", "path": ""}, size)["style"]["noise"]
+    assert noise["seed"] == 0 and noise["rerolls"][0] == {"seed": 5, "class_id": 2}
+    assert noise["rerolls"][1]["mask_pixels"] == 30 and len(noise["rerolls"][1]["mask_sha"]) == 32
+    assert "noise" not in painting_settings(vm, {"arch": "spade", "path": ""}, size)["style"]

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolButton
 
-from ganstudio.document.oasis_noise import NoiseState
+from ganstudio.document.oasis_noise import NoiseState, Reroll
 from ganstudio.document.palette import default_palette
 from ganstudio.engine.painting import oasis_reroll_spill
 
@@ -191,3 +191,21 @@ def test_reroll_shortcuts_act_on_paint_only(qtbot, make_window, oasis_model_path
     window.workspaces.setCurrentWidget(window.latent)
     QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
     assert vm.undo_stack.count() == steps  # the painting's re-rolls stay with the painting
+
+
+def test_rerolled_noise_is_recovered_after_a_crash(qtbot, make_window, oasis_model_path) -> None:  # type: ignore[no-untyped-def]
+    crashed = make_window()
+    with qtbot.waitSignal(crashed.synthesis.modelChanged, timeout=30_000):
+        crashed.load_model(str(oasis_model_path))
+    vm = crashed.vm
+    assert vm.reroll_class(vm.palette.index_of("sky"), seed=77) and vm.reroll_all(seed=78) and vm.reroll_class(vm.palette.index_of("grass"), seed=79)
+    state = vm.noise
+    crashed.document.autosave()  # the autosave goes through the project file, noise included
+    # simulate a crash: the process "dies" holding its snapshot; its session lock goes with it
+    crashed.document.recovery._lock_handle.close()
+    crashed.document.recovery._session_dir = None
+    vm.mark_saved()
+
+    window = make_window()
+    assert window.painting.files.offer_recovery()
+    assert window.vm.noise == state == NoiseState(78).with_reroll(Reroll(79, class_id=vm.palette.index_of("grass")))
