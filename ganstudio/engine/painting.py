@@ -25,8 +25,8 @@ Styles (a plain dict, so it can travel in a job):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
