@@ -20,15 +20,14 @@ from typing import Any
 
 import pytest
 import torch
+from load_failures import ShellPayload
 
-from ganstudio.checkpoints import CheckpointError, load_model, save_model
-from ganstudio.checkpoints import importers
+from ganstudio.checkpoints import CheckpointError, importers, load_model, save_model
 from ganstudio.checkpoints.containers import canonical_state_dict
 from ganstudio.checkpoints.importers import ImportMismatch
 from ganstudio.checkpoints.importers import rosinality_stylegan2 as rosinality
 from ganstudio.checkpoints.safe_pickle import PickledNamespace
 from ganstudio.models.stylegan2 import Discriminator, Generator
-from load_failures import ShellPayload
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rosinality"
 CASES = ["converted_64_cm2", "train_64_cm1", "psp_32_cm2"]
@@ -283,6 +282,13 @@ def _put(key: str, value: torch.Tensor) -> Any:
      "convs.<i> are numbered [0, 1, 2, 3, 4, 6, 7], not 0, 1, ... without gaps"),
     ("converted_64_cm2", lambda s: [s.pop(k) for k in list(s) if k.startswith("style.3.")], {},
      "mapping layers style.<i> are numbered [1, 2, 4, 5, 6, 7, 8]"),
+    ("converted_64_cm2", lambda s: s.update({f"convs.{i}.conv.weight": torch.zeros(1) for i in range(8, 40)}), {},
+     "20 upsampling blocks would make images larger than 16384x16384"),
+    ("converted_64_cm2", _put("input.input", torch.zeros(1, 0, 4, 4)), {}, "conv1.conv.weight is (1, 16, 16, 3, 3), expected (1, 0, 0, 3, 3)"),
+    ("converted_64_cm2", lambda s: s.update({f"style.{i}.{n}": torch.zeros((128, 128) if n == "weight" else (128,))
+                                             for i in range(9, 41) for n in ("weight", "bias")}), {},
+     "mapping_kwargs.num_layers is 40, above the largest supported value 32"),
+    ("converted_64_cm2", _put("to_rgbs.0.iwt.ll", torch.zeros(1, 1, 2, 2)), {}, "a SWAGAN generator (wavelet outputs)"),
     ("converted_64_cm2", _put("latent_avg", torch.zeros(7)), {}, "latent_avg is (7,); the generator's w has 128 values"),
     ("converted_64_cm2", _put("latent_avg", torch.arange(256.0).reshape(2, 128)), {},
      "latent_avg holds 2 different per-layer averages"),

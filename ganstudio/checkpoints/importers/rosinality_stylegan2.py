@@ -50,9 +50,15 @@ import torch
 
 from ganstudio.models import stylegan2 as sg2
 
-from ..guards import meta_network
+from ..guards import ConfigProblem, meta_network
 from . import ImportMismatch, ImportResult, State
-from .stylegan2 import ARCH_D, ARCH_G, DEFAULT_MAPPING_LR, _channel_settings, check_against
+from .stylegan2 import (
+    ARCH_D,
+    ARCH_G,
+    DEFAULT_MAPPING_LR,
+    _channel_settings,
+    check_against,
+)
 
 SOURCE = "rosinality/stylegan2-pytorch checkpoint"
 # where the generator sits: convert_weight.py / train.py (top level), pSp / e4e / HyperStyle (decoder.)
@@ -63,6 +69,9 @@ BLUR_TAPS = [1, 3, 3, 1]
 # stylegan2-pytorch's generate.py: mean_latent(4096) when no average latent is stored
 MEAN_LATENT_SAMPLES = 4096
 MEAN_LATENT_SEED = 0
+# The largest image the StyleGAN2 schema allows: block counts are checked against it before
+# any table of expected keys is built, so a file of many tiny tensors cannot ask for 2**50000.
+MAX_SIZE = 16384
 
 
 def detect(state: State, hints: Mapping[str, Any]) -> ImportResult | None:
@@ -99,6 +108,13 @@ def _shape(state: State, key: str, what: str) -> tuple[int, ...]:
 def _indices(state: State, pattern: str) -> list[int]:
     regex = re.compile(pattern)
     return sorted({int(m.group(1)) for key in state if (m := regex.match(key))})
+
+
+def _size(blocks: int, what: str) -> int:
+    """4 * 2**blocks, refused beyond MAX_SIZE."""
+    if blocks > MAX_SIZE.bit_length() - 3:
+        raise ImportMismatch(f"{what}: {blocks} upsampling blocks would make images larger than {MAX_SIZE}x{MAX_SIZE}")
+    return 4 * 2 ** blocks
 
 
 def _consecutive(found: list[int], first: int, what: str) -> int:
@@ -186,7 +202,7 @@ def import_generator(state: State, latent_avg: torch.Tensor | None, hints: Mappi
         raise ImportMismatch(f"{what}: {n_convs} convs.<i>, not two per resolution")
     if any(key.endswith(("dwt.ll", "iwt.ll")) or ".iwt." in key for key in state):
         raise ImportMismatch(f"{what}: a SWAGAN generator (wavelet outputs), not a StyleGAN2 one")
-    size = 4 * 2 ** (n_convs // 2)
+    size = _size(n_convs // 2, what)
     channels = {4: _shape(state, "input.input", what)[1]}
     for k, res in enumerate(_block_resolutions(size)):
         channels[res] = _shape(state, f"convs.{2 * k}.conv.weight", what)[1]
@@ -202,14 +218,13 @@ def import_generator(state: State, latent_avg: torch.Tensor | None, hints: Mappi
                   synthesis_kwargs=dict(channel_base=channel_base, channel_max=channel_max, num_fp16_res=0,
                                         conv_clamp=None, architecture="skip"))
     converted = convert_generator(state, size, n_mlp)
+    converted["mapping.w_avg"] = _average_latent(latent_avg, style_dim) if latent_avg is not None else torch.zeros(style_dim)
+    _complete_and_check(ARCH_G, config, converted, what)
     if latent_avg is not None:
-        converted["mapping.w_avg"] = _average_latent(latent_avg, style_dim)
         w_avg_source = "latent_avg of the file"
-    else:
+    else:  # only now, with the configuration checked, is running the mapping bounded
         converted["mapping.w_avg"] = estimate_w_avg(converted, config)
         w_avg_source = f"estimated: mean of the mapping over {MEAN_LATENT_SAMPLES} z (seed {MEAN_LATENT_SEED}), as generate.py does"
-    converted.update(_filters(config, ARCH_G))
-    check_against(ARCH_G, config, converted, what)
     reference = dict(size=size, style_dim=style_dim, n_mlp=n_mlp, channel_multiplier=channel_multiplier(channels))
     provenance = {"source": SOURCE, "reference_config": reference, "w_avg": w_avg_source}
     return ImportResult(arch=ARCH_G, config=config, state=converted, meta={"resolution": size, "provenance": provenance})
@@ -276,16 +291,23 @@ def estimate_w_avg(converted: Mapping[str, torch.Tensor], config: Mapping[str, A
     mapping_kwargs = dict(config["mapping_kwargs"])
     mapping = sg2.MappingNetwork(z_dim=config["z_dim"], c_dim=0, w_dim=config["w_dim"], num_ws=None,
                                  w_avg_beta=None, **mapping_kwargs)
-    weights = {key[len("mapping."):]: value for key, value in converted.items() if key.startswith("mapping.")}
+    weights = {key[len("mapping."):]: value for key, value in converted.items()
+               if key.startswith("mapping.fc")}
     mapping.load_state_dict(weights, strict=True)
     z = torch.randn(MEAN_LATENT_SAMPLES, config["z_dim"], generator=torch.Generator().manual_seed(MEAN_LATENT_SEED))
     return mapping(z, None).mean(dim=0)
 
 
-def _filters(config: Mapping[str, Any], arch: str) -> dict[str, torch.Tensor]:
-    """StyleGAN2-ADA's resample_filter buffers (stylegan2-pytorch keeps its [1,3,3,1] kernels per layer instead)."""
+def _complete_and_check(arch: str, config: Mapping[str, Any], converted: dict[str, torch.Tensor], what: str) -> None:
+    """Add StyleGAN2-ADA's resample_filter buffers (stylegan2-pytorch keeps its [1,3,3,1] kernels per layer
+    instead), then ImportMismatch unless `config` passes its schema and describes exactly `converted`."""
+    try:
+        keys = meta_network(arch, dict(config)).state_dict()  # shapes only: no memory, no random init
+    except ConfigProblem as exc:
+        raise ImportMismatch(f"{what}: {exc}") from exc
     taps = sg2.setup_filter(BLUR_TAPS)
-    return {key: taps.clone() for key in meta_network(arch, config).state_dict() if key.endswith("resample_filter")}
+    converted.update({key: taps.clone() for key in keys if key.endswith("resample_filter")})
+    check_against(arch, dict(config), converted, what)
 
 
 # ----------------------------------------------------------------------------- discriminator
@@ -313,7 +335,7 @@ def import_discriminator(state: State) -> ImportResult:
     """A stylegan2-pytorch Discriminator state dict as a StyleGAN2-ADA resnet discriminator."""
     what = "stylegan2-pytorch discriminator"
     n_blocks = _consecutive(_indices(state, r"convs\.(\d+)\.conv1\.0\.weight$"), 1, f"{what}: residual blocks convs.<i>")
-    size = 4 * 2 ** n_blocks
+    size = _size(n_blocks, what)
     channels = {size: _shape(state, "convs.0.0.weight", what)[0], 4: _shape(state, "final_conv.0.weight", what)[0]}
     for j, res in enumerate(reversed(_block_resolutions(size)), start=1):
         channels[res // 2] = _shape(state, f"convs.{j}.conv2.1.weight", what)[0]
@@ -337,7 +359,6 @@ def import_discriminator(state: State) -> ImportResult:
                            ("final_linear.0.weight", "b4.fc.weight"), ("final_linear.0.bias", "b4.fc.bias"),
                            ("final_linear.1.weight", "b4.out.weight"), ("final_linear.1.bias", "b4.out.bias")):
         out[target] = _f32(state[source])
-    out.update(_filters(config, ARCH_D))
-    check_against(ARCH_D, config, out, what)
+    _complete_and_check(ARCH_D, config, out, what)
     provenance = {"source": SOURCE, "reference_config": dict(size=size, channel_multiplier=channel_multiplier(channels))}
     return ImportResult(arch=ARCH_D, config=config, state=out, meta={"resolution": size, "provenance": provenance})
