@@ -97,8 +97,8 @@ def test_session_workspace_recipe_evaluation_samples_exist(family: Family) -> No
         module = importlib.import_module(f"trainer.recipes.{family.recipe}")
         assert callable(getattr(module, "add_arguments", None)) and callable(getattr(module, "run", None))
     if family.evaluation is not None:
-        assert family.evaluation.startswith("trainer.evaluation.")
-        assert callable(resolve(family.evaluation))
+        module, function = families.evaluations()[family.main]
+        assert callable(getattr(importlib.import_module(f"trainer.evaluation.{module}"), function))
     if family.sample_kind is not None:
         assert (ROOT / "resources" / "samples" / family.sample_kind).is_dir()
 

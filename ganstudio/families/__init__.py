@@ -149,9 +149,9 @@ def recipes() -> tuple[str, ...]:
     return tuple(f.recipe for f in REGISTRY if f.recipe)
 
 
-def evaluations() -> dict[str, str]:
-    """Main arch -> "module:function" of the trainer's evaluation of such a model."""
-    return {f.main: f.evaluation for f in REGISTRY if f.evaluation}
+def evaluations() -> dict[str, tuple[str, str]]:
+    """Main arch -> (module in trainer.evaluation, function) scoring such a model."""
+    return {f.main: tuple(f.evaluation.rsplit(".", 1)) for f in REGISTRY if f.evaluation}
 
 
 def sample_kind(arch: str | None) -> str | None:

@@ -15,6 +15,6 @@ FAMILY = Family(
     workspace="convert",
     default_rank=0,
     recipe="cyclegan",
-    evaluation="trainer.evaluation.domains:evaluate_cyclegan",
+    evaluation="domains.evaluate_cyclegan",
     sample_kind="landscapes",
 )

@@ -82,7 +82,9 @@ class Family:
     # among one workspace's bundled models, the lower rank is the one it starts with
     default_rank: int = 0
     recipe: str | None = None  # trainer.recipes.<recipe>
-    evaluation: str | None = None  # "module:function" in trainer.evaluation scoring a bundled model
+    # "<module>.<function>" inside trainer.evaluation scoring a bundled model (relative, so the app
+    # never names a trainer module: the bundle leaves the trainer out)
+    evaluation: str | None = None
     sample_kind: str | None = None  # resources/samples/<kind>: inputs its bundled model takes
     # file name endings that only this family's official files use (StyleGAN2's network pickles):
     # such a file goes to the family's workspace before it is loaded and its arch is known

@@ -19,5 +19,5 @@ FAMILY = Family(
     workspace="paint",
     default_rank=2,
     recipe="oasis",
-    evaluation="trainer.evaluation.painting:evaluate_painting",
+    evaluation="painting.evaluate_painting",
 )

@@ -25,6 +25,6 @@ FAMILY = Family(
     workspace="convert",
     default_rank=1,
     recipe="pix2pix",
-    evaluation="trainer.evaluation.painting:evaluate_painting",  # the bundled one paints colour label maps
+    evaluation="painting.evaluate_painting",  # the bundled one paints colour label maps
     sample_kind="label-maps",
 )

@@ -15,5 +15,5 @@ FAMILY = Family(
     workspace="paint",
     default_rank=1,
     recipe="sean",
-    evaluation="trainer.evaluation.painting:evaluate_painting",
+    evaluation="painting.evaluate_painting",
 )

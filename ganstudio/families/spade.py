@@ -19,5 +19,5 @@ FAMILY = Family(
     workspace="paint",
     default_rank=0,
     recipe="spade",
-    evaluation="trainer.evaluation.painting:evaluate_painting",
+    evaluation="painting.evaluate_painting",
 )

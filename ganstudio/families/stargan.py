@@ -17,6 +17,6 @@ FAMILY = Family(
     session="ganstudio.engine.attributes:AttributeSession",
     workspace="attributes",
     recipe="stargan",
-    evaluation="trainer.evaluation.face_edits:evaluate_stargan",
+    evaluation="face_edits.evaluate_stargan",
     sample_kind="faces",
 )

@@ -19,6 +19,6 @@ FAMILY = Family(
     session="ganstudio.engine.latent:LatentSession",
     workspace="latent",
     recipe="stylegan2",
-    evaluation="trainer.evaluation.generation:evaluate_stylegan2",
+    evaluation="generation.evaluate_stylegan2",
     suffixes=(".pkl",),  # the reference's network snapshots (read by a restricted unpickler)
 )
