@@ -18,7 +18,7 @@ attributes:
 - ``clouds``: share of bright, unsaturated pixels in the upper third.
 
 For each attribute the samples' ws (untruncated) and scores go to
-`ganstudio.engine.directions.fit_boundary`; a conditional variant ("snow,
+`ganstudio.models.stylegan2_directions.fit_boundary`; a conditional variant ("snow,
 same brightness") projects the brightness normal out (InterFaceGAN's
 conditional manipulation). Each direction is then checked on held-out samples
 (another seed): moved by +-2 standard deviations of the samples' projections
@@ -35,16 +35,23 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
 from ganstudio.checkpoints import load_model
-from ganstudio.engine import directions as D
-from ganstudio.engine.direction_sets import Direction, DirectionSet, file_sha256, pca_directions, sefa_directions, write_direction_set
+from ganstudio.document.direction_sets import (
+    Direction,
+    DirectionSet,
+    file_sha256,
+    pca_directions,
+    sefa_directions,
+    write_direction_set,
+)
+from ganstudio.models import stylegan2_directions as D
 
 Scorer = Callable[[np.ndarray], np.ndarray]  # images [N, H, W, 3] uint8 -> scores [N]
 

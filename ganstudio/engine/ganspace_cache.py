@@ -15,15 +15,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ganstudio.document.atomic import write_atomic
+from ganstudio.document.direction_sets import MAX_W_DIM, ArraySpec, read_npz_arrays
 from ganstudio.document.errors import DocumentError
 
-from .direction_sets import ArraySpec, MAX_W_DIM, read_npz_arrays
 from .directions import PrincipalComponents, ganspace
 
 CACHE_VERSION = 1
@@ -77,7 +78,8 @@ def store(path: Path, key: str, result: PrincipalComponents) -> None:
 
 
 def cached_ganspace(generator: torch.nn.Module, model_path: str | os.PathLike[str], samples: int = 20_000, seed: int = 0,
-                    cache_dir: str | os.PathLike[str] | None = None, device: torch.device | str = "cpu") -> PrincipalComponents:
+                    cache_dir: str | os.PathLike[str] | None = None, device: torch.device | str = "cpu",
+                    progress: Callable[[int, int], None] | None = None) -> PrincipalComponents:
     """GANSpace of the model in `model_path` (whose network is `generator`), from the cache when it is valid.
 
     All w_dim components are kept (the panel shows the first few). A cache that
@@ -90,7 +92,7 @@ def cached_ganspace(generator: torch.nn.Module, model_path: str | os.PathLike[st
     found = load_cached(path, key, w_dim, samples, seed)
     if found is not None:
         return found
-    result = ganspace(generator, samples=samples, seed=seed, device=device)
+    result = ganspace(generator, samples=samples, seed=seed, device=device, progress=progress)
     try:
         store(path, key, result)
     except (DocumentError, OSError):

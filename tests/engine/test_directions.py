@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from stylegan_models import save_tiny_stylegan2, tiny_stylegan2
 
 from ganstudio.checkpoints import load_model
 from ganstudio.document.latent_io import read_latent_npz, write_latent_npz
@@ -15,11 +16,15 @@ from ganstudio.engine import directions as D
 from ganstudio.engine import ganspace_cache
 from ganstudio.engine.device import CPU_RUNTIME
 from ganstudio.engine.latent import LatentSession
-from ganstudio.engine.latent_spec import DirectionEdit, LatentJob, LatentRender, LatentSource
+from ganstudio.engine.latent_spec import (
+    DirectionEdit,
+    LatentJob,
+    LatentRender,
+    LatentSource,
+)
 from ganstudio.engine.model_cache import ReadyModel
 from ganstudio.engine.session import RunContext
 from ganstudio.models.stylegan2 import Generator
-from stylegan_models import save_tiny_stylegan2, tiny_stylegan2
 
 
 @pytest.fixture(scope="module")

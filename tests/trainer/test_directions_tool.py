@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from ganstudio.engine.direction_sets import file_sha256, read_direction_set
 from stylegan_models import save_tiny_stylegan2
+
+from ganstudio.document.direction_sets import file_sha256, read_direction_set
 from trainer import directions as T
 from trainer.synthetic.landscapes import CLOUD, render_batch
 

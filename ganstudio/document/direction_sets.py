@@ -13,6 +13,12 @@ pickle): ``format`` (str), ``model_sha256`` (str), ``num_ws`` (int),
 ``names``, ``kinds`` (str [k]), ``vectors`` (float32 [k, w_dim]),
 ``first_ws``, ``last_ws`` (int [k]), ``slider`` (float [k]).
 
+No torch here (numpy and the document layer only), so the app's view-models
+can read and write sets on the UI thread, and the trainer can write them. The
+directions themselves are found by `ganstudio.models.stylegan2_directions`
+(SeFa, GANSpace, attribute boundaries) and applied by
+`ganstudio.engine.directions.apply_directions`.
+
 Reading treats the file as untrusted (issue 22): the zip is opened with the
 document layer's `SafeZip` (member sizes and ratios checked before
 inflating), each array's .npy header is parsed and its dtype and shape
@@ -26,18 +32,32 @@ import hashlib
 import io
 import math
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from ganstudio.document.atomic import write_atomic
-from ganstudio.document.errors import FileReadError
-from ganstudio.document.safe_read import SafeZip
+from .atomic import write_atomic
+from .errors import FileReadError
+from .safe_read import SafeZip
 
-from .directions import KINDS, PCA_SLIDER_STDS, SEFA_SLIDER, Factorization, PrincipalComponents
 
+class _Factorization(Protocol):  # ganstudio.models.stylegan2_directions.Factorization
+    directions: np.ndarray
+    first_ws: int
+    last_ws: int
+
+
+class _Components(Protocol):  # ganstudio.models.stylegan2_directions.PrincipalComponents
+    components: np.ndarray
+    stds: np.ndarray
+
+
+KINDS = ("sefa", "ganspace", "attribute")
+SEFA_SLIDER = 15.0  # +- amount for SeFa's unit eigen-directions
+PCA_SLIDER_STDS = 3.0  # +- this many standard deviations for GANSpace components
 FORMAT = "ganstudio-directions/1"
 MAX_DIRECTIONS = 4096
 MAX_W_DIM = 4096
@@ -99,7 +119,7 @@ class DirectionSet:
                 return direction
         raise KeyError(name)
 
-    def merged(self, other: "DirectionSet") -> "DirectionSet":
+    def merged(self, other: DirectionSet) -> DirectionSet:
         """This set followed by `other`'s directions (same model)."""
         if (other.num_ws, other.w_dim) != (self.num_ws, self.w_dim):
             raise ValueError("the two direction sets belong to models of different shapes")
@@ -115,7 +135,7 @@ class DirectionSet:
         return ""
 
 
-def sefa_directions(factorization: Factorization, num_ws: int, count: int = 10, prefix: str = "SeFa") -> DirectionSet:
+def sefa_directions(factorization: _Factorization, num_ws: int, count: int = 10, prefix: str = "SeFa") -> DirectionSet:
     """The first `count` SeFa directions, applied by default to the layers they were found on."""
     rows = factorization.directions[:count]
     span = f"ws {factorization.first_ws}-{factorization.last_ws}"
@@ -126,7 +146,7 @@ def sefa_directions(factorization: Factorization, num_ws: int, count: int = 10, 
     return DirectionSet(directions, num_ws, int(factorization.directions.shape[1]))
 
 
-def pca_directions(components: PrincipalComponents, num_ws: int, count: int = 10, prefix: str = "PC",
+def pca_directions(components: _Components, num_ws: int, count: int = 10, prefix: str = "PC",
                    first_ws: int = 0, last_ws: int | None = None) -> DirectionSet:
     """The first `count` GANSpace components; sliders span +-3 standard deviations."""
     last = num_ws - 1 if last_ws is None else last_ws
@@ -244,8 +264,8 @@ def read_npz_arrays(path: str | os.PathLike[str], specs: Mapping[str, ArraySpec]
                 continue
             limit = MAX_NPY_HEADER_BYTES + 16 + spec.max_values * spec.max_itemsize
             with zipped.open_member(member, limit) as reader:
-                def read(size: int, _reader: Any = reader) -> bytearray:
-                    return _reader.read_exact(size, what=f"'{name}'")
+                def read(size: int, _reader: Any = reader, _name: str = name) -> bytearray:
+                    return _reader.read_exact(size, what=f"'{_name}'")
 
                 dtype, shape, fortran = _npy_header(bytes(read(8)), read, name, label)
                 if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in spec.kinds:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stylegan_models import tiny_stylegan2
 
-from ganstudio.document.errors import FileReadError
-from ganstudio.engine import directions as D
-from ganstudio.engine.direction_sets import (
+from ganstudio.document.direction_sets import (
     FORMAT,
     Direction,
     DirectionSet,
@@ -20,7 +19,8 @@ from ganstudio.engine.direction_sets import (
     sefa_directions,
     write_direction_set,
 )
-from stylegan_models import tiny_stylegan2
+from ganstudio.document.errors import FileReadError
+from ganstudio.models import stylegan2_directions as D
 
 
 def unit(rng: np.random.Generator, dim: int) -> np.ndarray:
