@@ -97,8 +97,7 @@ def test_session_workspace_recipe_evaluation_samples_exist(family: Family) -> No
         module = importlib.import_module(f"trainer.recipes.{family.recipe}")
         assert callable(getattr(module, "add_arguments", None)) and callable(getattr(module, "run", None))
     if family.evaluation is not None:
-        module, function = families.evaluations()[family.main]
-        assert callable(getattr(importlib.import_module(f"trainer.evaluation.{module}"), function))
+        assert callable(resolve(families.evaluations()[family.main]))
     if family.sample_kind is not None:
         assert (ROOT / "resources" / "samples" / family.sample_kind).is_dir()
 
@@ -258,7 +257,10 @@ def test_trainer_recipes_and_evaluations_come_from_the_declarations() -> None:
 
     assert RECIPES == families.recipes()
     assert set(cli.available_recipes()) == set(RECIPES)
+    from trainer.evaluation.__main__ import EVALUATORS
+
     assert set(families.evaluations()) <= {f.main for f in REGISTRY}
+    assert {arch: f"{fn.__module__}:{fn.__name__}" for arch, fn in EVALUATORS.items()} == families.evaluations()
 
 
 def test_loaded_model_info_carries_family_and_capabilities(tiny: dict[str, torch.nn.Module]) -> None:

@@ -149,9 +149,15 @@ def recipes() -> tuple[str, ...]:
     return tuple(f.recipe for f in REGISTRY if f.recipe)
 
 
-def evaluations() -> dict[str, tuple[str, str]]:
-    """Main arch -> (module in trainer.evaluation, function) scoring such a model."""
-    return {f.main: tuple(f.evaluation.rsplit(".", 1)) for f in REGISTRY if f.evaluation}
+def evaluations() -> dict[str, str]:
+    """Main arch -> "trainer.evaluation.<module>:<function>" scoring such a model (declared relative to
+    trainer.evaluation, so that no app module names the trainer, which the bundle leaves out)."""
+    found = {}
+    for f in REGISTRY:
+        if f.evaluation:
+            module, function = f.evaluation.rsplit(".", 1)
+            found[f.main] = f"trainer.evaluation.{module}:{function}"
+    return found
 
 
 def sample_kind(arch: str | None) -> str | None:
