@@ -14,6 +14,7 @@ the same ~0.1 ms there).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -26,7 +27,7 @@ import torch
 
 from ganstudio.checkpoints import load_model
 from ganstudio.engine import directions as D
-from ganstudio.engine.device import CPU_RUNTIME
+from ganstudio.engine.device import CPU_RUNTIME, worker_thread_count
 from ganstudio.engine.latent import LatentSession
 from ganstudio.engine.latent_spec import (
     DirectionEdit,
@@ -53,12 +54,14 @@ def median_ms(fn: Callable[[], object], repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    # default: what the app's worker uses (cores - 1). On a busy 2-core machine two OpenMP threads
+    # made SeFa's eigen-solve swing between 0.1 and 2.8 s; one thread stayed at 30-150 ms.
+    parser.add_argument("--threads", type=int, default=worker_thread_count())
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} threads, CPU")
+    print(f"torch {torch.__version__}, {args.threads} thread(s), CPU ({os.cpu_count()} cores)")
 
     loaded = load_model(BUNDLED)
     bundled = loaded.module
