@@ -18,6 +18,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
 import ganstudio
+from ganstudio import families
 from ganstudio.document.errors import DocumentError
 from ganstudio.document.image_io import encode_label_map, write_image
 from ganstudio.document.labelmap import LabelMap
@@ -92,7 +93,7 @@ def painting_settings(vm: PaintingViewModel, info: dict[str, Any] | None, size: 
         style["regions"] = {vm.palette[cid].name: name for cid, name in sorted(vm.region_sources.items()) if cid < len(vm.palette)}
         style["default"] = vm.default_source
         style["blend"] = {"source": vm.blend_source, "amount": vm.blend_amount}
-    if (info or {}).get("arch") == "oasis":
+    if "noise_reroll" in families.capabilities_of(info):
         style["noise"] = vm.noise.describe()  # base seed and re-rolls (masks by digest): the picture's noise
     path = str((info or {}).get("path", ""))
     return {

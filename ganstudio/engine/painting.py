@@ -33,6 +33,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganstudio import families
+
 from .jobs import Job
 from .session import RunContext, Session, array_key
 
@@ -176,7 +178,7 @@ class PaintingSession(Session):
                 return self._sean(labels, style, preview, latent_scale)
             if self.arch == "oasis":
                 return self._oasis(labels, style, preview, latent_scale)
-        raise ValueError(f"a {self.arch} model cannot paint from a label map; load a SPADE, SEAN or OASIS model")
+        raise ValueError(f"a {self.arch} model cannot paint from a label map; load {families.describe_archs(families.archs_for_workspace('paint'))}")
 
     # -- SPADE ------------------------------------------------------------------------------
     def _spade(self, labels: np.ndarray, style: dict[str, Any], preview: bool, latent_scale: int = 1) -> np.ndarray:

@@ -19,6 +19,7 @@ CANVAS_KEYS = [
     ("1-9", "pick class by number"),
     ("a letter", "search the class list"),
     ("Alt+click", "pick the class under the cursor"),
+    ("Shift+click (Re-roll tool)", "re-roll only that connected area (OASIS)"),
     ("Space+drag, middle drag", "pan the canvas"),
     ("Wheel", "zoom the canvas around the cursor"),
     ("Delete", "remove the selected pad anchor (Latent)"),

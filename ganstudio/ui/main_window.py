@@ -196,13 +196,15 @@ class MainWindow(QMainWindow):
         tools_menu = edit_menu.addMenu("&Tool")
         for action in self.tools_panel.tool_actions.values():
             tools_menu.addAction(action)
+        tools_menu.addAction(self.tools_panel.reroll_tool_action)
         view_menu = self.menuBar().addMenu("&View")
         for item in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual, None, self.act_split, None):
             view_menu.addSeparator() if item is None else view_menu.addAction(item)
         for dock in (self.tools_dock, self.classes_dock, self.models_dock, self.styles_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
         model_menu = self.menuBar().addMenu("&Model")
-        for item in (self.act_open_model, self.act_import_model, self.act_model_folder, None, painting.act_style_image, painting.act_random_style):
+        for item in (self.act_open_model, self.act_import_model, self.act_model_folder, None, painting.act_style_image, painting.act_random_style,
+                     self.tools_panel.reroll_region_action, self.tools_panel.reroll_all_action):
             model_menu.addSeparator() if item is None else model_menu.addAction(item)
         help_menu = self.menuBar().addMenu("&Help")
         for item in (self.act_docs, self.act_shortcuts, None, self.act_about):
@@ -350,16 +352,16 @@ class MainWindow(QMainWindow):
     def load_model(self, path: str) -> str:
         """Load `path` in the workspace for its architecture; returns that workspace ("paint", "latent", "attributes" or "convert")."""
         entry = self.library.add_opened(path)
-        if entry.arch == "stylegan2" or Path(path).suffix.lower() == ".pkl":  # StyleGAN: the latent explorer's
+        workspace = entry.workspace  # its family's, by arch or by a family's file suffix (.pkl); None until loaded
+        if workspace == "latent":
             self.workspaces.setCurrentWidget(self.latent)
             self.latent_vm.load_model(path)
-            workspace = "latent"
-        else:
-            workspace = self.face_and_convert.route_model(path, entry.arch)  # StarGAN, pix2pix, CycleGAN
-        if not workspace:
+        elif workspace != "paint":
+            # Attributes or Convert; an official state dict goes to whichever of them is on screen, else to Paint
+            workspace = self.face_and_convert.route_model(path, entry.arch) or "paint"
+        if workspace == "paint":
             self.workspaces.setCurrentWidget(self.painting)
             self.painting.load_model(path)
-            workspace = "paint"
         self.requested_workspaces.add(workspace)
         return workspace
 

@@ -6,7 +6,6 @@ All files load in one child interpreter (see hostile_files.load_in_child).
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import subprocess

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganstudio.checkpoints import CheckpointError, load_model, save_model
+from ganstudio.checkpoints import load_model, save_model
 from ganstudio.checkpoints.importers import FAMILIES, ImportMismatch, detect
 from ganstudio.checkpoints.importers import oasis as oasis_importer
 from ganstudio.checkpoints.importers import sean as sean_importer

@@ -187,10 +187,21 @@ def test_reroll_shortcuts_act_on_paint_only(qtbot, make_window, oasis_model_path
     assert vm.tool == "reroll"
     settled(qtbot, window)
 
+    # Ctrl+R (Random style) gives an OASIS picture new noise everywhere: it has no style to draw
+    with qtbot.waitSignal(vm.noiseChanged, timeout=5_000):
+        QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert vm.noise.rerolls == () and window.messages[-1].startswith("New noise everywhere")
+    settled(qtbot, window)
+    menu_actions = (window.tools_panel.reroll_region_action, window.tools_panel.reroll_all_action, window.tools_panel.reroll_tool_action)
+    assert all(action.isEnabled() for action in menu_actions)
+
     steps = vm.undo_stack.count()
     window.workspaces.setCurrentWidget(window.latent)
+    assert not any(action.isEnabled() for action in menu_actions)  # also in the Model and Edit menus: off elsewhere
     QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
     assert vm.undo_stack.count() == steps  # the painting's re-rolls stay with the painting
+    window.workspaces.setCurrentWidget(window.painting)
+    assert all(action.isEnabled() for action in menu_actions)
 
 
 def test_rerolled_noise_is_recovered_after_a_crash(qtbot, make_window, oasis_model_path) -> None:  # type: ignore[no-untyped-def]

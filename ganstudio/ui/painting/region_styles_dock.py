@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio import families
 from ganstudio.app.painting_viewmodel import PaintingViewModel
 from ganstudio.document.oasis_noise import MAX_SEED
 
@@ -156,7 +157,7 @@ class RegionStylesPanel(QWidget):
 
     def _show_mode(self) -> None:
         """SEAN: its controls; OASIS: the noise instead of styles; SPADE: the SEAN note over the (unused) controls, as before."""
-        oasis = self.vm.model_arch == "oasis"
+        oasis = "noise_reroll" in families.capabilities(self.vm.model_arch)
         if oasis:
             self.note.setText(OASIS_NOTE if self.vm.noise_available else
                               "This OASIS model was trained without noise: each label map has one picture, and there is nothing to re-roll.")

@@ -20,8 +20,14 @@ class StyleDialogs:
         self.workspace = workspace
 
     def random_style(self) -> None:
+        """A new random look: a style seed where the model has styles, new noise everywhere where it draws noise (OASIS)."""
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
-        self.workspace.vm.random_style(seed)
+        vm = self.workspace.vm
+        if vm.noise_available:
+            if vm.reroll_all(seed):
+                self.workspace.notice.emit(f"New noise everywhere, seed {seed}")
+            return
+        vm.random_style(seed)
         self.workspace.notice.emit(f"Random style, seed {seed}")
 
     def style_from_image(self) -> None:

@@ -93,10 +93,10 @@ class ToolsPanel(QWidget):
         noise_row.addStretch(1)
         self.noise_box = QGroupBox("Noise (OASIS)")
         self.noise_box.setLayout(noise_row)
-        viewmodel.noiseAvailableChanged.connect(self._show_noise_available)
-        viewmodel.currentClassChanged.connect(lambda _cid: self._show_noise_available(viewmodel.noise_available))
-        viewmodel.documentReset.connect(lambda: self._show_noise_available(viewmodel.noise_available))
-        self._show_noise_available(viewmodel.noise_available)
+        viewmodel.noiseAvailableChanged.connect(self.show_noise_available)
+        viewmodel.currentClassChanged.connect(lambda _cid: self.show_noise_available(viewmodel.noise_available))
+        viewmodel.documentReset.connect(lambda: self.show_noise_available(viewmodel.noise_available))
+        self.show_noise_available(viewmodel.noise_available)
 
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_BRUSH, MAX_BRUSH)
@@ -149,7 +149,7 @@ class ToolsPanel(QWidget):
     def _show_tool(self, tool: str) -> None:
         (self.reroll_tool_action if tool == "reroll" else self.tool_actions[tool]).setChecked(True)
 
-    def _show_noise_available(self, available: bool) -> None:
+    def show_noise_available(self, available: bool) -> None:
         """Re-rolls only where the model draws noise; the tooltips say what each one does now, or why it is off."""
         for action in self.noise_actions:
             action.setEnabled(available)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QSplitter, QUndoView, QVBoxLayout, QWidget
 
+from ganstudio import families
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.model_library import ModelLibrary
 from ganstudio.app.painting_export import PaintingExporter
@@ -146,6 +147,15 @@ class PaintingWorkspace(QWidget):
             action.setEnabled(self._active)
         self.act_style_image.setEnabled(self._active and self._style_image_possible())
         self.act_random_style.setEnabled(self._active and self.synthesis.info is not None)
+        self._enable_noise_actions()
+
+    def _enable_noise_actions(self) -> None:
+        """Re-rolls (also in the Model menu) only on Paint; there the tools panel enables them while the model draws noise."""
+        if self._active:
+            self.tools_panel.show_noise_available(self.vm.noise_available)
+        else:
+            for action in self.tools_panel.noise_actions:
+                action.setEnabled(False)
 
     def _connect(self) -> None:
         self.synthesis.modelChanged.connect(self._on_model_changed)
@@ -162,6 +172,9 @@ class PaintingWorkspace(QWidget):
         self.tools_panel.referenceCleared.connect(lambda: self.vm.set_reference(None))
         self.tools_panel.opacityChanged.connect(self.canvas.set_overlay_opacity)
         self.styles_panel.addSourceRequested.connect(self.styles.add_style_source)
+        # after the tools panel's own handlers, so that off Paint the re-rolls stay off
+        for changed in (self.vm.noiseAvailableChanged, self.vm.currentClassChanged, self.vm.documentReset):
+            changed.connect(lambda *_: self._enable_noise_actions())
 
     def set_compare_split(self, split: bool) -> None:
         """Split: the output alone with a draggable label/photo divider; otherwise side by side."""
@@ -172,13 +185,12 @@ class PaintingWorkspace(QWidget):
 
     # ------------------------------------------------------------------ model
     def _style_image_possible(self) -> bool:
-        info = self.synthesis.info
-        return bool(info and info.get("arch") == "spade" and "encoder" in (info.get("parts") or []))
+        return "style_image" in families.capabilities_of(self.synthesis.info)
 
     def _on_model_changed(self, info: dict[str, Any] | None) -> None:
         self.vm.synthesis_enabled = info is not None
         self._enable_actions()
-        self.styles_panel.set_sean(bool(info and info.get("arch") == "sean"))
+        self.styles_panel.set_sean("region_styles" in families.capabilities_of(info))
         if info is None:
             self.output.placeholder = NO_MODEL_PLACEHOLDER
             self.output.update()
