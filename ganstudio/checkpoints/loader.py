@@ -168,7 +168,11 @@ def _import(path: Path, state: dict[str, torch.Tensor], hints: Mapping[str, Any]
 
 def _instantiate_result(path: Path, result: ImportResult) -> LoadedModel:
     meta = dict(result.meta)
-    meta.setdefault("provenance", {"imported_from": path.name})
+    # an importer may describe the file's origin (rosinality: its layout); the file's name is always kept
+    provenance = meta.get("provenance")
+    provenance = dict(provenance) if isinstance(provenance, dict) else {}
+    provenance.setdefault("imported_from", path.name)
+    meta["provenance"] = provenance
     loaded = instantiate(path, result.arch, result.config, result.state, meta)
     for name, part in result.parts.items():
         loaded.parts[name] = instantiate(path, part.arch, part.config, part.state, dict(part.meta))

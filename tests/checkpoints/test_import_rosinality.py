@@ -318,3 +318,11 @@ def test_mismatch_reaches_the_caller_naming_the_file(tmp_path: Path, registered:
 def test_other_files_are_not_claimed() -> None:
     assert rosinality.detect({"synthesis.b4.const": torch.zeros(4, 4, 4), "mapping.fc0.weight": torch.zeros(2, 2)}, {}) is None
     assert rosinality.detect({"style.1.weight": torch.zeros(2, 2)}, {}) is None  # no constant input: not a generator
+
+
+
+def test_an_imported_file_keeps_its_name_in_the_provenance(tmp_path: Path) -> None:
+    from ganstudio.checkpoints import load_model
+
+    loaded = load_model(checkpoint(tmp_path, "psp_32_cm2"))
+    assert loaded.meta["provenance"]["imported_from"] == "psp_32_cm2.pt"
