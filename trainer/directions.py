@@ -26,8 +26,21 @@ onto it, how often its own score is higher at +2 than at -2 ("right way"; equal
 counts as a tie, e.g. no snow at either end), how often it goes up from the
 unmoved sample at +2 and down at -2, and how far (in standard deviations of
 the score over the fitting samples). The figures
-are printed and stored next to nothing else: the set file holds only what the
-app needs (names, vectors, ranges, slider sizes, the model's sha256).
+are printed (and written as JSON with --report); the set file holds only what
+the app needs (names, vectors, ranges, slider sizes, the model's sha256).
+
+Measured on the bundled landscape model (4000 samples, fraction 0.15, 400
+held-out samples; "right way" = score higher at +2 sd than at -2 sd, ties are
+samples at the score's floor at both ends, e.g. no snow at all):
+brightness 0.993, snow 0.927 (ties 0.07), green 1.000, autumn 0.823 (0.12),
+dusk 0.985, water 0.715 (0.22), clouds 0.792 (0.20). Conditioning snow on
+brightness cut its brightness change from +1.11 to +0.12 sd, at the cost of
+less snow (+1.78 to +0.75 sd; right way 0.647, ties 0.34). The colour scores
+themselves tell the renderer's own labels apart (tests/trainer/
+test_directions_tool.py): winter/summer, summer/winter green, day/night,
+dusk/day ranked correctly 97-100%, autumn 97%; clouds correlate 0.96 with the
+cloud area; water only 0.64 with the water area (reflections of the sky and
+night blues confuse it), which is why its direction is the weakest.
 """
 from __future__ import annotations
 
@@ -177,6 +190,9 @@ def fit_attributes(gen: torch.nn.Module, ws: torch.Tensor, images: np.ndarray, s
             spread = float((x @ normal).std())
             title = f"{found[attribute].title}, same {' and '.join(conditions)}"
             found[name] = Found(name, title, attribute, normal, spread, float("nan"), side_effects={c: float("nan") for c in conditions})
+            # the plain direction's effect on the same scores, to compare with
+            plain = found[attribute]
+            plain.side_effects = {**(plain.side_effects or {}), **{c: float("nan") for c in conditions}}
     return list(found.values()), scores
 
 
@@ -224,7 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ganspace-samples", type=int, default=20_000, help="mapped ws for GANSpace's PCA (default 20000)")
     parser.add_argument("--only", nargs="*", choices=sorted(LANDSCAPE_SCORES), help="fit only these attributes")
     parser.add_argument("--report", type=Path, help="write the figures as JSON here too")
+    parser.add_argument("--threads", type=int, help="torch threads (on a busy 2-core machine 1 was several times faster than 2)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     started = time.perf_counter()
     loaded = load_model(args.model)
