@@ -1,11 +1,13 @@
-"""StyleGAN2 landscapes: Frechet distance to held-out photos in a landscape feature space."""
+"""StyleGAN2 landscapes: Frechet distance to held-out photos and perceptual path length, both in a landscape feature space."""
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import torch
 
 from ganstudio.checkpoints.loaded import LoadedModel
-from trainer.evaluation import heldout, measure_nets
+from trainer.evaluation import heldout, measure_nets, ppl
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Table
 from trainer.evaluation.grids import tile_grid
 from trainer.evaluation.metrics import frechet_distance
@@ -58,6 +60,19 @@ def evaluate_stylegan2(name: str, model: LoadedModel, ctx: EvalContext) -> Model
         "Features: the 64-d penultimate layer of a small CNN trained on synthetic landscapes to predict each class's area "
         "fraction from the photo (see 'Measurement networks'); seeds 0.. with truncation ψ = 1 and constant noise. The "
         "real-vs-real distance is the floor that finite samples allow.")]
+    started = time.perf_counter()
+    path_length = ppl.generator_ppl(model.module, net.features, s.n_ppl)
+    ppl_seconds = time.perf_counter() - started
+    figures["ppl"] = {"w_end": path_length, "pairs": s.n_ppl, "seconds": ppl_seconds}
+    tables.append(Table(
+        f"Perceptual path length in W ({s.n_ppl} pairs, end-point sampling) ↓", ["model", "PPL (W, end)"],
+        [[name, f"{path_length:.4g}"]],
+        f"Karras et al. 2019: for a pair of mapped latents w0, w1, the step from w0 towards w1 by ε = {ppl.EPSILON:g} (lerp in "
+        "W); the squared distance between the two images' features divided by ε²; the mean over pairs after dropping "
+        "those below the 1st and above the 99th percentile. Lower: smoother latent space. The distance is the squared "
+        "Euclidean distance in the same 64-d landscape feature space as the Frechet distance, not LPIPS/VGG (nothing is "
+        f"downloaded), so the figure compares this project's landscape models only; {s.n_ppl} pairs instead of the "
+        f"paper's 100 000 (took {ppl_seconds:.0f} s). Truncation ψ = 1, constant noise."))
     grid_seeds = list(range(s.n_grid * 8))
     images = generate(model, grid_seeds)
     caption = f"Seeds 0–{len(grid_seeds) - 1} (row by row), truncation ψ = 1."

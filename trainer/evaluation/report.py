@@ -64,8 +64,11 @@ def headline(ev: ModelEvaluation) -> str:
                 f"{fmt(50 * (f['baseline: identity']['seen_winter'] + f['baseline: identity']['seen_summer']), 1)} %); "
                 f"cycle error {fmt((m['cycle_summer'] + m['cycle_winter']) / 2)}")
     if ev.kind == "stylegan2":
-        values = list(f.values())
-        return f"Frechet distance {values[0]:.4g} vs {values[1]:.4g} (mean + noise), floor {values[2]:.4g}"
+        values = [v for k, v in f.items() if k != "ppl"]  # model, baseline, floor
+        line = f"Frechet distance {values[0]:.4g} vs {values[1]:.4g} (mean + noise), floor {values[2]:.4g}"
+        if "ppl" in f:
+            line += f"; PPL (W) {f['ppl']['w_end']:.4g}"
+        return line
     return ""
 
 
