@@ -145,8 +145,8 @@ def importer_order() -> tuple[str, ...]:
 
 
 def recipes() -> tuple[str, ...]:
-    """The trainer's recipe modules (trainer.recipes.<name>), in registry order."""
-    return tuple(f.recipe for f in REGISTRY if f.recipe)
+    """The trainer's recipe modules (trainer.recipes.<name>), in registry order, each family's extra ones after its own."""
+    return tuple(r for f in REGISTRY for r in ((f.recipe,) if f.recipe else ()) + f.extra_recipes)
 
 
 def evaluations() -> dict[str, str]:

@@ -46,6 +46,8 @@ class Network:
     role: str = "generator"
     # fp16 + channels_last on CUDA: the layers are normalised, so activations stay in range
     half_safe: bool = False
+    # no published file format: only native files hold it (the studio's own StyleGAN2 encoder), so no importer detects it
+    native_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Family:
     # among one workspace's bundled models, the lower rank is the one it starts with
     default_rank: int = 0
     recipe: str | None = None  # trainer.recipes.<recipe>
+    # further recipes training a companion network for a trained main one (StyleGAN2's encoder)
+    extra_recipes: tuple[str, ...] = ()
     # "<module>.<function>" inside trainer.evaluation scoring a bundled model (relative, so the app
     # never names a trainer module: the bundle leaves the trainer out)
     evaluation: str | None = None

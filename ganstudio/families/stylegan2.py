@@ -10,6 +10,8 @@ FAMILY = Family(
         # and the mapping network's learning-rate-scaled weights lose too much in half precision
         Network("stylegan2", "stylegan2:Generator"),
         Network("stylegan2_discriminator", "stylegan2:Discriminator", role="discriminator"),
+        # image -> ws for one generator (pSp/e4e); its own file, trained by the `encoder` recipe
+        Network("stylegan2_encoder", "stylegan2_encoder:StyleGAN2Encoder", role="encoder", native_only=True),
     ),
     main="stylegan2",
     # NVlabs' state dicts and .pkl snapshots; rosinality/stylegan2-pytorch's community layout
@@ -19,6 +21,7 @@ FAMILY = Family(
     session="ganstudio.engine.latent:LatentSession",
     workspace="latent",
     recipe="stylegan2",
+    extra_recipes=("encoder",),  # an image -> ws encoder for a trained generator
     evaluation="generation.evaluate_stylegan2",
     suffixes=(".pkl",),  # the reference's network snapshots (read by a restricted unpickler)
 )

@@ -419,6 +419,17 @@ SCHEMAS: dict[str, ConfigSchema] = {
         },
         rules=(_stylegan_channels(None),),
     ),
+    # an image -> W+ encoder trained for one StyleGAN2 generator (stylegan2_encoder.py)
+    "stylegan2_encoder": ConfigSchema({
+        "resolution": Int(8, 16384, power_of_two=True, size=True),
+        "num_ws": Int(1, 64, size=True),  # 18 at 1024 px; a 16384 px generator has 26
+        "w_dim": WIDTH,
+        "img_channels": IMAGE_CHANNELS,
+        "channels": Int(1, 1024, size=True),
+        "channel_max": Int(1, 4096, size=True),
+        "blocks": Int(0, 16, size=True),
+        "head_channels": Int(1, 1024, size=True),
+    }),
     "pix2pix_unet": ConfigSchema({
         "input_nc": IMAGE_CHANNELS,
         "output_nc": IMAGE_CHANNELS,

@@ -36,7 +36,7 @@ SNAPSHOT = ROOT / "tests" / "fixtures" / "stylegan2" / "network-snapshot-skip.pk
 
 def tiny_networks() -> dict[str, torch.nn.Module]:
     """One small network per registered architecture (the sizes the trainer's tests use)."""
-    from ganstudio.models import cyclegan, oasis, patchgan, pix2pix, sean, spade, stargan, stylegan2
+    from ganstudio.models import cyclegan, oasis, patchgan, pix2pix, sean, spade, stargan, stylegan2, stylegan2_encoder
 
     torch.manual_seed(0)
     return {
@@ -51,6 +51,8 @@ def tiny_networks() -> dict[str, torch.nn.Module]:
                                          synthesis_kwargs={"channel_base": 32, "channel_max": 4}),
         "stylegan2_discriminator": stylegan2.Discriminator(c_dim=0, img_resolution=8, img_channels=3,
                                                            channel_base=32, channel_max=4),
+        "stylegan2_encoder": stylegan2_encoder.StyleGAN2Encoder(resolution=8, num_ws=4, w_dim=4, channels=2, channel_max=4,
+                                                                head_channels=2),
         "pix2pix_unet": pix2pix.UnetGenerator(ngf=2, num_downs=5),
         "cyclegan_resnet": cyclegan.ResnetGenerator(ngf=2, n_blocks=1),
         "patchgan": patchgan.NLayerDiscriminator(ndf=2, n_layers=1),

@@ -47,6 +47,7 @@ SIZE_ARGS = {
     "oasis_discriminator": ("channels_D", "num_res_blocks"),
     "stylegan2": ("w_dim", "img_resolution"),
     "stylegan2_discriminator": ("channel_max", "img_resolution"),
+    "stylegan2_encoder": ("channels", "num_ws"),
     "pix2pix_unet": ("ngf", "num_downs"),
     "cyclegan_resnet": ("ngf", "n_blocks"),
     "patchgan": ("ndf", "n_layers"),
