@@ -37,6 +37,7 @@ from ganstudio.engine.latent_spec import (
     CORNERS,
     MAX_NOISE_SCALE,
     NOISE_MODES,
+    DirectionEdit,
     LatentAnimationJob,
     LatentJob,
     LatentRender,
@@ -132,6 +133,7 @@ class LatentViewModel(QObject):
         self.output: LatentOutput | None = None
         self.favourites: list[Favourite] = []
         self.animation_job: int | None = None
+        self.edits: tuple[DirectionEdit, ...] = ()  # the Directions panel's moves in W, added after mixing
         self._pending_load: set[str] = set()
         self._requests: dict[int, dict[str, Any]] = {}  # revision -> settings it was made with
         if controller is not None:
@@ -182,6 +184,7 @@ class LatentViewModel(QObject):
         if not self.anchors:
             self.reset_anchors()
         self.output = None
+        self.edits = ()  # directions belong to the previous model
         self.modelChanged.emit(self.model_info)
         self.settingsChanged.emit()
         self.anchorsChanged.emit()
@@ -391,7 +394,7 @@ class LatentViewModel(QObject):
         mixing = tuple(self.mixing) if any(self.layer_sources) else ()
         layer_sources = tuple(self.layer_sources) if mixing else ()
         return LatentRender(blend=blend, psi=self.psi, cutoff=self.cutoff, class_index=self.class_index,
-                            mixing=mixing, layer_sources=layer_sources, noise=self.noise_settings())
+                            mixing=mixing, layer_sources=layer_sources, noise=self.noise_settings(), edits=self.edits)
 
     def describe(self) -> dict[str, Any]:
         """The settings of the current picture, for PNG text and favourites."""
@@ -405,7 +408,13 @@ class LatentViewModel(QObject):
             "pad": {"cursor": list(self.cursor), "anchors": [{**a.source.to_json(), "x": a.x, "y": a.y} for a in self.anchors]} if self.base == "pad" else None,
             "mixing": {"sources": [s.to_json() for s in self.mixing], "layer_sources": list(self.layer_sources)},
             "noise": self.noise_settings().to_json(),
+            **({"edits": [edit.to_json() for edit in self.edits]} if self.edits else {}),
         }
+
+    def set_edits(self, edits: Sequence[DirectionEdit], preview: bool = False) -> None:
+        """The direction edits (from the Directions panel) the picture gets on top of everything else."""
+        self.edits = tuple(edits)
+        self._changed(preview)
 
     def request_render(self, preview: bool = False) -> int | None:
         """Post a render of the current settings; returns its revision (None without a model)."""
@@ -561,7 +570,8 @@ class LatentViewModel(QObject):
             raise ValueError("an animation is being made already")
         base = self.current_render()
         stops = tuple(LatentRender(blend=((a.source, 1.0),), psi=base.psi, cutoff=base.cutoff, class_index=base.class_index,
-                                   mixing=base.mixing, layer_sources=base.layer_sources, noise=base.noise) for a in self.anchors)
+                                   mixing=base.mixing, layer_sources=base.layer_sources, noise=base.noise, edits=base.edits)
+                      for a in self.anchors)
         job = LatentAnimationJob(stops=stops, path=path, frames_per_segment=frames_per_segment, frame_ms=frame_ms,
                                  size=size, loop=loop, model_path=self.model_path)
         self.animation_job = job.job_id

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.app.directions_viewmodel import DirectionsViewModel
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.document.errors import DocumentError
 
 from ..dialogs import EXPORT_FILTER, MODEL_FILTER
 from ..icons import icon
+from .directions_panel import DirectionsPanel
 from .elided_label import ElidedLabel
 from .favourites_panel import FavouritesPanel
 from .image_view import LatentImageView
@@ -82,6 +84,8 @@ class LatentWorkspace(QWidget):
         self.latent_panel = LatentPanel(viewmodel)
         self.noise_panel = NoisePanel(viewmodel)
         self.mixing_panel = MixingPanel(viewmodel)
+        self.directions_vm = DirectionsViewModel(viewmodel, self)
+        self.directions_panel = DirectionsPanel(self.directions_vm, dialogs)
         self.view = LatentImageView()
         self.pad = InterpolationPad(viewmodel)
         self.favourites = FavouritesPanel(viewmodel)
@@ -93,6 +97,7 @@ class LatentWorkspace(QWidget):
         column.addWidget(_group("Latent", self.latent_panel))
         column.addWidget(_group("Style mixing", self.mixing_panel))
         column.addWidget(_group("Noise", self.noise_panel))
+        column.addWidget(_group("Directions", self.directions_panel))
         column.addStretch(1)
         self.controls_scroll = ColumnScrollArea(controls)
 
