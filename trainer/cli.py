@@ -28,6 +28,7 @@ RECIPE_HELP = {
     "sean": "semantic image synthesis with per-region styles (SEAN)",
     "oasis": "semantic image synthesis with adversarial supervision only and 3D noise (OASIS)",
     "stylegan2": "unconditional image generation (StyleGAN2-ADA)",
+    "encoder": "an image -> latent encoder for a trained StyleGAN2 model (pSp/e4e)",
 }
 
 _EPILOG = """examples:

@@ -272,9 +272,10 @@ class Trainer:
         if why:
             self._say(ctx, f"note: {why}")
         meta["provenance"] = {
+            **meta.get("provenance", {}),  # what the recipe adds (the encoder: its generator's file and sha256)
             "recipe": recipe.name,
             "name": export.run_name(args.out),
-            "data": os.path.abspath(args.data),
+            "data": os.path.abspath(args.data) if args.data else None,  # the encoder may train on generated images only
             "iterations": iteration,
             "batch": args.batch,
             "world_size": ctx.world_size,

@@ -1,0 +1,118 @@
+"""The encoder recipe: a tiny StyleGAN2 generator, a few iterations: losses fall, exact resume, the export."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganstudio.checkpoints import load_model, save_model
+from ganstudio.models.stylegan2 import Generator
+from trainer.loop import run_recipe
+from trainer.recipes.encoder import EncoderRecipe, LatentSeeds
+
+from train_helpers import parse
+
+
+@pytest.fixture(scope="module")
+def generator_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    g = Generator(z_dim=8, c_dim=0, w_dim=8, img_resolution=16, img_channels=3, mapping_kwargs={"num_layers": 2},
+                  synthesis_kwargs={"channel_base": 64, "channel_max": 8}).eval()
+    # a trained generator's w_avg is not zero; the encoder must carry it into its output
+    with torch.no_grad():
+        g.mapping.w_avg.copy_(g.mapping(torch.randn(256, 8), None, skip_w_avg_update=True)[:, 0].mean(0))
+    return save_model(g, tmp_path_factory.mktemp("gen") / "tiny-stylegan2.safetensors", resolution=16, dtype=torch.float32)
+
+
+def args(generator: Path, out: Path, *extra: str, iters: int = 4):
+    return parse("encoder", ["--generator", str(generator), "--out", str(out), "--batch", "4", "--iters", str(iters),
+                             "--channels", "4", "--channel-max", "8", "--head-channels", "4", "--lr", "2e-3",
+                             "--sample-every", "0", "--no-progress", "--seed", "3", "--export-dtype", "float32", *extra])
+
+
+def test_losses_fall_and_the_export_names_the_generator(generator_file: Path, tmp_path: Path) -> None:
+    result = run_recipe(EncoderRecipe, args(generator_file, tmp_path / "run", "--log-every", "1", iters=60))
+    rows = (tmp_path / "run" / "losses.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    latent = [float(r.split(",")[header.index("latent")]) for r in rows[1:]]
+    image = [float(r.split(",")[header.index("image")]) for r in rows[1:]]
+    # noisy per batch: compare the means of the first and last ten iterations
+    assert sum(latent[-10:]) < 0.8 * sum(latent[:10])
+    assert sum(image[-10:]) < 0.8 * sum(image[:10])
+
+    loaded = load_model(result.export_path)
+    assert loaded.arch == "stylegan2_encoder"
+    generator = load_model(generator_file).module
+    assert loaded.config["num_ws"] == generator.num_ws and loaded.config["resolution"] == 16
+    sha = hashlib.sha256(generator_file.read_bytes()).hexdigest()
+    assert loaded.meta["provenance"]["generator"]["sha256"] == sha
+    assert loaded.meta["provenance"]["generator"]["file"] == generator_file.name
+    assert loaded.meta["provenance"]["recipe"] == "encoder" and loaded.meta["provenance"]["data"] is None
+    assert torch.equal(loaded.module.w_avg, generator.mapping.w_avg)
+    # absolute ws that the generator renders: [B, num_ws, w_dim]
+    image_batch = generator(torch.randn(2, 8), None, noise_mode="const")
+    with torch.no_grad():
+        ws = loaded.module(image_batch)
+    assert ws.shape == (2, generator.num_ws, 8)
+    assert generator.synthesis(ws, noise_mode="const").shape == image_batch.shape
+
+
+def test_resume_is_exact(generator_file: Path, tmp_path: Path) -> None:
+    straight = run_recipe(EncoderRecipe, args(generator_file, tmp_path / "straight", iters=4))
+
+    class Stop(BaseException):
+        pass
+
+    def kill_at_3(iteration: int) -> None:
+        if iteration == 3:
+            raise Stop
+
+    killed = tmp_path / "killed"
+    with pytest.raises(Stop):
+        run_recipe(EncoderRecipe, args(generator_file, killed, "--checkpoint-every", "2", iters=4), on_iteration=kill_at_3)
+    resumed = run_recipe(EncoderRecipe, args(generator_file, killed, "--checkpoint-every", "2", "--resume", iters=4))
+    a, b = straight.recipe.nets["E"].state_dict(), resumed.recipe.nets["E"].state_dict()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert straight.final_losses == resumed.final_losses
+
+
+def test_resume_with_another_generator_is_refused(generator_file: Path, tmp_path: Path) -> None:
+    run_recipe(EncoderRecipe, args(generator_file, tmp_path / "run", iters=2))
+    other = tmp_path / "other.safetensors"
+    loaded = load_model(generator_file)
+    with torch.no_grad():
+        loaded.module.mapping.w_avg.add_(1)
+    save_model(loaded, other, dtype=torch.float32)
+    with pytest.raises(ValueError, match="another generator"):
+        run_recipe(EncoderRecipe, args(other, tmp_path / "run", "--resume", iters=4))
+
+
+def test_real_images_join_the_batch(generator_file: Path, tiny_data, tmp_path: Path) -> None:
+    data = tiny_data("folder")  # 32 px photos, resized to the generator's 16
+    result = run_recipe(EncoderRecipe, args(generator_file, tmp_path / "run", "--data", str(data), iters=2))
+    assert "real_image" in result.final_losses and result.final_losses["real_image"] > 0
+    assert load_model(result.export_path).meta["provenance"]["data"] == str(data.resolve())
+
+
+def test_not_a_stylegan2_generator_is_refused(tmp_path: Path) -> None:
+    from ganstudio.models.pix2pix import UnetGenerator
+
+    path = save_model(UnetGenerator(ngf=2, num_downs=5), tmp_path / "p2p.safetensors")
+    from trainer.recipes.encoder import run
+
+    assert run(args(path, tmp_path / "run")) == 2
+
+
+def test_generated_targets_follow_the_data_position() -> None:
+    seeds = LatentSeeds(8)
+    assert torch.equal(seeds[(5, 123)]["z"], seeds[(9, 123)]["z"])
+    assert not torch.equal(seeds[(5, 123)]["z"], seeds[(5, 124)]["z"])
+
+
+def test_cli_lists_the_recipe() -> None:
+    from trainer.cli import RECIPE_HELP, available_recipes
+
+    assert "encoder" in available_recipes() and "StyleGAN2" in RECIPE_HELP["encoder"]
