@@ -55,6 +55,8 @@ class DirectionRow(QWidget):
             spin.setRange(0, max(0, vm.num_ws - 1))
             spin.setToolTip(tip)
             spin.setKeyboardTracking(False)
+            # beside a stretching label a spin box gets only its minimum hint, which leaves its digits too little room
+            spin.setMinimumWidth(spin.minimumSizeHint().width() + spin.lineEdit().minimumSizeHint().width())
         self.remove = QToolButton()
         self.remove.setIcon(icon("fa5s.times"))
         self.remove.setToolTip("Remove this direction from the list")
