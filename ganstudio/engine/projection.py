@@ -324,7 +324,8 @@ def project(
         jitter = torch.randn(w_opt.shape, generator=rng).to(device) * sigma
         ws = (w_opt + jitter).expand(num_ws, w_dim)[None]
         synth = render(ws)
-        loss = image_distance(synth, target_t, weights)
+        # clamped as the picture is shown: a pixel beyond the range that already shows right needs no pull
+        loss = image_distance(synth.clamp(-1.0, 1.0), target_t, weights)
         if noise:
             loss = loss + settings.noise_regularize * noise_regularization(noise)
         # grads for our tensors only: the shared model's parameters get no .grad
