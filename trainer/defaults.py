@@ -66,17 +66,21 @@ FACES = Dataset("faces", 64, 4000, 2)
 class DefaultModel:
     name: str  # file name in resources/models (without .safetensors)
     recipe: str
-    dataset: Dataset
+    dataset: Dataset | None  # None: the run needs no rendered data (the encoder trains on its generator's samples)
     subfolder: str  # inside the dataset folder
     iters: int
     args: tuple[str, ...] = field(default=())
     domains: tuple[str, str] | None = None  # translation models: what A and B are, for the app's direction menu
+    # another default this one is trained for (--generator resources/models/<name>.safetensors), trained first
+    generator: str | None = None
 
     def command(self, data_root: Path, out: Path, iters: int) -> list[str]:
-        data = data_root / self.dataset.folder / self.subfolder
         named = ["--domain-a", self.domains[0], "--domain-b", self.domains[1]] if self.domains else []
+        inputs = ["--data", str(data_root / self.dataset.folder / self.subfolder)] if self.dataset is not None else []
+        if self.generator:
+            inputs += ["--generator", f"resources/models/{self.generator}.safetensors"]  # relative: runs start in ROOT
         return [
-            sys.executable, "-m", "trainer.cli", self.recipe, "--data", str(data), "--out", str(out),
+            sys.executable, "-m", "trainer.cli", self.recipe, *inputs, "--out", str(out),
             "--iters", str(iters), "--resume", "--no-progress", "--seed", "0", *self.args, *named,
         ]
 
@@ -111,6 +115,12 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-stylegan2", "stylegan2", LANDSCAPES, "images", 40000, (
         "--resolution", "64", "--z-dim", "128", "--w-dim", "128", "--map-layers", "2", "--channel-base", "4096",
         "--channel-max", "128", "--batch", "8", "--r1-gamma", "10", "--checkpoint-every", "200", "--sample-every", "500")),
+    # The latent explorer's image -> ws encoder for landscape-stylegan2, on the generator's own samples. On a CPU the
+    # image loss back through the generator costs most, so only 4 of each 16 targets take it (the ws loss takes all);
+    # ~1-2 s per iteration on one busy CPU thread.
+    DefaultModel("landscape-stylegan2-encoder", "encoder", None, "", 2000, (
+        "--batch", "16", "--image-batch", "4", "--checkpoint-every", "100", "--sample-every", "250"),
+        generator="landscape-stylegan2"),
 )
 
 
@@ -204,8 +214,9 @@ def finish(model: DefaultModel, args: argparse.Namespace, started: float, wall_b
     dest = args.dest / f"{model.name}.safetensors"
     wall = wall_before + (time.time() - started)
     provenance = dict(loaded.meta.get("provenance", {}))
-    provenance.update({"default_model": model.name, "wall_time_s": round(wall), "device": device_name(),
-                       "data_command": " ".join(model.dataset.command(Path("DATA"))[1:]), "target_iterations": model.iters})
+    provenance.update({"default_model": model.name, "wall_time_s": round(wall), "device": device_name(), "target_iterations": model.iters})
+    if model.dataset is not None:
+        provenance["data_command"] = " ".join(model.dataset.command(Path("DATA"))[1:])
     if model.domains:
         provenance["domains"] = {"A": model.domains[0], "B": model.domains[1]}
     save_model(loaded, dest, dtype=torch.float16, provenance=provenance)
@@ -257,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         todo.append(model)
     if not args.export_only:
-        for dataset in {m.dataset for m in todo}:
+        for dataset in {m.dataset for m in todo if m.dataset is not None}:
             ensure_data(dataset, args.data)
     threads = args.threads or max(1, (os.cpu_count() or 1) // max(1, args.jobs))
     pending = list(todo)
@@ -266,7 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         while pending or running:
             while pending and len(running) < max(1, args.jobs):
-                model = pending.pop(0)
+                # a model trained for another default (an encoder) waits until that one is stored
+                busy = {m.name for m in pending} | {m.name for m, *_ in running}
+                model = next((m for m in pending if m.generator not in busy), None)
+                if model is None:
+                    break
+                pending.remove(model)
                 wall_before = previous_wall(args.work / model.name)
                 running.append((model, run_stage(model, args, threads), time.time(), wall_before))
             time.sleep(2)

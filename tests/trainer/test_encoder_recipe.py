@@ -116,3 +116,16 @@ def test_cli_lists_the_recipe() -> None:
     from trainer.cli import RECIPE_HELP, available_recipes
 
     assert "encoder" in available_recipes() and "StyleGAN2" in RECIPE_HELP["encoder"]
+
+
+def test_the_bundled_encoder_default_names_its_generator_instead_of_data() -> None:
+    from trainer.defaults import DEFAULTS
+
+    by_name = {m.name: m for m in DEFAULTS}
+    model = by_name["landscape-stylegan2-encoder"]
+    assert model.dataset is None and model.generator in by_name
+    command = model.command(Path("DATA"), Path("RUN"), model.iters)
+    assert "--data" not in command
+    assert command[command.index("--generator") + 1] == "resources/models/landscape-stylegan2.safetensors"
+    # the options parse as the recipe's
+    parse("encoder", command[command.index("encoder") + 1:])
