@@ -129,3 +129,46 @@ def test_the_bundled_encoder_default_names_its_generator_instead_of_data() -> No
     assert command[command.index("--generator") + 1] == "resources/models/landscape-stylegan2.safetensors"
     # the options parse as the recipe's
     parse("encoder", command[command.index("encoder") + 1:])
+
+
+DDP_WORKER = '''
+import sys
+from pathlib import Path
+import torch
+import torch.distributed as dist
+sys.path.insert(0, sys.argv[3])
+from train_helpers import parse
+from trainer.loop import run_recipe
+from trainer.recipes.encoder import EncoderRecipe
+
+dist.init_process_group("gloo")
+out = Path(sys.argv[2])
+args = parse("encoder", ["--generator", sys.argv[1], "--out", str(out / "run"), "--batch", "2", "--iters", "3", "--channels", "4",
+                         "--channel-max", "8", "--head-channels", "4", "--sample-every", "0", "--no-progress", "--device", "cpu"])
+result = run_recipe(EncoderRecipe, args)
+torch.save({"E": result.recipe.nets["E"].state_dict(), "world_size": result.recipe.rt.ctx.world_size},
+           out / f"rank{dist.get_rank()}.pt")
+dist.destroy_process_group()
+'''
+
+
+@pytest.mark.slow
+def test_two_process_gloo_run_keeps_the_encoders_identical(generator_file: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    worker = tmp_path / "encoder_ddp_worker.py"
+    worker.write_text(DDP_WORKER)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(root)}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(worker),
+               str(generator_file), str(tmp_path), str(Path(__file__).parent)]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    rank0, rank1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert rank0["world_size"] == 2
+    for key, value in rank0["E"].items():
+        assert torch.equal(value, rank1["E"][key]), key
+    assert (tmp_path / "run" / "run.safetensors").is_file()
+    assert len((tmp_path / "run" / "losses.csv").read_text().splitlines()) == 4  # one writer
