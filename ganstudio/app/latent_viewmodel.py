@@ -228,7 +228,7 @@ class LatentViewModel(QObject):
         if self.base == "pad":
             return f"The picture is a blend of the pad's {len(self.anchors)} anchors"
         if self.base == "saved" and self.saved is not None:
-            what = "the imported latent" if self.saved_origin == "imported" else "the favourite"
+            what = {"imported": "the imported latent", "projected": "the projected photo"}.get(self.saved_origin, "the favourite")
             return f"The picture is {what} \u201c{self.saved.label}\u201d"
         return f"The picture is seed {self.seed}"
 
@@ -558,6 +558,14 @@ class LatentViewModel(QObject):
             raise DocumentError(f"load {families.describe_archs(STYLEGAN_ARCHS)} first: a latent only means something to its model", path=path)
         w = read_latent_npz(path, self.layout.num_ws, self.layout.w_dim)
         self.saved, self.base, self.saved_origin = LatentSource(w=w[0], name=os.path.basename(path)), "saved", "imported"
+        self._changed()
+
+    def show_projected(self, ws: np.ndarray, name: str) -> None:
+        """Show ws a projection found for a photo ([num_ws, w_dim]), as the picture's latent (origin "projected")."""
+        if self.layout is None or tuple(ws.shape) != (self.layout.num_ws, self.layout.w_dim):
+            raise ValueError(f"the projected latent has shape {list(ws.shape)}; the model needs [{self.num_ws}, {self.layout.w_dim if self.layout else 0}]")
+        self.saved, self.base, self.saved_origin = LatentSource(w=np.asarray(ws, np.float32), name=name), "saved", "projected"
+        self.layer_sources = [0] * self.num_ws  # the projection is the whole latent: no mixing on top
         self._changed()
 
     def export_gif(self, path: str, frames_per_segment: int = 12, frame_ms: int = 60, size: int | None = None, loop: bool = True) -> int:

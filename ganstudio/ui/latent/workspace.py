@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.app.directions_viewmodel import DirectionsViewModel
 from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.app.projection_viewmodel import ProjectionViewModel
 from ganstudio.document.errors import DocumentError
 
 from ..dialogs import EXPORT_FILTER, MODEL_FILTER
@@ -35,6 +36,7 @@ from .image_view import LatentImageView
 from .latent_panel import LatentPanel
 from .mixing_panel import MixingPanel
 from .noise_panel import NoisePanel
+from .projection_panel import ProjectionPanel
 from .pad import InterpolationPad
 
 LATENT_FILTER = "Latents (*.npz);;All files (*)"
@@ -83,6 +85,7 @@ class LatentWorkspace(QWidget):
         self.dialogs = dialogs
         self.latent_panel = LatentPanel(viewmodel)
         self.noise_panel = NoisePanel(viewmodel)
+        self.projection_panel = ProjectionPanel(ProjectionViewModel(viewmodel, self), dialogs)
         self.mixing_panel = MixingPanel(viewmodel)
         self.directions_vm = DirectionsViewModel(viewmodel, self)
         self.directions_panel = DirectionsPanel(self.directions_vm, dialogs)
@@ -97,6 +100,7 @@ class LatentWorkspace(QWidget):
         column.addWidget(_group("Latent", self.latent_panel))
         column.addWidget(_group("Style mixing", self.mixing_panel))
         column.addWidget(_group("Noise", self.noise_panel))
+        column.addWidget(_group("Photo \u2192 latent", self.projection_panel))
         column.addWidget(_group("Directions", self.directions_panel))
         column.addStretch(1)
         self.controls_scroll = ColumnScrollArea(controls)
