@@ -1,0 +1,98 @@
+"""Projection benchmark: reconstruction PSNR, feature distance and seconds per target, by distance and latent space.
+
+Model: the bundled landscape StyleGAN2 (64 px, z/w 128, 10 ws). Targets:
+`--targets` images the model renders itself from held-out seeds (90 000 on,
+truncation 1, its const noise) and as many "real-ish" synthetic photos
+(`trainer.evaluation.heldout.render_landscapes`, held-out data seed 9100,
+resized to 64 px). Variants: the default distance (pixel + pyramid + gradient
++ SSIM, `projection.DEFAULT_WEIGHTS`) against plain pixel MSE, in W and W+.
+"Feature distance" is the L2 distance of the trainer's landscape feature
+network (measure_nets, the FID feature space, 64-d) between target and result,
+divided by the mean distance between two different targets, so 0 is identical
+and 1 is as far as two unrelated landscapes. Seconds are wall time of the
+whole projection on one torch thread (the worker's count on a 2-core machine).
+
+    .venv/bin/python benchmarks/bench_projection.py [--steps 300] [--targets 8] [--threads 1] [--variants default-w,pixel-w,default-wplus]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import torch
+
+from ganstudio.checkpoints import load_model
+from ganstudio.engine import projection as P
+from ganstudio.models.stylegan2 import z_from_seed
+
+MODEL = Path(__file__).resolve().parents[1] / "resources" / "models" / "landscape-stylegan2.safetensors"
+VARIANTS = {
+    "default-w": (P.DEFAULT_WEIGHTS, False),
+    "pixel-w": (P.PIXEL_ONLY, False),
+    "default-wplus": (P.DEFAULT_WEIGHTS, True),
+    "pixel-wplus": (P.PIXEL_ONLY, True),
+}
+
+
+def seed_targets(gen: torch.nn.Module, n: int) -> list[np.ndarray]:
+    with torch.no_grad():
+        return [P.to_uint8(gen(torch.from_numpy(z_from_seed(90_000 + i, gen.z_dim)).float(), None)) for i in range(n)]
+
+
+def photo_targets(n: int, size: int) -> list[np.ndarray]:
+    from trainer.evaluation import heldout
+
+    _, images = heldout.render_landscapes(9100, n)
+    return list(heldout.resize_images(images, size))
+
+
+def feature_net(size: int):  # type: ignore[no-untyped-def]
+    from trainer.evaluation import measure_nets
+
+    net = measure_nets.landscape_feature_net(size, 2000, 8, Path.home() / ".cache" / "ganstudio" / "evaluation")
+    return lambda images: net.features(torch.stack([P.to_tensor(im)[0] for im in images])).detach().numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--targets", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--variants", default="default-w,pixel-w,default-wplus")
+    parser.add_argument("--kinds", default="seeds,photos")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    gen = load_model(MODEL).module
+    stats = P.w_statistics(gen)
+    features = feature_net(int(gen.img_resolution))
+    kinds = {"seeds": seed_targets(gen, args.targets), "photos": photo_targets(args.targets, int(gen.img_resolution))}
+    print(f"steps {args.steps}, {args.targets} targets per kind, {torch.get_num_threads()} thread(s)")
+    print(f"{'kind':7} {'variant':14} {'PSNR dB (min-median-max)':>26} {'feature dist':>12} {'seconds':>8}")
+    for kind in args.kinds.split(","):
+        targets = kinds[kind]
+        f_targets = features(targets)
+        pairs = [np.linalg.norm(a - b) for i, a in enumerate(f_targets) for b in f_targets[i + 1 :]]
+        scale = float(np.mean(pairs)) if pairs else 1.0
+        for name in args.variants.split(","):
+            weights, w_plus = VARIANTS[name]
+            psnrs, dists, secs = [], [], []
+            for target, f_target in zip(targets, f_targets):
+                started = time.perf_counter()
+                with torch.enable_grad():
+                    result = P.project(gen, target, P.ProjectionSettings(steps=args.steps, w_plus=w_plus), w_stats=stats,
+                                       weights=weights)
+                secs.append(time.perf_counter() - started)
+                psnrs.append(result.psnr)
+                dists.append(float(np.linalg.norm(features([result.image])[0] - f_target)) / scale)
+            print(f"{kind:7} {name:14} {min(psnrs):7.2f} {statistics.median(psnrs):7.2f} {max(psnrs):7.2f}    "
+                  f"{statistics.median(dists):10.3f} {statistics.median(secs):8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
