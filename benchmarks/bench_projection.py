@@ -10,7 +10,8 @@ resized to 64 px). Variants: the default distance (pixel + pyramid + gradient
 network (measure_nets, the FID feature space, 64-d) between target and result,
 divided by the mean distance between two different targets, so 0 is identical
 and 1 is as far as two unrelated landscapes. Seconds are wall time of the
-whole projection on one torch thread (the worker's count on a 2-core machine).
+whole projection on one torch thread (the worker's count on a 2-core machine), and
+the CPU seconds of the process (the wall time an otherwise idle core would take).
 
     .venv/bin/python benchmarks/bench_projection.py [--steps 300] [--targets 8] [--threads 1] [--variants default-w,pixel-w,default-wplus]
 """
@@ -73,7 +74,7 @@ def main() -> None:
     features = feature_net(int(gen.img_resolution))
     kinds = {"seeds": seed_targets(gen, args.targets), "photos": photo_targets(args.targets, int(gen.img_resolution))}
     print(f"steps {args.steps}, {args.targets} targets per kind, {torch.get_num_threads()} thread(s)")
-    print(f"{'kind':7} {'variant':14} {'PSNR dB (min-median-max)':>26} {'feature dist':>12} {'seconds':>8}")
+    print(f"{'kind':7} {'variant':14} {'PSNR dB (min-median-max)':>26} {'feature dist':>12} {'seconds':>8} {'cpu s':>6}")
     for kind in args.kinds.split(","):
         targets = kinds[kind]
         f_targets = features(targets)
@@ -81,17 +82,18 @@ def main() -> None:
         scale = float(np.mean(pairs)) if pairs else 1.0
         for name in args.variants.split(","):
             weights, w_plus = VARIANTS[name]
-            psnrs, dists, secs = [], [], []
+            psnrs, dists, secs, cpus = [], [], [], []
             for target, f_target in zip(targets, f_targets):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 with torch.enable_grad():
                     result = P.project(gen, target, P.ProjectionSettings(steps=args.steps, w_plus=w_plus), w_stats=stats,
                                        weights=weights)
                 secs.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - cpu)  # CPU seconds: what an idle machine's wall time would be
                 psnrs.append(result.psnr)
                 dists.append(float(np.linalg.norm(features([result.image])[0] - f_target)) / scale)
             print(f"{kind:7} {name:14} {min(psnrs):7.2f} {statistics.median(psnrs):7.2f} {max(psnrs):7.2f}    "
-                  f"{statistics.median(dists):10.3f} {statistics.median(secs):8.1f}", flush=True)
+                  f"{statistics.median(dists):10.3f} {statistics.median(secs):8.1f} {statistics.median(cpus):6.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -251,8 +251,11 @@ def schedule(step: int, settings: ProjectionSettings, w_std: float) -> tuple[flo
 
 def encoder_start(encoder: Callable[[torch.Tensor], torch.Tensor], target: torch.Tensor, num_ws: int, w_dim: int) -> torch.Tensor:
     """The encoder's ws [num_ws, w_dim] for `target` ([1, 3, H, W] in [-1, 1]); ValueError when it gives another shape."""
-    with torch.no_grad():
-        out = encoder(target)
+    try:
+        with torch.no_grad():
+            out = encoder(target)
+    except (RuntimeError, TypeError, ValueError) as exc:  # e.g. a generator file given as the encoder
+        raise ValueError(f"the encoder does not map images to ws: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
     if not isinstance(out, torch.Tensor):
         raise ValueError(f"the encoder returned {type(out).__name__}, not a tensor of ws")
     if tuple(out.shape) == (1, w_dim):  # an encoder into W: one w for every layer

@@ -90,6 +90,8 @@ def test_encoder_start(gen: torch.nn.Module) -> None:
     wrong = lambda x: torch.zeros(1, 3, 5)  # noqa: E731
     with pytest.raises(ValueError, match="encoder gives shape"):
         P.project(gen, target, P.ProjectionSettings(steps=1), encoder=wrong)
+    with pytest.raises(ValueError, match="does not map images to ws"):
+        P.project(gen, target, P.ProjectionSettings(steps=1), encoder=gen)  # a generator file given as the encoder
 
 
 def test_bad_targets(gen: torch.nn.Module) -> None:
