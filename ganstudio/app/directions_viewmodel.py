@@ -90,9 +90,11 @@ class DirectionsViewModel(QObject):
 
     def _on_model(self, _info: object) -> None:
         # directions belong to one model: a new model starts with none (LatentViewModel dropped the edits already)
-        if self.find_job is not None and self.controller is not None:
-            self.controller.cancel(self.find_job)
-        self.find_job = None
+        if self.find_job is not None:
+            if self.controller is not None:
+                self.controller.cancel(self.find_job)
+            self.find_job = None  # its answer, if any still comes, is for the old model: ignored
+            self.findCancelled.emit()
         self._replace([])
         path = self.latent.model_path
         if path and self.latent.layout is not None:

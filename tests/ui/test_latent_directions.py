@@ -166,3 +166,31 @@ def test_the_workspace_still_fits_760x560_with_directions(qtbot, workspace: Late
     assert clipped_widgets(workspace) == []
     scroll = workspace.controls_scroll
     assert scroll.widget().width() <= scroll.viewport().width()
+
+
+BUNDLED_MODEL = Path(__file__).resolve().parents[2] / "resources" / "models" / "landscape-stylegan2.safetensors"
+
+
+@pytest.mark.skipif(not BUNDLED_MODEL.with_name("landscape-stylegan2.directions.npz").is_file(), reason="no bundled direction set")
+def test_the_bundled_set_loads_with_its_model_and_brightness_brightens(qtbot, dialogs) -> None:  # type: ignore[no-untyped-def]
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    vm = LatentViewModel(controller)
+    widget = LatentWorkspace(vm, dialogs)
+    qtbot.addWidget(widget)
+    try:
+        dialogs.open_answers.append(str(BUNDLED_MODEL))
+        qtbot.mouseClick(widget.open_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: vm.output is not None and not vm.output.preview, timeout=TIMEOUT)
+        panel = widget.directions_panel
+        names = [row.name.text() for row in panel.rows]
+        for title in ("Brightness (night - day)", "Snow", "Green vegetation (summer)", "Autumn colours", "Dusk sky", "Water", "Clouds"):
+            assert title in names
+        row = panel.rows[names.index("Brightness (night - day)")]
+        luminance = []
+        for end in (row.slider.slider.minimum(), row.slider.slider.maximum()):
+            row.slider.slider.setValue(end)
+            settle(qtbot, vm)
+            luminance.append(float(vm.output.image.astype(np.float32).mean()))
+        assert luminance[1] > luminance[0] + 5  # +3 sd is clearly brighter than -3 sd (0-255 scale)
+    finally:
+        controller.shutdown()
