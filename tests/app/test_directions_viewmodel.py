@@ -15,6 +15,7 @@ from ganstudio.document.errors import FileReadError
 from ganstudio.document.image_io import read_image_settings
 from ganstudio.document.latent_io import read_latent_npz
 from ganstudio.engine.directions_session import DirectionsSession
+from ganstudio.engine.latent_spec import LatentAnimationJob
 from ganstudio.engine.runner import JobRunner
 from stylegan_models import save_tiny_stylegan2
 
@@ -82,8 +83,11 @@ def test_sefa_sliders_move_the_ws_of_their_range_and_combine(qtbot, vms) -> None
     np.testing.assert_array_equal(latent.output.image, plain_image)  # back to 0: the very same picture
 
 
-def test_edits_combine_with_psi_and_mixing_and_reach_the_exported_files(qtbot, vms, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_edits_combine_with_psi_and_mixing_and_reach_the_exported_files(qtbot, vms, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     latent, directions = vms
+    sent: list[object] = []
+    submit = latent.controller.submit
+    monkeypatch.setattr(latent.controller, "submit", lambda job: (sent.append(job), submit(job))[1])
     find_sefa(qtbot, directions, "coarse", count=2)
     assert directions.ranges == [(0, 1)] * 2
     wait_output(qtbot, latent, lambda: latent.set_psi(0.5))
@@ -98,6 +102,11 @@ def test_edits_combine_with_psi_and_mixing_and_reach_the_exported_files(qtbot, v
     np.testing.assert_allclose(read_latent_npz(str(tmp_path / "edited.npz"), 8, 32)[0], ws, atol=1e-6)
     latent.export_image(str(tmp_path / "edited.png"))
     assert read_image_settings(str(tmp_path / "edited.png"))["edits"][0]["amount"] == 6.0
+
+    with qtbot.waitSignal(latent.animationFinished, timeout=TIMEOUT):
+        latent.export_gif(str(tmp_path / "walk.gif"), frames_per_segment=1)
+    submitted = [job for job in sent if isinstance(job, LatentAnimationJob)]
+    assert [stop.edits for stop in submitted[0].stops] == [latent.edits] * 4  # every GIF stop is edited too
 
 
 def test_save_load_and_the_set_beside_the_model_loads_with_it(qtbot, vms, model_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
