@@ -42,6 +42,7 @@ class ProjectionPanel(QWidget):
         self.open_button.setToolTip("A photo to find in the model's latent space; drag the square to choose what it sees")
         self.crop_view = CropView(viewmodel)  # type: ignore[arg-type]  # same crop interface as the Attributes view-model
         self.crop_view.setMinimumSize(120, 120)
+        self.crop_view.placeholder = "Open a photo: the square is what the model redraws."
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(10, 5000)
         self.steps_spin.setSingleStep(50)
