@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 from PySide6.QtCore import QObject, Signal
 
 from ganstudio.document.direction_sets import (
@@ -233,11 +234,12 @@ class DirectionsViewModel(QObject):
             return
         self.find_job = None
         found = result.outputs.get("directions")
+        if not isinstance(found, DirectionSet):
+            self.findFailed.emit("the worker answered without directions")
+            return
         try:
-            if not isinstance(found, DirectionSet):
-                raise ValueError("the worker answered without directions")
             added = self.add(found)
-        except ValueError as exc:
+        except ValueError as exc:  # made for another layout (cannot happen for the model it ran on, but said if it does)
             self.findFailed.emit(str(exc))
             return
         self.findFinished.emit(added)

@@ -137,7 +137,7 @@ def test_save_load_and_the_set_beside_the_model_loads_with_it(qtbot, vms, model_
 
 
 def test_a_set_for_another_model_is_refused_with_the_reason(qtbot, vms, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    latent, directions = vms
+    _latent, directions = vms
     vector = np.eye(1, 32, dtype=np.float32)[0]
     other_file = DirectionSet((Direction("x", "sefa", vector, 0, 7, 15.0),), 8, 32, "0" * 64)
     write_direction_set(tmp_path / "other-file.npz", other_file)
@@ -157,7 +157,7 @@ def test_a_set_for_another_model_is_refused_with_the_reason(qtbot, vms, tmp_path
 
 
 def test_ganspace_reports_progress_and_cancels(qtbot, vms) -> None:  # type: ignore[no-untyped-def]
-    latent, directions = vms
+    _latent, directions = vms
     progress: list[tuple[int, int]] = []
     directions.findProgress.connect(lambda done, total, _m: progress.append((done, total)))
     with qtbot.waitSignal(directions.findFinished, timeout=TIMEOUT):
