@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -55,8 +57,10 @@ class DirectionRow(QWidget):
             spin.setRange(0, max(0, vm.num_ws - 1))
             spin.setToolTip(tip)
             spin.setKeyboardTracking(False)
-            # beside a stretching label a spin box gets only its minimum hint, which leaves its digits too little room
-            spin.setMinimumWidth(spin.minimumSizeHint().width() + spin.lineEdit().minimumSizeHint().width())
+            # no arrows (type, wheel or arrow keys): the name beside them needs the width more
+            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            # beside a stretching label a spin box gets only its minimum hint, less than its line edit asks for
+            spin.setMinimumWidth(spin.lineEdit().minimumSizeHint().width() + 2 * spin.style().pixelMetric(QStyle.PixelMetric.PM_SpinBoxFrameWidth) + 2)
         self.remove = QToolButton()
         self.remove.setIcon(icon("fa5s.times"))
         self.remove.setToolTip("Remove this direction from the list")
