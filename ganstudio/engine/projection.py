@@ -162,7 +162,7 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
 
 def to_tensor(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
     """(H, W, 3) uint8 -> [1, 3, H, W] float32 in [-1, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(image[..., :3])).to(device=device, dtype=torch.float32)
+    x = torch.from_numpy(np.array(image[..., :3], dtype=np.float32)).to(device)  # a copy: job arrays are read-only
     return x.permute(2, 0, 1)[None] / 127.5 - 1.0
 
 

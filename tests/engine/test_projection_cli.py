@@ -60,3 +60,30 @@ def test_bad_inputs_give_a_message_not_a_traceback(model: Path, tmp_path: Path, 
     assert "no latent space" in err and "Traceback" not in err
     assert main([str(model), str(tmp_path / "ok.png"), "--out", str(tmp_path / "a.npz"), "--steps", "0"]) == 2
     assert not (tmp_path / "a.npz").exists()
+
+
+BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "models"
+
+
+@pytest.mark.skipif(not (BUNDLED / "landscape-stylegan2-encoder.safetensors").is_file(), reason="no bundled encoder")
+def test_the_bundled_encoder_gives_the_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The encoder's guess alone (one step at learning rate 0) already redraws the model's own picture closely."""
+    from ganstudio.checkpoints import load_model
+    from ganstudio.models.stylegan2 import z_from_seed
+
+    gen = load_model(BUNDLED / "landscape-stylegan2.safetensors").module
+    with torch.no_grad():
+        image = P.to_uint8(gen(torch.from_numpy(z_from_seed(90_000, gen.z_dim)).float(), None))
+    Image.fromarray(image).save(tmp_path / "seed.png")
+    out = tmp_path / "latent.npz"
+    args = [str(BUNDLED / "landscape-stylegan2.safetensors"), str(tmp_path / "seed.png"), "--out", str(out), "--steps", "1",
+            "--w-plus", "--quiet"]
+    assert main(args + ["--encoder", str(BUNDLED / "landscape-stylegan2-encoder.safetensors")]) == 0
+    with np.load(out) as data:
+        with_encoder = float(data["psnr"])
+    assert main(args) == 0
+    with np.load(out) as data:
+        from_mean = float(data["psnr"])
+    assert with_encoder > 18 and with_encoder > from_mean + 3, (with_encoder, from_mean)
+    assert main(args + ["--encoder", str(BUNDLED / "landscape-stylegan2.safetensors")]) == 2  # a generator is no encoder
+    assert "does not map images to ws" in capsys.readouterr().err

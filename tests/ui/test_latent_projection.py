@@ -59,6 +59,7 @@ def test_projecting_the_models_own_image_reaches_the_bound(qtbot, workspace: Lat
     panel, vm = workspace.projection_panel, workspace.vm
     target = open_own_image(qtbot, workspace, dialogs, tmp_path)
     assert panel.project_button.isEnabled()
+    assert not panel.encoder_check.isEnabled()  # the tiny model has no companion encoder
     panel.steps_spin.setValue(STEPS)
     previews: list[np.ndarray] = []
     panel.vm.previewReady.connect(previews.append)

@@ -52,6 +52,9 @@ class ProjectionPanel(QWidget):
         self.w_plus_check.setToolTip("One w per layer: closer to the photo, further from what the model usually draws")
         self.noise_check = QCheckBox("Noise")
         self.noise_check.setToolTip("Optimise the noise inputs too (the explorer shows the ws with the model's own noise)")
+        self.encoder_check = QCheckBox("Encoder")
+        self.encoder_check.setChecked(viewmodel.use_encoder)
+        self.encoder_check.setToolTip("Start from the guess of the model's encoder (<model>-encoder.safetensors beside it)")
         self.project_button = QPushButton("Project")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -68,6 +71,7 @@ class ProjectionPanel(QWidget):
         options.addWidget(self.steps_spin, 1)
         options.addWidget(self.w_plus_check)
         options.addWidget(self.noise_check)
+        options.addWidget(self.encoder_check)
         run_row = QHBoxLayout()
         run_row.addWidget(self.project_button)
         run_row.addWidget(self.progress, 1)
@@ -89,6 +93,7 @@ class ProjectionPanel(QWidget):
         self.steps_spin.valueChanged.connect(lambda value: setattr(self.vm, "steps", int(value)))
         self.w_plus_check.toggled.connect(lambda on: setattr(self.vm, "w_plus", bool(on)))
         self.noise_check.toggled.connect(lambda on: setattr(self.vm, "optimize_noise", bool(on)))
+        self.encoder_check.toggled.connect(lambda on: setattr(self.vm, "use_encoder", bool(on)))
         self.project_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(viewmodel.cancel)
         self.favourite_button.clicked.connect(self.add_favourite)
@@ -110,6 +115,7 @@ class ProjectionPanel(QWidget):
     def _update_buttons(self) -> None:
         ready = self.vm.photo is not None and self.vm.latent.layout is not None and not self.vm.running
         self.project_button.setEnabled(ready)
+        self.encoder_check.setEnabled(bool(self.vm.companion_encoder()) and not self.vm.running)
         self.favourite_button.setEnabled(self.vm.last_result is not None and not self.vm.running)
 
     def open_photo_dialog(self) -> None:
