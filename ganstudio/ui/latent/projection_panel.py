@@ -67,11 +67,12 @@ class ProjectionPanel(QWidget):
         self.favourite_button.setEnabled(False)
         self.status = ElidedLabel("")
 
+        # two short rows: the controls column must stay as narrow as its other groups
         options = QHBoxLayout()
-        options.addWidget(self.steps_spin, 1)
         options.addWidget(self.w_plus_check)
         options.addWidget(self.noise_check)
         options.addWidget(self.encoder_check)
+        options.addStretch(1)
         run_row = QHBoxLayout()
         run_row.addWidget(self.project_button)
         run_row.addWidget(self.progress, 1)
@@ -84,6 +85,7 @@ class ProjectionPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.open_button)
         column.addWidget(self.crop_view, 1)
+        column.addWidget(self.steps_spin)
         column.addLayout(options)
         column.addLayout(run_row)
         column.addLayout(result_row)
