@@ -177,7 +177,13 @@ def scan_folder(folder: str | os.PathLike[str] | None, source: str) -> list[Mode
         files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES and not _training_state(p))
     except OSError:
         return []  # an unreadable folder lists nothing; it must not stop the window from opening
-    return [describe_model_file(p, source) for p in files]
+    return [entry for entry in (describe_model_file(p, source) for p in files) if not _companion(entry)]
+
+
+def _companion(entry: ModelEntry) -> bool:
+    """A network that works for another (a StyleGAN2 encoder, a discriminator): no workspace opens it on its own,
+    and the workspace that uses it finds it beside its model."""
+    return bool(entry.arch) and families.family_of(entry.arch) is not None and families.workspace_for(entry.arch) is None
 
 
 def _training_state(path: Path) -> bool:
