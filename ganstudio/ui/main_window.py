@@ -22,6 +22,7 @@ from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.samples import convert_sample_kind, sample_files
 from ganstudio.document.autosave import RecoveryStore
 
+from .actions import make_action
 from .dialogs import MODEL_FILTER, OPEN_FILTER, Dialogs
 from .help_texts import DOCS_DIR, about_text, shortcuts_text
 from .icons import icon
@@ -143,16 +144,8 @@ class MainWindow(QMainWindow):
         self.history_dock.raise_()
 
     def _action(self, text: str, slot, shortcut: Any = None, icon_name: str | None = None, checkable: bool = False) -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(icon(icon_name) if icon_name else icon("fa5s.circle", "transparent"), text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
+        action = make_action(self, text, slot, shortcut, icon_name, checkable)
         self.addAction(action)  # shortcuts work even with the menu bar hidden
-        # only checkable actions pass their state on; the others call slot() with no arguments
-        action.triggered.connect(slot if checkable else (lambda _checked=False: slot()))
         return action
 
     def _build_actions_and_menus(self) -> None:

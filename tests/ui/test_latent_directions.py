@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QWidget
 
+from latent_workspace_helpers import open_latent_workspace
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.document.direction_sets import Direction, DirectionSet, write_direction_set
@@ -29,16 +30,7 @@ def stylegan_path(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def workspace(qtbot, dialogs, stylegan_path, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(DirectionsSession, "cache_dir", tmp_path / "ganspace-cache")
-    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
-    vm = LatentViewModel(controller)
-    widget = LatentWorkspace(vm, dialogs)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    dialogs.open_answers.append(str(stylegan_path))
-    qtbot.mouseClick(widget.open_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: vm.output is not None and not vm.output.preview, timeout=TIMEOUT)
+    widget, controller = open_latent_workspace(qtbot, dialogs, stylegan_path, TIMEOUT)
     yield widget
     controller.shutdown()
 

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from ganstudio.app.inference import InferenceController
+from latent_workspace_helpers import open_latent_workspace
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.document.latent_io import write_latent_npz
-from ganstudio.engine.runner import JobRunner
 from ganstudio.ui.latent.latent_panel import NO_SEED
 from ganstudio.ui.latent.workspace import LatentWorkspace
 
@@ -26,16 +25,7 @@ def stylegan_path(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def workspace(qtbot, dialogs, stylegan_path):  # type: ignore[no-untyped-def]
-    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
-    vm = LatentViewModel(controller)
-    widget = LatentWorkspace(vm, dialogs)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    dialogs.open_answers.append(str(stylegan_path))
-    qtbot.mouseClick(widget.open_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: vm.output is not None and not vm.output.preview, timeout=TIMEOUT)
+    widget, controller = open_latent_workspace(qtbot, dialogs, stylegan_path, TIMEOUT)
     yield widget
     controller.shutdown()
 

@@ -25,8 +25,8 @@ from ganstudio.document.autosave import RecoveryStore
 from ganstudio.document.palette import Palette, default_palette
 from ganstudio.document.starter_map import starter_label_map
 
+from ..actions import make_action
 from ..dialogs import Dialogs
-from ..icons import icon
 from .canvas import PaintingCanvas
 from .classes_dock import ClassesPanel
 from .files import PaintingFiles
@@ -98,16 +98,7 @@ class PaintingWorkspace(QWidget):
 
     # ------------------------------------------------------------------ actions
     def _action(self, text: str, slot: Callable[..., object], shortcut: Any = None, icon_name: str | None = None, checkable: bool = False) -> QAction:
-        action = QAction(icon(icon_name) if icon_name else icon("fa5s.circle", "transparent"), text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        # only checkable actions pass their state on; the others call slot() with no arguments
-        action.triggered.connect(slot if checkable else (lambda _checked=False: slot()))
-        return action
+        return make_action(self, text, slot, shortcut, icon_name, checkable)
 
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
