@@ -138,6 +138,8 @@ class DirectionsViewModel(QObject):
         return len(found)
 
     def remove(self, index: int) -> None:
+        if not 0 <= index < len(self.directions):
+            return  # a request from a list that has changed since
         del self.directions[index], self.amounts[index], self.ranges[index]
         self.setChanged.emit()
         self._push()
@@ -176,6 +178,8 @@ class DirectionsViewModel(QObject):
 
     # ------------------------------------------------------------------ sliders
     def set_amount(self, index: int, amount: float, preview: bool = False) -> None:
+        if not 0 <= index < len(self.directions):
+            return  # a request from a list that has changed since
         limit = self.directions[index].slider
         self.amounts[index] = min(max(float(amount), -limit), limit)
         self.amountsChanged.emit()
@@ -183,7 +187,7 @@ class DirectionsViewModel(QObject):
 
     def set_range(self, index: int, first: int, last: int) -> None:
         """Apply direction `index` to ws first..last (inclusive); an inverted range is put in order."""
-        if not self.num_ws:
+        if not self.num_ws or not 0 <= index < len(self.directions):
             return
         first, last = sorted((int(first), int(last)))
         first, last = max(0, first), min(self.num_ws - 1, last)

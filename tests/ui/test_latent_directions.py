@@ -80,6 +80,23 @@ def test_sefa_sliders_change_the_picture_combine_and_reset(qtbot, workspace: Lat
     np.testing.assert_array_equal(vm.output.image, before)
 
 
+def test_a_removed_rows_widgets_act_on_nothing(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
+    """Until the rebuilt list replaces them, the old rows still take clicks: they must not reach another direction."""
+    vm, panel = workspace.directions_vm, workspace.directions_panel
+    find_with_the_button(qtbot, workspace, 3)
+    qtbot.waitUntil(lambda: len(panel.rows) == 3 and panel.rows[2].isVisible())
+    old_rows = list(panel.rows)
+    names = [d.name for d in vm.directions]
+    qtbot.mouseClick(old_rows[0].remove, Qt.MouseButton.LeftButton)
+    assert [d.name for d in vm.directions] == names[1:]
+    old_rows[0].remove.click()  # the same (stale) row again, and stale sliders and ranges
+    old_rows[2].slider.slider.setValue(700)
+    old_rows[2].first.setValue(1)
+    assert [d.name for d in vm.directions] == names[1:] and vm.amounts == [0.0, 0.0]
+    vm.remove(7), vm.set_amount(5, 1.0), vm.set_range(9, 0, 1)  # indices of a list that changed since: ignored
+    assert len(vm.directions) == 2
+
+
 def test_a_rows_ws_range_limits_what_it_moves(qtbot, workspace: LatentWorkspace) -> None:  # type: ignore[no-untyped-def]
     vm, panel = workspace.vm, workspace.directions_panel
     find_with_the_button(qtbot, workspace, 1)

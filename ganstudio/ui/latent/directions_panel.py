@@ -81,10 +81,14 @@ class DirectionRow(QWidget):
         column.addLayout(top)
         column.addWidget(self.slider)
         self.sync(vm.amounts[index], vm.ranges[index])
-        self.slider.moved.connect(lambda value, dragging: vm.set_amount(index, value, preview=dragging))
-        self.first.valueChanged.connect(lambda value: vm.set_range(index, value, max(value, self.last.value())))
-        self.last.valueChanged.connect(lambda value: vm.set_range(index, min(value, self.first.value()), value))
-        self.remove.clicked.connect(lambda: vm.remove(index))
+        # a row outlives its direction until the rebuilt list replaces it (deleteLater): it acts only while it is current
+        def current() -> bool:
+            return index < len(vm.directions) and vm.directions[index] is direction
+
+        self.slider.moved.connect(lambda value, dragging: current() and vm.set_amount(index, value, preview=dragging))
+        self.first.valueChanged.connect(lambda value: current() and vm.set_range(index, value, max(value, self.last.value())))
+        self.last.valueChanged.connect(lambda value: current() and vm.set_range(index, min(value, self.first.value()), value))
+        self.remove.clicked.connect(lambda: current() and vm.remove(index))
 
     def sync(self, amount: float, ws_range: tuple[int, int]) -> None:
         self.slider.set_value(amount)
