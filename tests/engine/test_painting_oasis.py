@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from oasis_spill import chessboard_reach, output_region
 from ganstudio.checkpoints import load_model, save_model
 from ganstudio.document.oasis_noise import NoiseState, Reroll
 from ganstudio.engine.device import CPU_RUNTIME
@@ -46,26 +47,6 @@ def strip_labels() -> np.ndarray:
     labels[8:56, 16:80] = 3
     labels[:, 900:] = 2
     return labels
-
-
-def output_region(labels: np.ndarray, class_id: int, shape: tuple[int, int]) -> np.ndarray:
-    """The class's pixels at the output's size, resized as the engine resizes labels (nearest)."""
-    ys = (np.arange(shape[0]) * labels.shape[0]) // shape[0]
-    xs = (np.arange(shape[1]) * labels.shape[1]) // shape[1]
-    return labels[ys[:, None], xs[None, :]] == class_id
-
-
-def chessboard_reach(region: np.ndarray, changed: np.ndarray) -> int:
-    """The largest chessboard distance from `region` of a changed pixel (0: changes only inside)."""
-    covered, reach = region.copy(), 0
-    while (changed & ~covered).any():
-        grown = covered.copy()
-        grown[1:] |= covered[:-1]
-        grown[:-1] |= covered[1:]
-        grown[:, 1:] |= grown[:, :-1].copy()
-        grown[:, :-1] |= grown[:, 1:].copy()
-        covered, reach = grown, reach + 1
-    return reach
 
 
 def style(state: NoiseState) -> dict:  # type: ignore[type-arg]

@@ -6,23 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from canvas_strokes import drag, widget_point
 from ganstudio.document.image_io import read_image_settings
-
-
-def widget_point(window, x: float, y: float) -> QPoint:  # type: ignore[no-untyped-def]
-    canvas = window.canvas
-    return (canvas.offset + QPointF(x, y) * canvas.zoom).toPoint()
-
-
-def drag(window, points: list[tuple[float, float]]) -> None:  # type: ignore[no-untyped-def]
-    canvas = window.canvas
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[0]))
-    for x, y in points[1:]:
-        QTest.mouseMove(canvas, widget_point(window, x, y))
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[-1]))
 
 
 def click(window, x: float, y: float, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolButton
 
+from canvas_strokes import drag, widget_point
+from oasis_spill import chessboard_reach, output_region
 from ganstudio.document.oasis_noise import NoiseState, Reroll
 from ganstudio.document.palette import default_palette
 from ganstudio.engine.painting import oasis_reroll_spill
@@ -46,43 +48,10 @@ def oasis_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def widget_point(window, x: float, y: float) -> QPoint:  # type: ignore[no-untyped-def]
-    canvas = window.canvas
-    return (canvas.offset + QPointF(x, y) * canvas.zoom).toPoint()
-
-
-def drag(window, points: list[tuple[float, float]]) -> None:  # type: ignore[no-untyped-def]
-    canvas = window.canvas
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[0]))
-    for x, y in points[1:]:
-        QTest.mouseMove(canvas, widget_point(window, x, y))
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[-1]))
-
-
 def settled(qtbot, window) -> np.ndarray:  # type: ignore[no-untyped-def]
     """The output once the newest revision's picture has arrived and nothing else is running."""
     qtbot.waitUntil(lambda: window.vm.output is not None and window.vm.output_revision == window.vm.revision and not window.controller.busy, timeout=30_000)
     return window.vm.output.astype(int)
-
-
-def output_region(labels: np.ndarray, class_id: int) -> np.ndarray:
-    """The class's pixels at the output's size, resized as the engine resizes labels (nearest)."""
-    ys = (np.arange(OUT_H) * labels.shape[0]) // OUT_H
-    xs = (np.arange(OUT_W) * labels.shape[1]) // OUT_W
-    return labels[ys[:, None], xs[None, :]] == class_id
-
-
-def chessboard_reach(region: np.ndarray, changed: np.ndarray) -> int:
-    """The largest chessboard distance (output pixels) from `region` of a changed pixel."""
-    covered, reach = region.copy(), 0
-    while (changed & ~covered).any():
-        grown = covered.copy()
-        grown[1:] |= covered[:-1]
-        grown[:-1] |= covered[1:]
-        grown[:, 1:] |= grown[:, :-1].copy()
-        grown[:, :-1] |= grown[:, 1:].copy()
-        covered, reach = grown, reach + 1
-    return reach
 
 
 def button(panel, name: str) -> QToolButton:  # type: ignore[no-untyped-def]
@@ -124,7 +93,7 @@ def test_rerolling_a_painted_region_changes_it_and_nothing_beyond_the_receptive_
     assert np.array_equal(vm.labels, labels)  # re-rolling never paints
     after = settled(qtbot, window)
 
-    region = output_region(labels, tree)
+    region = output_region(labels, tree, (OUT_H, OUT_W))
     diff = np.abs(after - before).max(axis=2)
     assert diff[region].mean() > 2.0, "the re-rolled region should look different"
     reach = chessboard_reach(region, diff > 0)
