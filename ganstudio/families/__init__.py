@@ -17,8 +17,8 @@ from .declaration import CAPABILITIES, ROLES, WORKSPACES, Family, Importer, Netw
 __all__ = [
     "CAPABILITIES", "REGISTRY", "ROLES", "WORKSPACES", "Family", "Importer", "Network",
     "architectures", "archs_for_workspace", "capabilities", "capabilities_of", "describe_archs", "evaluations",
-    "family", "family_of", "half_safe", "importer_order", "needs_message", "recipes", "sample_kind", "workspace_for",
-    "workspace_for_file",
+    "family", "family_of", "half_safe", "importer_order", "needs_message", "recipes", "sample_kind", "translator",
+    "workspace_for", "workspace_for_file",
 ]
 
 # The order breaks ties: the importers of families without an ordering constraint run in it.
@@ -164,3 +164,9 @@ def sample_kind(arch: str | None) -> str | None:
     """The resources/samples/<kind> folder of inputs a model of `arch` takes, or None."""
     owner = family_of(arch)
     return owner.sample_kind if owner is not None and owner.main == arch else None
+
+
+def translator(arch: str | None) -> str | None:
+    """The "module:function" composing a translation direction for a model whose main network is `arch`, or None."""
+    owner = family_of(arch)
+    return owner.translator if owner is not None and owner.main == arch else None

@@ -22,6 +22,7 @@ WORKSPACES: Mapping[str, str] = {
 CAPABILITIES: Mapping[str, str] = {
     "label_map_input": "makes a photo from a semantic label map (the Paint workspace)",
     "style_image": "takes one style for the whole picture from a photo, through an encoder (SPADE needs its `encoder` part)",
+    "style_code": "translates with a style code: random codes give different outputs for one input, and codes interpolate (MUNIT, BicycleGAN)",
     "region_styles": "holds one style code per class region, each from its own source (a photo through its encoder, or random)",
     "noise_reroll": "draws its variety from a per-pixel noise map, so one region can be re-rolled alone",
     "multimodal": "gives different photos for one input from random noise, with no encoder",
@@ -90,6 +91,11 @@ class Family:
     # never names a trainer module: the bundle leaves the trainer out)
     evaluation: str | None = None
     sample_kind: str | None = None  # resources/samples/<kind>: inputs its bundled model takes
+    # "module:function" inside ganstudio.models that composes one translation direction from the
+    # main network and its parts, function(main, parts, direction) -> nn.Module (MUNIT: A's content
+    # encoder + B's decoder; see models/styled_translation.py). None: the main network is A->B and a
+    # "reverse" part B->A (pix2pix, CycleGAN)
+    translator: str | None = None
     # file name endings that only this family's official files use (StyleGAN2's network pickles):
     # such a file goes to the family's workspace before it is loaded and its arch is known
     suffixes: tuple[str, ...] = ()
