@@ -1,0 +1,304 @@
+"""Faces in a photo: find them, cut each as a face model wants it, and paste an edited face back.
+
+Detection uses OpenCV's Haar cascades, which its 4.x wheels carry (nothing is
+downloaded; 5.x wheels no longer ship them): the frontal-face cascade finds
+the faces, the eye cascade (then the one for eyes behind glasses) the eyes in
+the upper part of each face, and the smile cascade a mouth in the lower part.
+Haar cascades give boxes, not landmarks, so a point is a box's centre, and
+what a cascade misses is estimated and said so:
+
+* eyes: both must be found as a plausible pair (one in each half of the
+  face, level within a sixth of the face, 0.25-0.65 of its width apart);
+  otherwise both come from the face box (EYE_PRIOR: where the eyes sat in the
+  frontal-face boxes of the test photos);
+* mouth: a smile-cascade box is taken when its centre lies within
+  MOUTH_ACCEPT eye distances of where the eyes put the mouth; otherwise the
+  mouth is that place, MOUTH_DROP eye distances below the eyes' midpoint, at
+  right angles to the line between them.
+
+A photo with no face gives an empty list: nothing is guessed.
+
+Warping and pasting use Pillow's affine transform with the square's own
+matrix (`document.face_align`): a large face is first reduced by a whole
+factor (box filter) and sampled at twice the output size, then halved, so a
+downscaled face does not alias; outside the photo the pixels are mirrored, as
+the FFHQ script pads (it also blurs that padding, which we do not). Pasting
+works at the photo's full resolution, only inside the square's bounds: the
+edited face (or only its change) is sampled back bicubically and blended in
+with the feathered square as its mask.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar, Mapping, Sequence
+
+import numpy as np
+from PIL import Image
+
+from ganstudio.document.face_align import FacePoints, FaceSquare, align_square
+from ganstudio.document.face_crop import REFERENCE_FEATHER, feather_mask
+
+from .jobs import Job
+from .session import RunContext, Session
+
+DETECT_MAX_SIDE = 1024  # photos are searched at most this large (the boxes are scaled back)
+EYE_PRIOR = ((0.30, 0.375), (0.70, 0.375))  # eye centres as fractions of a frontal-face box
+MOUTH_DROP = 0.95  # mouth below the eyes' midpoint, in eye distances (0.89 and 1.02 on the test photos)
+MOUTH_ACCEPT = 0.3  # a smile box is the mouth when its centre is this close (in eye distances) to the estimate
+FACE_CASCADE = "haarcascade_frontalface_default.xml"
+EYE_CASCADES = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
+SMILE_CASCADE = "haarcascade_smile.xml"
+
+
+class FaceDetectorUnavailable(RuntimeError):
+    """OpenCV (opencv-python-headless 4.x, with its cascades) is not installed."""
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    """One face: its detector box (x, y, w, h in photo pixels) and the eye and mouth points."""
+
+    box: tuple[float, float, float, float]
+    points: FacePoints
+    eyes_found: bool
+    mouth_found: bool
+
+    def square(self, style: str) -> FaceSquare:
+        return align_square(self.points, style)
+
+
+@lru_cache(maxsize=None)
+def _cascade(name: str) -> Any:
+    try:
+        import cv2
+    except ImportError as exc:  # an install without the dependency: say what is missing
+        raise FaceDetectorUnavailable("face detection needs OpenCV: pip install 'opencv-python-headless>=4.8,<5'") from exc
+    path = f"{cv2.data.haarcascades}{name}"
+    cascade = cv2.CascadeClassifier(path)
+    if cascade.empty():
+        raise FaceDetectorUnavailable(f"OpenCV has no {name} (its 4.x wheels carry the Haar cascades; 5.x does not)")
+    return cascade
+
+
+def _gray(photo: np.ndarray) -> np.ndarray:
+    rgb = np.asarray(photo)[..., :3].astype(np.float32) if photo.ndim == 3 else np.asarray(photo, np.float32)
+    gray = rgb if rgb.ndim == 2 else rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+
+
+def _find(cascade: Any, gray: np.ndarray, scale: float, neighbours: int, min_side: int, max_side: int | None = None) -> list[tuple[int, int, int, int]]:
+    kwargs: dict[str, Any] = {"minSize": (min_side, min_side)}
+    if max_side is not None:
+        kwargs["maxSize"] = (max_side, max_side)
+    found = cascade.detectMultiScale(gray, scaleFactor=scale, minNeighbors=neighbours, **kwargs)
+    return [tuple(int(v) for v in row) for row in np.asarray(found).reshape(-1, 4)]
+
+
+def _eye_pair(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The two eye centres (photo pixels) found in the face's upper part, or None without a plausible pair."""
+    x, y, w, h = box
+    upper = gray[y : y + int(h * 0.6), x : x + w]
+    for name in EYE_CASCADES:
+        centres = [np.array([x + ex + ew / 2 - 0.5, y + ey + eh / 2 - 0.5]) for ex, ey, ew, eh in
+                   _find(_cascade(name), upper, 1.05, 4, max(6, w // 10), max(8, w // 3))]
+        left = [c for c in centres if c[0] < x + w / 2]
+        right = [c for c in centres if c[0] >= x + w / 2]
+        prior_l = np.array([x + EYE_PRIOR[0][0] * w, y + EYE_PRIOR[0][1] * h])
+        prior_r = np.array([x + EYE_PRIOR[1][0] * w, y + EYE_PRIOR[1][1] * h])
+        pairs = [(a, b) for a in left for b in right
+                 if abs(a[1] - b[1]) < h / 6 and 0.25 * w <= np.hypot(*(b - a)) <= 0.65 * w]
+        if pairs:
+            return min(pairs, key=lambda p: np.hypot(*(p[0] - prior_l)) + np.hypot(*(p[1] - prior_r)))
+    return None
+
+
+def _mouth(gray: np.ndarray, box: tuple[int, int, int, int], left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The mouth: a smile-cascade box near the estimate (True), else the estimate from the eyes (False)."""
+    x, y, w, h = box
+    eye_to_eye = right - left
+    distance = float(np.hypot(*eye_to_eye))
+    estimate = (left + right) / 2 + MOUTH_DROP * np.array([-eye_to_eye[1], eye_to_eye[0]])
+    top = y + h // 2
+    lower = gray[top : y + h + h // 8, x : x + w]
+    if lower.size == 0:
+        return estimate, False
+    found = _find(_cascade(SMILE_CASCADE), lower, 1.1, 10, max(8, w // 6))
+    centres = [np.array([x + sx + sw / 2 - 0.5, top + sy + sh / 2 - 0.5]) for sx, sy, sw, sh in found]
+    if centres:
+        best = min(centres, key=lambda c: np.hypot(*(c - estimate)))
+        if np.hypot(*(best - estimate)) <= MOUTH_ACCEPT * distance:
+            return best, True
+    return estimate, False
+
+
+def detect_faces(photo: np.ndarray) -> list[DetectedFace]:
+    """Every frontal face in an RGB(A) or gray uint8 photo, largest first (an empty list when there is none)."""
+    gray_full = _gray(photo)
+    h, w = gray_full.shape
+    factor = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    gray = gray_full
+    if factor < 1.0:
+        gray = np.asarray(Image.fromarray(gray_full).resize((max(1, round(w * factor)), max(1, round(h * factor))), Image.Resampling.BOX))
+    min_side = max(24, min(gray.shape) // 20)
+    boxes = _find(_cascade(FACE_CASCADE), gray, 1.1, 5, min_side)
+    faces: list[DetectedFace] = []
+    for box in sorted(boxes, key=lambda b: -b[2] * b[3]):
+        x, y, bw, bh = box
+        pair = _eye_pair(gray, box)
+        eyes_found = pair is not None
+        if pair is None:
+            pair = (np.array([x + EYE_PRIOR[0][0] * bw, y + EYE_PRIOR[0][1] * bh]), np.array([x + EYE_PRIOR[1][0] * bw, y + EYE_PRIOR[1][1] * bh]))
+        mouth, mouth_found = _mouth(gray, box, *pair)
+        # back to full-size pixel coordinates (pixel centres scale about -0.5)
+        scale = 1.0 / factor
+        def full(p: np.ndarray) -> tuple[float, float]:
+            return (float((p[0] + 0.5) * scale - 0.5), float((p[1] + 0.5) * scale - 0.5))
+        source = ("eyes and mouth detected" if mouth_found else "eyes detected, mouth estimated") if eyes_found else (
+            "eyes estimated from the face box, mouth detected" if mouth_found else "eyes and mouth estimated from the face box")
+        faces.append(DetectedFace(
+            box=(x * scale, y * scale, bw * scale, bh * scale),
+            points=FacePoints(full(pair[0]), full(pair[1]), full(mouth), source),
+            eyes_found=eyes_found, mouth_found=mouth_found))
+    return faces
+
+
+# ---- warping ---------------------------------------------------------------------------------------------
+def _pil_affine(matrix: np.ndarray, offset: tuple[float, float] = (0.0, 0.0)) -> tuple[float, ...]:
+    """Pillow's AFFINE data for a pixel-index map `matrix` (output index -> input index), input shifted by `offset`.
+
+    Pillow samples at pixel centres (index + 0.5) on both sides.
+    """
+    m = np.asarray(matrix, dtype=np.float64).copy()
+    m[:, 2] -= np.asarray(offset, dtype=np.float64)
+    c = m[:, 2] + 0.5 - 0.5 * (m[:, 0] + m[:, 1])
+    return (m[0, 0], m[0, 1], c[0], m[1, 0], m[1, 1], c[1])
+
+
+def _region(photo: np.ndarray, square: FaceSquare, margin: int) -> tuple[np.ndarray, int, int]:
+    """The photo around the square's bounds (+margin), mirrored where it leaves the photo; and its offset."""
+    h, w = photo.shape[:2]
+    x0, y0, x1, y1 = square.bounds()
+    left, top = int(math.floor(x0)) - margin, int(math.floor(y0)) - margin
+    right, bottom = int(math.ceil(x1)) + margin + 1, int(math.ceil(y1)) + margin + 1
+    cut = photo[max(top, 0) : min(bottom, h), max(left, 0) : min(right, w)]
+    if cut.size == 0:
+        raise ValueError("the face square lies outside the photo")
+    pad = ((max(0, -top), max(0, bottom - h)), (max(0, -left), max(0, right - w))) + ((0, 0),) * (photo.ndim - 2)
+    if any(p for pair in pad for p in pair):
+        cut = np.pad(cut, pad, mode="symmetric")
+    return np.ascontiguousarray(cut), left, top
+
+
+def warp_face(photo: np.ndarray, square: FaceSquare, resolution: int) -> np.ndarray:
+    """(resolution, resolution, 3) uint8: the square cut from an RGB(A) photo, turned upright, resampled without aliasing."""
+    rgb = np.asarray(photo)[..., :3]
+    step = square.size / resolution
+    shrink = max(1, int(step // 2))  # whole-factor box reduction first, so the rest is at most about 2:1
+    region, left, top = _region(rgb, square, margin=2 * shrink + 2)
+    image = Image.fromarray(region)
+    matrix = square.matrix(resolution * 2)  # sampled at twice the size, then halved
+    matrix[:, 2] -= (left, top)
+    if shrink > 1:
+        image = image.reduce(shrink)
+        matrix = (matrix + np.array([[0, 0, 0.5], [0, 0, 0.5]])) / shrink - np.array([[0, 0, 0.5], [0, 0, 0.5]])
+    big = image.transform((resolution * 2, resolution * 2), Image.Transform.AFFINE, _pil_affine(matrix), Image.Resampling.BILINEAR)
+    return np.asarray(big.reduce(2))
+
+
+def _sample_back(values: np.ndarray, square: FaceSquare, box: tuple[int, int, int, int], resample: Image.Resampling) -> np.ndarray:
+    """(h, w, c) float32: aligned-image `values` (res, res, c) sampled at the photo pixels of `box` (x0, y0, x1, y1); 0 outside."""
+    res = values.shape[0]
+    x0, y0, x1, y1 = box
+    inverse = square.inverse_matrix(res)
+    inverse[:, 2] += inverse[:, 0] * x0 + inverse[:, 1] * y0  # output pixel (0, 0) is photo pixel (x0, y0)
+    data = _pil_affine(inverse)
+    size = (x1 - x0, y1 - y0)
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(values[..., c], dtype=np.float32), mode="F")
+                                .transform(size, Image.Transform.AFFINE, data, resample, fillcolor=0.0))
+                     for c in range(values.shape[-1])], axis=-1)
+
+
+def paste_face(
+    photo: np.ndarray,
+    edited: np.ndarray,
+    square: FaceSquare,
+    *,
+    reference: np.ndarray | None = None,
+    feather: float = REFERENCE_FEATHER,
+) -> np.ndarray:
+    """The full-size photo with an aligned, edited face put back where `square` cut it.
+
+    With `reference` (the model's picture of the face before the edit, same
+    size as `edited`) only the change `edited - reference` is added to the
+    photo, which keeps all its own detail; without it the edited face
+    replaces the photo inside the square. `feather` is the soft edge as a
+    fraction of the side. Alpha and pixels outside the square are kept.
+    """
+    res = edited.shape[0]
+    if edited.shape[:2] != (res, res) or (reference is not None and reference.shape[:2] != edited.shape[:2]):
+        raise ValueError("the edited face and its reference must be square images of one size")
+    h, w = photo.shape[:2]
+    bx0, by0, bx1, by1 = square.bounds()
+    box = (max(0, int(math.floor(bx0))), max(0, int(math.floor(by0))), min(w, int(math.ceil(bx1)) + 1), min(h, int(math.ceil(by1)) + 1))
+    if box[0] >= box[2] or box[1] >= box[3]:
+        return photo.copy()
+    mask = feather_mask(res, max(1, round(res * feather)))[..., None]
+    weight = _sample_back(mask, square, box, Image.Resampling.BILINEAR)
+    face = edited[..., :3].astype(np.float32)
+    region = photo[box[1] : box[3], box[0] : box[2], :3].astype(np.float32)
+    if reference is not None:
+        change = _sample_back(face - reference[..., :3].astype(np.float32), square, box, Image.Resampling.BICUBIC)
+        blended = region + weight * change
+    else:
+        # the face premultiplied by the mask, so the bicubic filter never reaches the zeros outside the square
+        sampled = _sample_back(np.concatenate([face, np.ones_like(face[..., :1])], axis=-1), square, box, Image.Resampling.BICUBIC)
+        inside = np.clip(sampled[..., 3:], 1e-6, None)
+        blended = region + weight * (sampled[..., :3] / inside - region) * (sampled[..., 3:] > 0.5)
+    out = photo.copy()
+    out[box[1] : box[3], box[0] : box[2], :3] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return out
+
+
+# ---- jobs -------------------------------------------------------------------------------------------------
+def faces_to_outputs(faces: Sequence[DetectedFace]) -> dict[str, np.ndarray]:
+    """Detected faces as the plain arrays a result carries."""
+    n = len(faces)
+    return {
+        "boxes": np.array([f.box for f in faces], np.float64).reshape(n, 4),
+        "points": np.array([f.points.array() for f in faces], np.float64).reshape(n, 3, 2),
+        "eyes_found": np.array([f.eyes_found for f in faces], bool),
+        "mouth_found": np.array([f.mouth_found for f in faces], bool),
+    }
+
+
+def faces_from_outputs(outputs: Mapping[str, Any]) -> list[DetectedFace]:
+    """The inverse of `faces_to_outputs`."""
+    faces = []
+    for box, pts, eyes, mouth in zip(outputs["boxes"], outputs["points"], outputs["eyes_found"], outputs["mouth_found"]):
+        source = ("eyes and mouth detected" if mouth else "eyes detected, mouth estimated") if eyes else (
+            "eyes estimated from the face box, mouth detected" if mouth else "eyes and mouth estimated from the face box")
+        faces.append(DetectedFace(tuple(float(v) for v in box), FacePoints(tuple(pts[0]), tuple(pts[1]), tuple(pts[2]), source), bool(eyes), bool(mouth)))
+    return faces
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class DetectFacesJob(Job):
+    """Find the faces of `photo` (RGB uint8): outputs as `faces_to_outputs` gives them. Needs no model."""
+
+    channel: str = "faces"
+    photo: np.ndarray
+
+    session: ClassVar[Any] = "ganstudio.engine.faces:FacesSession"
+    title: ClassVar[str] = "Face detection"
+
+
+class FacesSession(Session):
+    def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
+        if not isinstance(job, DetectFacesJob):
+            raise TypeError(f"FacesSession cannot run {type(job).__name__}")
+        try:
+            return faces_to_outputs(detect_faces(np.asarray(job.photo)))
+        except FaceDetectorUnavailable as exc:
+            raise ValueError(str(exc)) from exc
