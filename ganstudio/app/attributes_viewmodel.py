@@ -12,6 +12,14 @@ of the photo as it is, and the paste-back adds their difference to the photo
 (see `engine.attributes.paste_edit`); the preview shows the crop as the
 export will have it.
 
+Faces: "Find faces" runs the detector on the worker (`engine.faces`); each
+face found gets its own square, cut as the model's training faces were
+(`document.face_align.alignment_for_model`: CelebA for StarGAN, the
+procedural faces' template for a model trained on them), and the first is
+selected. The square can be moved, scaled and turned by hand; an upright box
+moved by hand (`set_crop`) replaces it. A photo without a face is said so,
+and its crop stays where the user puts it.
+
 "Photo has" describes one photo, so a new photo starts with those ticks
 cleared, or set by the model's classifier when the file carries one (a
 StarGAN discriminator part), and says so; the changes asked for (toggles,
@@ -27,6 +35,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ganstudio import families
+from ganstudio.document.face_align import STYLE_NAMES, FaceSquare, alignment_for_model
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop
 from ganstudio.engine.attributes import (
     CLASSIFIER_PART,
@@ -40,6 +49,7 @@ from ganstudio.engine.attributes import (
     preview_edit,
     target_labels,
 )
+from ganstudio.engine.faces import DetectedFace, DetectFacesJob, faces_from_outputs, warp_face
 from ganstudio.engine.jobs import Job, Result
 
 from .batch_run import BatchRun
@@ -49,6 +59,7 @@ from .model_slot import ModelSlot
 
 CHANNEL = "attributes"
 DETECT_CHANNEL = "attributes-detect"
+FACES_CHANNEL = "attributes-faces"
 DEFAULT_FOLDER_TEMPLATE = "{stem}_edited.png"
 PREVIEW_SIZE = 256  # the preview's side in pixels: the export's look at a cost small enough for every edit
 
@@ -62,6 +73,7 @@ class AttributesViewModel(QObject):
     outputChanged = Signal()  # a new edited crop, or none (new photo), or a new way to paste it
     outputReady = Signal(int)  # an edit arrived: its revision
     originalNote = Signal(str)  # why the "photo has" ticks are what they are (new photo, detected)
+    facesChanged = Signal()  # the faces found in the photo (or none), or the one selected
     notice = Signal(str)
 
     def __init__(self, controller: InferenceController, parent: QObject | None = None) -> None:
@@ -78,6 +90,12 @@ class AttributesViewModel(QObject):
         self.photo_path = ""
         self.photo_notes: list[str] = []
         self.box = CropBox(0, 0, 1)
+        self.square: FaceSquare | None = None  # an oriented crop (a found face, or turned by hand); None: the upright box
+        self.faces: list[DetectedFace] = []
+        self.face_index = -1
+        self.faces_revision = 0
+        self.finding_faces = False
+        self.faces_searched = False  # whether the photo on screen has been searched (an empty list then means no face)
         self.model_input: np.ndarray | None = None
         self.output: np.ndarray | None = None  # the model's edit of the crop
         self.reference: np.ndarray | None = None  # the model's redraw of the crop with the "photo has" labels
@@ -120,7 +138,9 @@ class AttributesViewModel(QObject):
             self.strengths = [1.0] * len(names)
             self.attributesChanged.emit()
         self.modelChanged.emit(info)
-        self._update_model_input()
+        if 0 <= self.face_index < len(self.faces):  # another model may want its faces cut another way
+            self.square = self.faces[self.face_index].square(self.alignment)
+        self._update_model_input(crop_changed=self.square is not None)
         if self.photo is not None and self.has_classifier:
             self.detect()
 
@@ -190,6 +210,11 @@ class AttributesViewModel(QObject):
             self.togglesChanged.emit()
         h, w = self.photo.shape[:2]
         self.box = default_crop(w, h)
+        self.square = None
+        self.faces, self.face_index, self.faces_searched = [], -1, False
+        self.faces_revision += 1  # a search still running was for the last photo
+        self.finding_faces = False
+        self.facesChanged.emit()
         self.model_input = crop_for_model(self.photo, self.box, self.resolution)
         self.cropChanged.emit()
         if self.has_classifier:
@@ -202,29 +227,92 @@ class AttributesViewModel(QObject):
         self.request()
 
     def set_crop(self, x: float, y: float, size: float) -> None:
-        """Move/resize the crop square (photo pixels); it is kept inside the photo."""
+        """Move/resize the upright crop square (photo pixels); it is kept inside the photo and replaces a face square."""
         if self.photo is None:
             return
         h, w = self.photo.shape[:2]
         box = CropBox(int(round(x)), int(round(y)), int(round(size))).clamped(w, h)
-        if box != self.box:
+        if box != self.box or self.square is not None:
+            self.square = None
             self._set_box(box)
 
     def reset_crop(self) -> None:
         if self.photo is not None:
+            self.square = None
+            self.face_index = -1
+            self.facesChanged.emit()
             self._set_box(default_crop(self.photo.shape[1], self.photo.shape[0]))
 
     def _set_box(self, box: CropBox) -> None:
         self.box = box
         self._update_model_input(crop_changed=True)
 
+    @property
+    def crop(self) -> CropBox | FaceSquare:
+        """What the model sees: the face square when there is one, else the upright box."""
+        return self.square if self.square is not None else self.box
+
     def _update_model_input(self, crop_changed: bool = False) -> None:
         if self.photo is not None:
-            self.model_input = crop_for_model(self.photo, self.box, self.resolution)
+            if self.square is not None:
+                self.model_input = warp_face(self.photo, self.square, self.resolution)
+            else:
+                self.model_input = crop_for_model(self.photo, self.box, self.resolution)
         if crop_changed:
             self.cropChanged.emit()  # after model_input, so views show the new crop
         if self.photo is not None:
             self.request()
+
+    # ---- faces ------------------------------------------------------------------------
+    @property
+    def alignment(self) -> str:
+        """How the model's training faces were cut (CelebA for StarGAN unless its provenance says otherwise)."""
+        return alignment_for_model((self.model.info or {}).get("provenance"), "celeba")
+
+    def find_faces(self) -> int | None:
+        """Look for faces in the photo on the worker; each found face gets a square (`facesChanged` when it answers)."""
+        if self.photo is None:
+            return None
+        self.faces_revision += 1
+        self.finding_faces = True
+        job = DetectFacesJob(photo=self.photo, revision=self.faces_revision, channel=FACES_CHANNEL)
+        return self.controller.submit(job)
+
+    def _on_faces(self, result: Result) -> None:
+        if result.revision != self.faces_revision:
+            return
+        self.finding_faces = False
+        self.faces = faces_from_outputs(result.outputs)
+        self.faces_searched = True
+        name = Path(self.photo_path).name or "this photo"
+        if not self.faces:
+            self.face_index = -1
+            self.facesChanged.emit()
+            self.notice.emit(f"No face found in {name}: place the crop by hand.")
+            return
+        self.notice.emit(f"{len(self.faces)} face{'s' if len(self.faces) > 1 else ''} found in {name}; "
+                         f"each is cut as {STYLE_NAMES[self.alignment]} faces are ({self.faces[0].points.source} for the first).")
+        self.select_face(0)
+
+    def select_face(self, index: int) -> None:
+        """Crop the index-th found face, aligned as the model's faces were."""
+        if not 0 <= index < len(self.faces):
+            raise IndexError(f"there is no face {index + 1}; {len(self.faces)} found")
+        self.face_index = index
+        self.square = self.faces[index].square(self.alignment)
+        self.facesChanged.emit()
+        self._update_model_input(crop_changed=True)
+
+    def set_square(self, square: FaceSquare) -> None:
+        """The face square moved, scaled or turned by hand (its centre stays on the photo, its side at least 8 px)."""
+        if self.photo is None:
+            return
+        h, w = self.photo.shape[:2]
+        square = FaceSquare(float(np.clip(square.cx, 0, w - 1)), float(np.clip(square.cy, 0, h - 1)),
+                            float(np.clip(square.size, 8.0, 4.0 * max(w, h))), float(square.angle))
+        if square != self.square:
+            self.square = square
+            self._update_model_input(crop_changed=True)
 
     # ---- detection -------------------------------------------------------------------
     def detect(self) -> int | None:
@@ -262,6 +350,9 @@ class AttributesViewModel(QObject):
         if result.channel == DETECT_CHANNEL:
             self._on_detected(result)
             return
+        if result.channel == FACES_CHANNEL:
+            self._on_faces(result)
+            return
         if result.channel != CHANNEL or result.revision < self.revision or "image" not in result.outputs:
             return
         self.output = result.outputs["image"]
@@ -275,7 +366,9 @@ class AttributesViewModel(QObject):
     def _on_failed(self, job: Job, message: str) -> None:
         if isinstance(job, AttributeDetectJob):
             self.detecting = False
-        if isinstance(job, (AttributeJob, AttributeDetectJob)):
+        if isinstance(job, DetectFacesJob) and job.channel == FACES_CHANNEL:
+            self.finding_faces = False
+        if isinstance(job, (AttributeJob, AttributeDetectJob)) or (isinstance(job, DetectFacesJob) and job.channel == FACES_CHANNEL):
             self.notice.emit(message)
 
     # ---- results ---------------------------------------------------------------------
@@ -290,13 +383,14 @@ class AttributesViewModel(QObject):
         """The crop as the export will have it, at most PREVIEW_SIZE pixels square (None before the first output)."""
         if self.photo is None or self.output is None or self.reference is None:
             return None
-        return preview_edit(self.photo, self.output, self.reference, self.box, PREVIEW_SIZE, feather_fraction=self.feather, keep_detail=self.keep_detail)
+        return preview_edit(self.photo, self.output, self.reference, self.crop, PREVIEW_SIZE, feather_fraction=self.feather, keep_detail=self.keep_detail)
 
     def pasted(self) -> np.ndarray | None:
         """The full-size photo with the edit blended in (None before the first output)."""
         if self.photo is None or self.output is None or self.reference is None:
             return None
-        return paste_edit(self.photo, self.output, self.reference, self.box, feather=round(self.box.size * self.feather), keep_detail=self.keep_detail)
+        crop = self.crop
+        return paste_edit(self.photo, self.output, self.reference, crop, feather=round(crop.size * self.feather), keep_detail=self.keep_detail)
 
     def export(self, path: str | os.PathLike[str]) -> bool:
         full = self.pasted()
@@ -306,7 +400,7 @@ class AttributesViewModel(QObject):
         settings = {
             "source": Path(self.photo_path).name,
             "model": Path(self.model.path).name,
-            "crop": list(self.box.as_tuple()),
+            "crop": list(self.box.as_tuple()) if self.square is None else {"square": [round(v, 2) for v in self.square.as_tuple()], "alignment": self.alignment},
             "photo_has": dict(zip(self.attributes, self.original)),
             "target": dict(zip(self.attributes, self.target())),
             "keep_detail": self.keep_detail,
@@ -325,8 +419,12 @@ class AttributesViewModel(QObject):
         return ("The ticks above, \u201cphoto has\u201d included, apply to every photo of the folder: this model has no classifier "
                 "to tell what each photo already shows. Put photos that share those attributes in one folder.")
 
-    def apply_to_folder(self, input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str], template: str = DEFAULT_FOLDER_TEMPLATE, *, overwrite: bool = False) -> int | None:
-        """Apply the current toggles to every photo of a folder (each with its default crop; "photo has" detected when possible)."""
+    def apply_to_folder(self, input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str], template: str = DEFAULT_FOLDER_TEMPLATE, *,
+                        overwrite: bool = False, faces: bool = False) -> int | None:
+        """Apply the current toggles to every photo of a folder ("photo has" detected when possible).
+
+        Each photo's default crop, or with `faces` every face found in it (a photo without one is skipped and listed).
+        """
         inputs = self.batch.inputs_to_start(self.model.path, input_folder, template, self.notice.emit, no_model="Open a StarGAN model first")
         if inputs is None:
             return None
@@ -341,6 +439,8 @@ class AttributesViewModel(QObject):
             feather=self.feather,
             keep_detail=self.keep_detail,
             overwrite=overwrite,
+            faces=faces,
+            alignment=self.alignment,
             model_path=self.model.path,
             revision=self.batch.next_revision(),
         )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -43,7 +43,11 @@ CELEBA_TEMPLATE = np.array(
         ((72.0 + 105.0) / 2 / CELEBA_SIDE, (152.0 - CELEBA_TOP) / CELEBA_SIDE),  # mouth: the corners' midpoint
     ]
 )
-STYLES = ("ffhq", "celeba")
+# The project's procedural faces (trainer/synthetic/faces.py: head centred, eyes at +-0.165 face units,
+# mouth 0.33 below them, 0.4925 of the side per unit), which the bundled faces-stargan learnt from.
+SYNTHETIC_TEMPLATE = np.array([(0.5 - 0.0813, 0.4975), (0.5 + 0.0813, 0.4975), (0.5, 0.6625)])
+STYLES = ("ffhq", "celeba", "synthetic")
+STYLE_NAMES = {"ffhq": "FFHQ", "celeba": "CelebA", "synthetic": "synthetic faces"}
 
 
 @dataclass(frozen=True)
@@ -182,9 +186,24 @@ def celeba_square(points: FacePoints) -> FaceSquare:
 
 
 def align_square(points: FacePoints, style: str) -> FaceSquare:
-    """`ffhq_square` or `celeba_square` by name."""
+    """`ffhq_square`, `celeba_square` or the synthetic faces' template square, by name."""
     if style == "ffhq":
         return ffhq_square(points)
     if style == "celeba":
         return celeba_square(points)
+    if style == "synthetic":
+        return template_square(points, SYNTHETIC_TEMPLATE)
     raise ValueError(f"unknown alignment {style!r}; expected one of {', '.join(STYLES)}")
+
+
+def alignment_for_model(provenance: Mapping[str, Any] | None, default: str) -> str:
+    """How a model's training faces were cut: its provenance's `alignment` when it says, "synthetic" for a model
+    trained on the project's procedural faces (`make-data faces`), else `default` (the family's published data)."""
+    provenance = provenance or {}
+    stated = provenance.get("alignment")
+    if isinstance(stated, str) and stated in STYLES:
+        return stated
+    command = provenance.get("data_command")
+    if isinstance(command, str) and "make-data faces" in command:
+        return "synthetic"
+    return default

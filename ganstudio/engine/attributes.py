@@ -43,10 +43,12 @@ from PIL import Image
 from ganstudio import families
 from ganstudio.document.batch_names import output_name, safe_output_path
 from ganstudio.document.errors import DocumentError
+from ganstudio.document.face_align import FaceSquare
 from ganstudio.document.face_crop import REFERENCE_FEATHER, CropBox, crop_for_model, default_crop, feather_mask
 from ganstudio.document.image_io import read_photo, write_image
 
 from .device import Runtime, first_line, is_out_of_memory
+from .faces import FaceDetectorUnavailable, detect_faces, paste_face, warp_face
 from .jobs import BatchJob, Job
 from .session import Cancelled, RunContext, Session
 from .translate import image_to_tensor, to_uint8
@@ -167,7 +169,7 @@ def paste_edit(
     photo: np.ndarray,
     edited: np.ndarray,
     reference: np.ndarray,
-    box: CropBox,
+    box: CropBox | FaceSquare,
     *,
     feather: int | None = None,
     keep_detail: bool = True,
@@ -175,8 +177,16 @@ def paste_edit(
     """The full-size photo with the edit of `box` blended in; alpha and pixels outside the box are kept.
 
     `edited` and `reference` are the model's outputs for the box's crop with
-    the target and with the original labels (see the module docstring).
+    the target and with the original labels (see the module docstring). A
+    `FaceSquare` (a found face, or a box turned by hand) is pasted through its
+    inverse warp (`engine.faces.paste_face`); `feather` is in photo pixels.
     """
+    if isinstance(box, FaceSquare):
+        fraction = REFERENCE_FEATHER if feather is None else feather / max(box.size, 1.0)
+        if keep_detail:
+            ref = reference[..., :3].astype(np.float32)
+            return paste_face(photo, ref + edit_delta(edited, reference), box, reference=ref, feather=fraction)
+        return paste_face(photo, edited, box, feather=fraction)
     box = box.clamped(photo.shape[1], photo.shape[0])
     s = box.size
     feather = round(s * REFERENCE_FEATHER) if feather is None else int(feather)
@@ -191,16 +201,20 @@ def preview_edit(
     photo: np.ndarray,
     edited: np.ndarray,
     reference: np.ndarray,
-    box: CropBox,
+    box: CropBox | FaceSquare,
     size: int,
     *,
     feather_fraction: float = REFERENCE_FEATHER,
     keep_detail: bool = True,
 ) -> np.ndarray:
     """(n, n, 3) uint8, n = min(size, box side): the box of `paste_edit`'s result, computed at that size (cheap enough per edit)."""
-    box = box.clamped(photo.shape[1], photo.shape[0])
-    n = int(max(8, min(size, box.size)))
-    region = crop_for_model(photo, box, n)
+    if isinstance(box, FaceSquare):
+        n = int(max(8, min(size, round(box.size))))
+        region = warp_face(photo, box, n)
+    else:
+        box = box.clamped(photo.shape[1], photo.shape[0])
+        n = int(max(8, min(size, box.size)))
+        region = crop_for_model(photo, box, n)
     blended = blend_edit(region, edited, reference, feather=max(1, round(n * feather_fraction)), keep_detail=keep_detail)
     return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
 
@@ -237,7 +251,7 @@ class AttributeDetectJob(Job):
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class AttributeFolderJob(BatchJob):
-    """Apply the toggles to every photo of a folder (default crop each), pasted back at full size.
+    """Apply the toggles to every photo of a folder (default crop each, or with `faces` every face found), pasted back at full size.
 
     The photo's own labels are `original` for every photo, or, with `detect`
     and a model that carries a classifier, detected per photo; the target is
@@ -255,6 +269,8 @@ class AttributeFolderJob(BatchJob):
     feather: float = REFERENCE_FEATHER  # fraction of the crop side
     keep_detail: bool = True
     overwrite: bool = False
+    faces: bool = False  # find the faces of each photo and edit each (a photo without one is skipped, said why)
+    alignment: str = "celeba"  # how each found face is cut (document.face_align styles)
 
     session: ClassVar[Any] = "ganstudio.engine.attributes:AttributeSession"
     title: ClassVar[str] = "Attribute edit (folder)"
@@ -358,29 +374,47 @@ class AttributeSession(Session):
                     skipped.append((source, exc.reason))
                     continue
                 h, w = photo.pixels.shape[:2]
-                box = default_crop(w, h)
                 try:
-                    crop = crop_for_model(photo.pixels, box, self.resolution)
-                    scores = self.detect(crop) if job.detect else None
-                    original = list(job.original) if scores is None else labels_from_scores(scores, groups)
-                    target = target_labels(original, job.toggled, job.strengths, groups)
-                    edited, reference = self.edit_pair(crop, target, original)
-                    full = paste_edit(photo.pixels, edited, reference, box, feather=round(box.size * job.feather), keep_detail=job.keep_detail)
+                    if job.faces:
+                        boxes: list[CropBox | FaceSquare] = [face.square(job.alignment) for face in detect_faces(photo.pixels)]
+                        if not boxes:
+                            skipped.append((source, "no face found"))
+                            continue  # reported, never guessed
+                    else:
+                        boxes = [default_crop(w, h)]
+                    full = photo.pixels
+                    per_face = []
+                    for box in boxes:
+                        crop = warp_face(photo.pixels, box, self.resolution) if isinstance(box, FaceSquare) else crop_for_model(photo.pixels, box, self.resolution)
+                        scores = self.detect(crop) if job.detect else None
+                        original = list(job.original) if scores is None else labels_from_scores(scores, groups)
+                        target = target_labels(original, job.toggled, job.strengths, groups)
+                        edited, reference = self.edit_pair(crop, target, original)
+                        side = box.size
+                        full = paste_edit(full, edited, reference, box, feather=round(side * job.feather), keep_detail=job.keep_detail)
+                        per_face.append((box, original, target, scores is not None))
+                except FaceDetectorUnavailable as exc:
+                    raise ValueError(str(exc)) from exc  # no photo can be done: stop, saying why
                 except (ValueError, RuntimeError) as exc:
                     if is_out_of_memory(exc):
                         raise  # the runner's fallback takes over
                     skipped.append((source, first_line(exc)))
                     continue  # one photo that cannot be edited never stops the others
-                detected += scores is not None
+                detected += any(found for *_, found in per_face)
                 name = output_name(job.template, source, index + 1, model=model_name)
                 out_path = safe_output_path(folder, name, inputs, overwrite=job.overwrite, taken=written)
+                _, original, target, found = per_face[0]
                 settings = {
                     "source": Path(source).name,
                     "model": model_name,
                     "photo_has": dict(zip(names, original)) if names else list(original),
-                    "photo_has_from": "classifier" if scores is not None else "the same ticks for every photo",
+                    "photo_has_from": "classifier" if found else "the same ticks for every photo",
                     "target": dict(zip(names, target)) if names else list(target),
                 }
+                if job.faces:
+                    settings["faces"] = [{"square": [round(v, 2) for v in box.as_tuple()], "alignment": job.alignment,
+                                          "photo_has": dict(zip(names, orig)) if names else list(orig)}
+                                         for box, orig, _, _ in per_face]
                 try:
                     write_image(out_path, full, settings=settings)
                 except (DocumentError, OSError) as exc:

@@ -83,6 +83,10 @@ class AttributesWorkspace(QWidget):
         self.open_photo_button = QPushButton("Open photo...")
         self.samples_button = samples_button("faces", viewmodel.open_photo)
         self.reset_crop_button = QPushButton("Reset crop")
+        self.find_faces_button = QPushButton("Find faces")
+        self.find_faces_button.setToolTip("Find the faces in the photo; each is cut as the model's training faces were.\n"
+                                          "Drag the square to move it, a corner to scale it, the knob above it to turn it; click another face to edit it.")
+        self.faces_label = QLabel("")
         self.export_button = QPushButton("Export full photo...")
         self.detail_check = QCheckBox("Keep photo detail")
         self.detail_check.setChecked(viewmodel.keep_detail)
@@ -95,9 +99,10 @@ class AttributesWorkspace(QWidget):
         self.output_pane.setToolTip("The crop box of the exported photo: your photo with the edit blended in")
         self.toggles = AttributeTogglesPanel(viewmodel)
         self.toggles_scroll = ToggleScroll(self.toggles, TOGGLES_MAX_WIDTH)
-        self.folder = FolderRunPanel("Apply these changes to a folder (centre crop of each photo)", viewmodel.batch, DEFAULT_FOLDER_TEMPLATE, "Apply to folder")
+        self.folder = FolderRunPanel("Apply these changes to a folder (centre crop of each photo, or every face found)", viewmodel.batch, DEFAULT_FOLDER_TEMPLATE, "Apply to folder")
         self.folder_note = QLabel("")
         self.folder_note.setWordWrap(True)
+        self.folder_faces_check = QCheckBox("Find and edit every face in each photo (photos without a face are listed, not edited)")
 
         previews = QWidget()
         previews_layout = QVBoxLayout(previews)
@@ -112,7 +117,8 @@ class AttributesWorkspace(QWidget):
         columns.addWidget(previews, 1)
         columns.addWidget(self.toggles_scroll, 1)
         top = QHBoxLayout()
-        for widget in (self.open_model_button, self.model_label, self.open_photo_button, self.samples_button, self.reset_crop_button, self.export_button):
+        for widget in (self.open_model_button, self.model_label, self.open_photo_button, self.samples_button, self.find_faces_button,
+                       self.faces_label, self.reset_crop_button, self.export_button):
             top.addWidget(widget, 1 if widget is self.model_label else 0)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -120,10 +126,15 @@ class AttributesWorkspace(QWidget):
         layout.addWidget(self.folder)  # compact, below the columns: its start button and progress stay in sight
         if not self._note_in_folder_panel():
             layout.insertWidget(layout.indexOf(self.folder), self.folder_note)
+            layout.insertWidget(layout.indexOf(self.folder), self.folder_faces_check)
 
         self.open_model_button.clicked.connect(self.open_model_dialog)
         self.open_photo_button.clicked.connect(self.open_photo_dialog)
         self.reset_crop_button.clicked.connect(viewmodel.reset_crop)
+        self.find_faces_button.clicked.connect(viewmodel.find_faces)
+        viewmodel.facesChanged.connect(self._on_faces)
+        viewmodel.photoChanged.connect(lambda: self.find_faces_button.setEnabled(viewmodel.photo is not None))
+        self.find_faces_button.setEnabled(viewmodel.photo is not None)
         self.export_button.clicked.connect(self.export_dialog)
         self.detail_check.toggled.connect(viewmodel.set_keep_detail)
         self.folder.startRequested.connect(self._start_folder)
@@ -141,6 +152,7 @@ class AttributesWorkspace(QWidget):
         if not isinstance(box, QBoxLayout):
             return False
         box.insertWidget(0, self.folder_note)
+        box.insertWidget(1, self.folder_faces_check)
         return True
 
     def open_model_dialog(self) -> None:
@@ -157,7 +169,18 @@ class AttributesWorkspace(QWidget):
         if not source:
             self.notice.emit("Choose the folder of photos")
             return
-        self.vm.apply_to_folder(source, target, template, overwrite=overwrite)
+        self.vm.apply_to_folder(source, target, template, overwrite=overwrite, faces=self.folder_faces_check.isChecked())
+
+    def _on_faces(self) -> None:
+        """"Face 2 of 3" beside the button (click another face in the photo to switch), or "no face" after a search."""
+        vm = self.vm
+        if vm.faces and vm.face_index >= 0:
+            self.faces_label.setText(f"Face {vm.face_index + 1} of {len(vm.faces)}")
+        elif vm.faces:
+            self.faces_label.setText(f"{len(vm.faces)} found")
+        else:
+            self.faces_label.setText("No face" if vm.faces_searched else "")
+        self.faces_label.setToolTip(vm.faces[vm.face_index].points.source if vm.faces and vm.face_index >= 0 else "")
 
     def _on_model(self, info: dict[str, Any] | None) -> None:
         if info is None:
