@@ -15,6 +15,8 @@ SIDE_TENSORS = ("latent_avg",)
 # `<key>.<name>`: stylegan2-pytorch's discriminator `d` beside `g_ema` / `g`.
 COMPANIONS = {"g_ema": ("d",), "g": ("d",)}
 PREFIXES = ("module.", "netG.", "_orig_mod.")
+# Two-domain trainers (NVlabs/MUNIT, mingyuliutw/UNIT) save {'a': gen_a state, 'b': gen_b state}: kept as a.* / b.*
+DOMAIN_PAIR = ("a", "b")
 MAX_PREFIX_PASSES = 8  # DDP inside torch.compile inside a wrapper is three
 
 
@@ -36,6 +38,9 @@ def canonical_state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
             break
         if not isinstance(obj, Mapping):
             return None
+        if set(obj) == set(DOMAIN_PAIR) and all(is_state_dict(obj[side]) for side in DOMAIN_PAIR):
+            obj = {f"{side}.{k}": v for side in DOMAIN_PAIR for k, v in _strip_prefixes(dict(obj[side])).items()}
+            break
         key = next((k for k in WRAPPER_KEYS if k in obj and isinstance(obj[k], Mapping)), None)
         if key is None:
             return None

@@ -14,6 +14,12 @@ whole-image inference up to receptive-field effects at the tile borders
 downscaled for the pass, the statistics are those of the smaller image, an
 approximation: means barely change, variances of fine-detail channels shrink
 a little.
+
+Layers of other kinds take part by duck typing: a layer with
+`input_statistics(x) -> tuple of tensors` and `normalise_with(x, stats)`
+(MUNIT / UNIT's LayerNorm, which normalises each image by one mean and one
+standard deviation over C, H and W) is captured and frozen the same way.
+MUNIT's AdaIN normalises through an nn.InstanceNorm2d child, caught as such.
 """
 from __future__ import annotations
 
@@ -23,11 +29,18 @@ from typing import Callable, Iterator
 import torch
 import torch.nn as nn
 
-Stats = dict[nn.Module, tuple[torch.Tensor, torch.Tensor]]  # layer -> (mean [C], biased var [C]), float32
+# layer -> (mean [C], biased var [C]) float32 for instance/batch norms; whatever input_statistics returns for the others
+Stats = dict[nn.Module, tuple[torch.Tensor, ...]]
+
+
+def _has_own_statistics(layer: nn.Module) -> bool:
+    return callable(getattr(layer, "input_statistics", None)) and callable(getattr(layer, "normalise_with", None))
 
 
 def uses_input_statistics(layer: nn.Module) -> bool:
     """Whether `layer` normalises with the statistics of its own input in its current mode."""
+    if _has_own_statistics(layer):
+        return True
     if isinstance(layer, nn.modules.instancenorm._InstanceNorm):
         # StarGAN's per-image norm keeps running buffers but never uses them
         if type(layer).__name__ == "InstanceNormPerImage":
@@ -68,6 +81,13 @@ def capture(module: nn.Module, run: Callable[[], torch.Tensor]) -> Stats:
     layers = statistic_layers(module)
 
     def make(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        if _has_own_statistics(layer):
+            def own(x: torch.Tensor) -> torch.Tensor:
+                stats[layer] = tuple(layer.input_statistics(x))
+                return layer.normalise_with(x, stats[layer])
+
+            return own
+
         def forward(x: torch.Tensor) -> torch.Tensor:
             dims = (0, 2, 3)
             xf = x.float()
@@ -89,6 +109,8 @@ def frozen(module: nn.Module, stats: Stats) -> Iterator[None]:
     layers = [layer for layer in statistic_layers(module) if layer in stats]
 
     def make(layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        if _has_own_statistics(layer):
+            return lambda x: layer.normalise_with(x, stats[layer])
         mean, var = stats[layer]
         return lambda x: _normalise(layer, x, mean, var)
 
