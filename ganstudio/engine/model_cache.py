@@ -2,16 +2,19 @@
 
 Used only from the worker thread (no locking). A model is keyed by its file
 (resolved path, size and modification time, so a re-exported file reloads),
-the load hints and the device; the precision comes from the policy in
-`device.runtime_for` for the model's architecture. `ReadyModel.info()` tells
-the app the model's family and capabilities (see ganstudio.families).
+the load hints and the device. Its precision: with a `PrecisionPolicy`, the
+measured choice (precision.py; cached per file and machine, so measured once)
+or the one the user named (the cache's preference, or a "precision" load hint
+from the Model menu); without one, `device.runtime_for`'s default for the
+architecture. `ReadyModel.info()` tells the app the model's family,
+capabilities and precision (see ganstudio.families).
 """
 from __future__ import annotations
 
 import gc
 import os
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Hashable, Mapping
 
@@ -21,6 +24,9 @@ from ganstudio.checkpoints import LoadedModel, load_model
 
 from .device import Runtime, describe_device, empty_device_cache, runtime_for
 from .pauses import freeze_long_lived_objects
+from .precision import Candidate, Choice, PrecisionPolicy
+
+PRECISION_HINT = "precision"  # a load hint naming the precision ("auto", "fp32", "bf16", "fp16"); not for the loader
 
 Loader = Callable[..., LoadedModel]
 
@@ -33,6 +39,7 @@ class ReadyModel:
     runtime: Runtime
     key: Hashable
     part_runtimes: dict[str, Runtime] = field(default_factory=dict)
+    precision: Choice | None = None  # how the runtime's precision was chosen (None: the unmeasured default)
 
     @property
     def module(self) -> torch.nn.Module:
@@ -62,7 +69,23 @@ class ReadyModel:
             "parameters": sum(p.numel() for p in loaded.module.parameters()),
             "device": describe_device(self.runtime.device),
             "precision": self.runtime.precision_name,
+            # "bf16 (measured 2.9x faster, 0.4 levels)": the status bar and the Model menu show it
+            "precision_note": self.precision.describe() if self.precision is not None else self.runtime.precision_name,
+            "precision_source": self.precision.source if self.precision is not None else "default",
         }
+
+    def use(self, candidate: Candidate, note: str = "") -> None:
+        """Run the model (and its parts) in a candidate's precision from now on."""
+        device = self.runtime.device
+        self.runtime = candidate_runtime(candidate, device, note)
+        self.runtime.prepare(self.loaded.module)
+        for name, part in self.loaded.parts.items():
+            self.part_runtimes[name] = candidate_runtime(candidate, self.part_runtimes[name].device, note)
+            self.part_runtimes[name].prepare(part.module)
+
+
+def candidate_runtime(candidate: Candidate, device: torch.device, note: str = "") -> Runtime:
+    return Runtime(device, torch.float32, candidate.channels_last, candidate.autocast, candidate.keep_fp32, note)
 
 
 def file_key(path: str | os.PathLike[str]) -> tuple[str, int, int]:
@@ -80,12 +103,15 @@ def _hints_key(hints: Mapping[str, Any]) -> tuple:
 
 
 class ModelCache:
-    def __init__(self, loader: Loader = load_model, capacity: int = 2, precision: str = "auto") -> None:
+    def __init__(self, loader: Loader = load_model, capacity: int = 2, precision: str = "auto",
+                 policy: PrecisionPolicy | None = None) -> None:
+        """`policy`: measure (or look up) each model's precision; without it the unmeasured default applies."""
         if capacity < 1:
             raise ValueError("the model cache must hold at least one model")
         self._loader = loader
         self.capacity = capacity
         self.precision = precision
+        self.policy = policy
         self._models: OrderedDict[Hashable, ReadyModel] = OrderedDict()
 
     def get(self, path: str | os.PathLike[str], device: torch.device | str, hints: Mapping[str, Any] | None = None) -> ReadyModel:
@@ -94,28 +120,56 @@ class ModelCache:
         Raises whatever the loader raises (CheckpointError for unusable files).
         """
         hints = dict(hints or {})
+        preference = str(hints.pop(PRECISION_HINT, None) or self.precision).lower()
         device = torch.device(device)
-        key = (file_key(path), _hints_key(hints), str(device))
+        key = (file_key(path), _hints_key(hints), str(device), preference)
         ready = self._models.get(key)
         if ready is not None:
             self._models.move_to_end(key)
             return ready
+        # the same model in another precision goes first (the Model menu switched it)
+        for other in [k for k in self._models if k[:3] == key[:3]]:
+            self._drop(other)
         # make room first, so peak memory holds `capacity` models, not one more
         while len(self._models) >= self.capacity:
             self._drop(next(iter(self._models)))
         loaded = self._loader(os.fspath(path), device="cpu", **hints)
         if not loaded.path:
             loaded.path = os.fspath(path)
-        runtime = runtime_for(device, loaded.arch, self.precision)
+        legacy = preference if self.policy is None else "auto"
+        runtime = runtime_for(device, loaded.arch, legacy)
         runtime.prepare(loaded.module)
         part_runtimes = {}
         for name, part in loaded.parts.items():
-            part_runtimes[name] = runtime_for(device, part.arch, self.precision)
+            part_runtimes[name] = runtime_for(device, part.arch, legacy)
             part_runtimes[name].prepare(part.module)
         ready = ReadyModel(loaded, runtime, key, part_runtimes)
+        if self.policy is not None:
+            self._choose_precision(ready, os.fspath(path), preference)
         self._models[key] = ready
         freeze_long_lived_objects()  # the network lives long: keep it out of full GC passes
         return ready
+
+    def _choose_precision(self, ready: ReadyModel, path: str, preference: str) -> None:
+        """Apply the policy; a probe that fails keeps the default runtime and says why."""
+        from .precision_probes import probe_for
+
+        assert self.policy is not None
+        default, part_defaults = ready.runtime, dict(ready.part_runtimes)
+        try:
+            choice = self.policy.choose(path, default.device, ready.module, probe_for(ready), ready.use, preference)
+        except Exception as exc:  # a kind of model the probe does not fit: the default is always safe
+            ready.runtime, ready.part_runtimes = default, part_defaults
+            default.prepare(ready.module)
+            for name, part in ready.loaded.parts.items():
+                part_defaults[name].prepare(part.module)
+            ready.precision = Choice(Candidate(), source="unprobed", note=str(exc).splitlines()[0] if str(exc) else "")
+            return
+        if choice.source == "unprobed":
+            ready.runtime = default
+        else:
+            ready.runtime = replace(ready.runtime, note=choice.describe())
+        ready.precision = choice
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._models

@@ -16,6 +16,7 @@ import torch
 from .device import Attempt, Runtime, choose_device, empty_device_cache, run_with_oom_fallback, runtime_for
 from .jobs import Job, Result
 from .model_cache import ModelCache, ReadyModel
+from .precision import PrecisionPolicy
 from .session import RunContext, Session, plain
 
 
@@ -40,14 +41,16 @@ class JobRunner:
         cache: ModelCache | None = None,
         max_sessions: int = 8,
         threads: int | None = None,
+        policy: PrecisionPolicy | None = None,
     ) -> None:
+        """`policy` measures each model's precision (the app passes one); without it the unmeasured default applies."""
         if threads is not None:
             # process-wide; the worker passes device.worker_thread_count() to spare the UI a core
             torch.set_num_threads(threads)
         self.choice = choose_device(device)
         self.device = self.choice.device
         self.precision = precision
-        self.cache = cache if cache is not None else ModelCache(precision=precision)
+        self.cache = cache if cache is not None else ModelCache(precision=precision, policy=policy)
         self.max_sessions = max_sessions
         self._sessions: OrderedDict[tuple[type[Session], Hashable], Session] = OrderedDict()
         self._hints: dict[str, dict[str, Any]] = {}  # resolved path -> hints of its last load
@@ -144,7 +147,8 @@ class JobRunner:
 
         self._active.append(session)
         try:
-            with torch.inference_mode():
+            # the model's precision (autocast) covers every network the session runs, parts included
+            with torch.inference_mode(), session.runtime.autocast_context():
                 outcome = run_with_oom_fallback(
                     lambda: session.run(job, ctx),
                     lower_cost=lower_cost,
