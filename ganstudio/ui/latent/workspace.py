@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.app.directions_viewmodel import DirectionsViewModel
 from ganstudio.app.latent_viewmodel import LatentViewModel
+from ganstudio.app.portrait_viewmodel import PortraitViewModel
 from ganstudio.app.projection_viewmodel import ProjectionViewModel
 from ganstudio.document.errors import DocumentError
 
@@ -38,6 +39,7 @@ from .mixing_panel import MixingPanel
 from .noise_panel import NoisePanel
 from .projection_panel import ProjectionPanel
 from .pad import InterpolationPad
+from .portrait_panel import PortraitPanel
 
 LATENT_FILTER = "Latents (*.npz);;All files (*)"
 GIF_FILTER = "GIF animation (*.gif)"
@@ -86,6 +88,7 @@ class LatentWorkspace(QWidget):
         self.latent_panel = LatentPanel(viewmodel)
         self.noise_panel = NoisePanel(viewmodel)
         self.projection_panel = ProjectionPanel(ProjectionViewModel(viewmodel, self), dialogs)
+        self.portrait_panel = PortraitPanel(PortraitViewModel(viewmodel, self), dialogs)
         self.mixing_panel = MixingPanel(viewmodel)
         self.directions_vm = DirectionsViewModel(viewmodel, self)
         self.directions_panel = DirectionsPanel(self.directions_vm, dialogs)
@@ -101,6 +104,7 @@ class LatentWorkspace(QWidget):
         column.addWidget(_group("Style mixing", self.mixing_panel))
         column.addWidget(_group("Noise", self.noise_panel))
         column.addWidget(_group("Photo \u2192 latent", self.projection_panel))
+        column.addWidget(_group("Portrait: edit a face in a photo", self.portrait_panel))
         column.addWidget(_group("Directions", self.directions_panel))
         column.addStretch(1)
         self.controls_scroll = ColumnScrollArea(controls)
