@@ -492,22 +492,33 @@ def format_attribute_file(names: Sequence[str], attrs: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_faces(out: str, n: int, size: int, seed: int = 0, batch_size: int | None = None, progress: bool = False) -> dict:
-    """Write out/images/NNNNN.png, out/list_attr.txt (CelebA format) and out/meta.json."""
+def make_faces(out: str, n: int, size: int, seed: int = 0, batch_size: int | None = None, progress: bool = False,
+               captions: bool = True) -> dict:
+    """Write out/images/NNNNN.png, out/list_attr.txt (CelebA format) and out/meta.json; with `captions`,
+    out/captions.json describing every face (trainer/synthetic/captions.py)."""
+    from trainer.synthetic.captions import captions_for, face_facts, face_split, write_captions
+
     image_dir = os.path.join(out, "images")
     os.makedirs(image_dir, exist_ok=True)
     width = max(5, len(str(n - 1)))
     names: list[str] = []
     all_attrs: list[np.ndarray] = []
-    for images, attrs, _ in iter_batches(n, size, seed, batch_size):
-        for image, row in zip(images, attrs):
+    caption_items: list[dict] = []
+    for images, attrs, seeds in iter_batches(n, size, seed, batch_size):
+        for image, row, identity in zip(images, attrs, seeds):
             name = f"{len(names):0{width}d}.png"
+            if captions:
+                facts = face_facts(row)
+                caption_items.append({"file": name, "split": face_split(facts), "facts": facts,
+                                      "captions": captions_for(facts, "faces", int(identity))})
             Image.fromarray(image).save(os.path.join(image_dir, name), compress_level=1)
             names.append(name)
             all_attrs.append(row)
         if progress:
             print(f"faces {len(names)}/{n}", flush=True)
     attr_array = np.stack(all_attrs) if all_attrs else np.zeros((0, len(FACE_ATTRIBUTES)), bool)
+    if captions:
+        write_captions(out, "faces", caption_items)
     with open(os.path.join(out, "list_attr.txt"), "w", encoding="utf-8") as f:
         f.write(format_attribute_file(names, attr_array))
     meta = {

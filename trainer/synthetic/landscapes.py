@@ -657,6 +657,20 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copyfile(src, dst)
 
 
+def _caption_items(labels: np.ndarray, layout_seeds: np.ndarray, style_seeds: np.ndarray, season: str | None,
+                   time_of_day: str | None, first: int, width: int) -> list[dict]:
+    """captions.json records of one batch: the style is drawn again from its seeds (cheap) for season and time."""
+    from trainer.synthetic.captions import captions_for, landscape_facts, landscape_split
+
+    style, _ = draw_styles(style_seeds.tolist(), [season] * len(labels), [time_of_day] * len(labels))
+    items = []
+    for k, label in enumerate(labels):
+        facts = landscape_facts(label, style.season[k], style.time_of_day[k])
+        items.append({"file": f"{first + k:0{width}d}.png", "split": landscape_split(facts), "facts": facts,
+                      "captions": captions_for(facts, "landscapes", int(layout_seeds[k]))})
+    return items
+
+
 def make_landscapes(
     out: str,
     n: int,
@@ -668,6 +682,7 @@ def make_landscapes(
     cyclegan_n: int | None = None,
     pix2pix: bool = True,
     progress: bool = False,
+    captions: bool = True,
 ) -> dict:
     """Write a landscape dataset under `out` and return what meta.json records.
 
@@ -675,7 +690,8 @@ def make_landscapes(
     palette.json, pix2pix/A (label maps in the palette colours) and pix2pix/B
     (the photos, hard-linked where possible), cyclegan/trainA (summer day) and
     cyclegan/trainB (winter day) rendered from disjoint layout seeds (unpaired),
-    and meta.json. cyclegan_n=0 skips the CycleGAN sets.
+    and meta.json. cyclegan_n=0 skips the CycleGAN sets. With `captions`,
+    captions.json describes every photo of images/ (trainer/synthetic/captions.py).
     """
     cyclegan_n = n if cyclegan_n is None else cyclegan_n
     names = ["labels", "images"] + (["pix2pix/A", "pix2pix/B"] if pix2pix else [])
@@ -685,7 +701,10 @@ def make_landscapes(
         os.makedirs(d, exist_ok=True)
     width = max(5, len(str(max(n, cyclegan_n) - 1)))
     index = 0
-    for labels, images, _, _ in iter_batches(n, size, seed, batch_size, season, time_of_day):
+    caption_items: list[dict] = []
+    for labels, images, layout_seeds, style_seeds in iter_batches(n, size, seed, batch_size, season, time_of_day):
+        if captions:
+            caption_items += _caption_items(labels, layout_seeds, style_seeds, season, time_of_day, index, width)
         for label, image in zip(labels, images):
             name = f"{index:0{width}d}.png"
             _save_png(label, os.path.join(dirs["labels"], name))
@@ -721,6 +740,10 @@ def make_landscapes(
         },
         "classes": [c["name"] for c in LANDSCAPE_CLASSES],
     }
+    if captions:
+        from trainer.synthetic.captions import write_captions
+
+        write_captions(out, "landscapes", caption_items)
     with open(os.path.join(out, "palette.json"), "w", encoding="utf-8") as f:
         json.dump(palette(), f, indent=1)
     with open(os.path.join(out, "meta.json"), "w", encoding="utf-8") as f:
