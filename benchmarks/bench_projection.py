@@ -14,6 +14,11 @@ whole projection on one torch thread (the worker's count on a 2-core machine), a
 the CPU seconds of the process (the wall time an otherwise idle core would take).
 
     .venv/bin/python benchmarks/bench_projection.py [--steps 300] [--targets 8] [--threads 1] [--variants default-w,pixel-w,default-wplus]
+
+`--faces` measures instead what comes before projecting a portrait (issue 23): per test photo
+(tests/fixtures/faces, public domain; a two-face photo made of both; one enlarged to 4000x3000),
+OpenCV face + eye + mouth detection, the FFHQ warp to 256 and 1024 px, and the full-resolution
+paste-back, in ms (median of `--repeat`), with how far the detected points are from the hand marks.
 """
 from __future__ import annotations
 
@@ -60,7 +65,57 @@ def feature_net(size: int):  # type: ignore[no-untyped-def]
     return lambda images: net.features(torch.stack([P.to_tensor(im)[0] for im in images])).detach().numpy()
 
 
+def bench_faces(repeat: int) -> None:
+    """Detect + align (+ paste back) time per photo, and the detected points' error against the hand marks."""
+    import json
+
+    from PIL import Image
+
+    from ganstudio.document.face_align import FacePoints, ffhq_square
+    from ganstudio.engine.faces import detect_faces, paste_face, warp_face
+
+    folder = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"
+    marks = json.loads((folder / "landmarks.json").read_text())
+    photos = {name: np.asarray(Image.open(folder / name).convert("RGB")) for name in sorted(marks)}
+    group = np.zeros((600, 1024, 3), np.uint8)
+    group[:512, :512], group[:, 512:] = photos["astronaut.jpg"], photos["grace_hopper.jpg"]
+    photos["two faces (1024x600)"] = group
+    photos["astronaut x7.8 (4000x3000)"] = np.asarray(Image.fromarray(np.pad(photos["astronaut.jpg"], ((0, 0), (85, 85), (0, 0)), mode="edge"))
+                                                      .resize((4000, 3000), Image.Resampling.BICUBIC))
+
+    def median_ms(fn) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+        times, out = [], None
+        for _ in range(repeat):
+            started = time.perf_counter()
+            out = fn()
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times), out
+
+    detect_faces(photos["astronaut.jpg"])  # the cascades load once per process (~0.2 s)
+    print(f"{'photo':28} {'faces':>5} {'detect ms':>9} {'warp 256':>8} {'warp 1024':>9} {'paste ms':>8}  points vs hand marks (px: left eye, right eye, mouth)")
+    for name, pixels in photos.items():
+        t_detect, faces = median_ms(lambda: detect_faces(pixels))
+        if not faces:
+            print(f"{name:28} {0:5d} {t_detect:9.0f}")
+            continue
+        square = ffhq_square(faces[0].points)
+        t_256, aligned = median_ms(lambda: warp_face(pixels, square, 256))
+        t_1024, _ = median_ms(lambda: warp_face(pixels, square, 1024))
+        t_paste, _ = median_ms(lambda: paste_face(pixels, aligned, square))
+        error = ""
+        if name in marks:
+            truth = FacePoints(*(tuple(marks[name][k]) for k in ("left_eye", "right_eye", "mouth")))
+            error = " ".join(f"{e:.1f}" for e in np.hypot(*(faces[0].points.array() - truth.array()).T)) + f"  ({faces[0].points.source})"
+        print(f"{name:28} {len(faces):5d} {t_detect:9.0f} {t_256:8.1f} {t_1024:9.1f} {t_paste:8.1f}  {error}", flush=True)
+
+
 def main() -> None:
+    if "--faces" in sys.argv:
+        parser = argparse.ArgumentParser(description="detect + align time per photo")
+        parser.add_argument("--faces", action="store_true")
+        parser.add_argument("--repeat", type=int, default=5)
+        bench_faces(parser.parse_args().repeat)
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--targets", type=int, default=8)
