@@ -23,6 +23,8 @@ from trainer.recipes import RECIPES
 RECIPE_HELP = {
     "pix2pix": "paired image-to-image translation (e.g. label map -> photo), U-Net + PatchGAN",
     "cyclegan": "unpaired translation between two image domains (e.g. summer <-> winter)",
+    "munit": "multimodal unpaired translation: content + style per domain, many looks per input (MUNIT)",
+    "unit": "unpaired translation through a latent space shared by two VAE-GANs (UNIT)",
     "stargan": "multi-attribute face editing from a CelebA-style attribute list",
     "spade": "semantic image synthesis from label maps (SPADE / GauGAN)",
     "sean": "semantic image synthesis with per-region styles (SEAN)",

@@ -1,0 +1,181 @@
+"""Multimodal translation (MUNIT; UNIT as its unimodal sibling): quality on held-out summer/winter photos
+next to the CycleGAN default, diversity over random styles, and style transfer from a reference photo.
+
+Generic helpers other multimodal families can use: `diversity(draws)` (mean pairwise
+distance between outputs for one input), `colour_stats` / `colour_distance` (how far an
+image's colour statistics are from a reference's).
+
+The held-out photos, season classifier, colour-shift measure and baselines are those of
+`domains.evaluate_cyclegan`, so the figures of the two pages compare directly.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ganstudio import families
+from ganstudio.checkpoints.loaded import LoadedModel
+from trainer.evaluation import heldout, measure_nets
+from trainer.evaluation.context import EvalContext, ModelEvaluation, Table, fmt
+from trainer.evaluation.grids import tile_grid
+from trainer.evaluation.metrics import colour_shift, mean_abs_error, mean_pairwise_difference
+
+DIVERSITY_STYLES = 5  # random styles per input for the diversity figure
+CYCLEGAN_DEFAULT = "summer2winter-cyclegan.safetensors"  # compared with when it sits beside the evaluated model
+
+
+def diversity(draws: np.ndarray) -> float:
+    """Mean pairwise distance between outputs for one input: draws [K, N, H, W, C] uint8, K outputs for each of
+    N inputs; mean absolute difference in 0..255 levels over the K(K-1)/2 pairs, averaged over inputs."""
+    return mean_pairwise_difference(draws)
+
+
+def colour_stats(images: np.ndarray) -> np.ndarray:
+    """Per image, the mean and standard deviation of each channel (0..255): [N, 2C]."""
+    x = images.astype(np.float64).reshape(len(images), -1, images.shape[-1])
+    return np.concatenate([x.mean(1), x.std(1)], axis=1)
+
+
+def colour_distance(images: np.ndarray, references: np.ndarray) -> float:
+    """Mean over pairs of the Euclidean distance between colour statistics (channel means and deviations, 0..255)."""
+    return float(np.linalg.norm(colour_stats(images) - colour_stats(references), axis=1).mean())
+
+
+def _run(fn: Callable[..., torch.Tensor], images: np.ndarray, batch: int, styles: torch.Tensor | None = None) -> np.ndarray:
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(images), batch):
+            x = heldout.to_tensor(images[i:i + batch])
+            out.append(heldout.to_uint8(fn(x) if styles is None else fn(x, styles[i:i + batch])))
+    return np.concatenate(out)
+
+
+def _encode(tr: torch.nn.Module, images: np.ndarray, batch: int) -> torch.Tensor:
+    with torch.inference_mode():
+        return torch.cat([tr.encode_style(heldout.to_tensor(images[i:i + batch])) for i in range(0, len(images), batch)])
+
+
+def _translators(model: LoadedModel) -> tuple[torch.nn.Module, torch.nn.Module]:
+    target = families.translator(model.arch)
+    if target is None:
+        raise ValueError(f"{model.arch} has no translator")
+    module_name, function = target.split(":")
+    make = getattr(importlib.import_module(f"ganstudio.models.{module_name}"), function)
+    parts = {k: v.module for k, v in model.parts.items()}
+    return make(model.module, parts, "AtoB"), make(model.module, parts, "BtoA")
+
+
+def _cyclegan_beside(model: LoadedModel) -> LoadedModel | None:
+    """The bundled CycleGAN default when it sits in the evaluated model's folder (resources/models)."""
+    from ganstudio.checkpoints import load_model
+
+    path = Path(model.path).parent / CYCLEGAN_DEFAULT if model.path else None
+    if path is None or not path.is_file():
+        return None
+    loaded = load_model(path)
+    return loaded if "reverse" in loaded.parts else None
+
+
+def _evaluate(name: str, model: LoadedModel, ctx: EvalContext, styled: bool) -> ModelEvaluation:
+    s = ctx.settings
+    size = int(model.resolution or 64)
+    if "domain_b" not in model.parts:
+        raise ValueError(f"{name}: the file has no 'domain_b' (winter) network")
+    to_winter, to_summer = _translators(model)
+    summer = measure_nets.season_images(heldout.HELDOUT_LANDSCAPE_SEED, s.n_cycle, "summer", size, heldout.SUMMER_FIRST_INDEX)
+    winter = measure_nets.season_images(heldout.HELDOUT_LANDSCAPE_SEED, s.n_cycle, "winter", size, heldout.WINTER_FIRST_INDEX)
+    season_net = ctx.season_classifier(size)
+    accuracy = ctx.record_season_accuracy(size, summer, winter)
+    mean_summer = measure_nets.season_images(heldout.MEASURE_LANDSCAPE_SEED, s.n_stats, "summer", size, 500_000).astype(np.float64).mean(0)
+    mean_winter = measure_nets.season_images(heldout.MEASURE_LANDSCAPE_SEED, s.n_stats, "winter", size, 600_000).astype(np.float64).mean(0)
+    colour_s, colour_w = mean_summer.mean(axis=(0, 1)), mean_winter.mean(axis=(0, 1))
+
+    def p_winter(images: np.ndarray) -> np.ndarray:
+        return measure_nets.run_batched(season_net, images)[:, 0] > 0
+
+    n = len(summer)
+    if styled:
+        # one random prior style per photo (seeded); the way back uses the photo's own style, as MUNIT's cycle does
+        w_styles, s_styles = to_winter.random_styles(n, 1), to_summer.random_styles(n, 2)
+        fake_w = _run(to_winter, summer, s.batch, w_styles)
+        fake_s = _run(to_summer, winter, s.batch, s_styles)
+        back_s = _run(to_summer, fake_w, s.batch, _encode(to_summer, summer, s.batch))
+        back_w = _run(to_winter, fake_s, s.batch, _encode(to_winter, winter, s.batch))
+    else:
+        fake_w, fake_s = _run(to_winter, summer, s.batch), _run(to_summer, winter, s.batch)
+        back_s, back_w = _run(to_summer, fake_w, s.batch), _run(to_winter, fake_s, s.batch)
+    outcomes = {name: (fake_w, back_s, fake_s, back_w)}
+    cyclegan = _cyclegan_beside(model)
+    if cyclegan is not None:
+        g_w, g_s = cyclegan.module, cyclegan.parts["reverse"].module
+        cw, cs = _run(g_w, summer, s.batch), _run(g_s, winter, s.batch)
+        outcomes["CycleGAN default (summer2winter-cyclegan)"] = (cw, _run(g_s, cw, s.batch), cs, _run(g_w, cs, s.batch))
+    outcomes["baseline: identity"] = (summer, summer, winter, winter)
+    outcomes["baseline: mean image of the target season"] = (
+        np.broadcast_to(np.round(mean_winter).astype(np.uint8), summer.shape), np.broadcast_to(np.round(mean_summer).astype(np.uint8), summer.shape),
+        np.broadcast_to(np.round(mean_summer).astype(np.uint8), winter.shape), np.broadcast_to(np.round(mean_winter).astype(np.uint8), winter.shape))
+    rows, figures = [], {}
+    for label, (sw, sws, ws, wsw) in outcomes.items():
+        f = {"cycle_summer": mean_abs_error(sws, summer), "cycle_winter": mean_abs_error(wsw, winter),
+             "seen_winter": float(p_winter(sw).mean()), "seen_summer": float(1.0 - p_winter(ws).mean()),
+             "shift_to_winter": colour_shift(summer, sw, colour_s, colour_w), "shift_to_summer": colour_shift(winter, ws, colour_w, colour_s)}
+        figures[label] = f
+        rows.append([label, fmt(f["cycle_summer"]), fmt(f["cycle_winter"]), fmt(100 * f["seen_winter"], 1), fmt(100 * f["seen_summer"], 1),
+                     fmt(f["shift_to_winter"]), fmt(f["shift_to_summer"])])
+    figures["season_classifier_accuracy"] = accuracy
+    style_note = " MUNIT translates each photo with one random style and goes back with the photo's own encoded style." if styled else ""
+    tables = [Table(
+        f"Held-out quality ({n} summer and {n} winter photos, {size} px)",
+        ["mapping", "cycle error S→W→S ↓", "cycle error W→S→W ↓", "S→W seen as winter (%) ↑", "W→S seen as summer (%) ↑",
+         "colour shift S→W", "colour shift W→S"], rows,
+        "As for CycleGAN: cycle error is the mean absolute difference (0–255) between a photo and its round trip; 'seen as' "
+        f"is the share a summer/winter classifier (held-out accuracy {fmt(100 * accuracy, 1)} %) assigns to the target season; "
+        "colour shift is how far the mean colour moved towards the target season's (0 none, 1 the full difference)." + style_note)]
+    grid_rows = [[summer[i], fake_w[i], back_s[i], winter[i], fake_s[i], back_w[i]] for i in range(min(s.n_grid, n))]
+    caption = "Columns: summer | → winter | → back to summer | winter | → summer | → back to winter."
+
+    if styled:
+        k = DIVERSITY_STYLES
+        inputs = summer[:max(2, min(n, 4 * s.n_grid))]
+        draws = np.stack([_run(to_winter, inputs, s.batch, to_winter.random_styles(1, 100 + j).expand(len(inputs), -1)) for j in range(k)])
+        div = {"diversity_s_to_w": diversity(draws)}
+        back = np.stack([_run(to_summer, winter[:len(inputs)], s.batch, to_summer.random_styles(1, 200 + j).expand(len(inputs), -1)) for j in range(k)])
+        div["diversity_w_to_s"] = diversity(back)
+        # style from a reference photo: each summer photo with another held-out winter photo's style
+        references = np.roll(winter, 1, axis=0)
+        with_ref = _run(to_winter, summer, s.batch, _encode(to_winter, references, s.batch))
+        transfer = {"input": colour_distance(summer, references), "random_style": colour_distance(fake_w, references),
+                    "reference_style": colour_distance(with_ref, references)}
+        if cyclegan is not None:
+            transfer["cyclegan"] = colour_distance(outcomes["CycleGAN default (summer2winter-cyclegan)"][0], references)
+        figures["diversity"] = div
+        figures["style_transfer"] = transfer
+        tables.append(Table(
+            f"Diversity ({len(inputs)} photos × {k} random styles) and style from a reference photo ({n} pairs)",
+            ["measure", "value"],
+            [["mean pairwise distance S→W (0–255) ↑", fmt(div["diversity_s_to_w"])],
+             ["mean pairwise distance W→S (0–255) ↑", fmt(div["diversity_w_to_s"])],
+             ["colour-statistics distance to the reference: the summer input", fmt(transfer["input"])],
+             ["… S→W with a random style", fmt(transfer["random_style"])],
+             ["… S→W with the reference's encoded style ↓", fmt(transfer["reference_style"])]]
+            + ([["… CycleGAN default S→W", fmt(transfer["cyclegan"])]] if "cyclegan" in transfer else []),
+            "Diversity: for each input, the mean absolute difference between its translations under different random "
+            "styles (a unimodal model such as CycleGAN scores 0). Colour-statistics distance: the Euclidean distance between "
+            "the per-channel means and standard deviations (0–255) of an output and of the winter photo whose style it was "
+            "given; 'before' is the same photo translated with a random style."))
+        for i in range(min(s.n_grid, n)):
+            grid_rows[i] += [references[i], with_ref[i]]
+        caption += " | reference winter photo | summer → winter in the reference's style."
+    return ModelEvaluation(name, model.arch, model.arch, tables, tile_grid(grid_rows), caption, figures)
+
+
+def evaluate_munit(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEvaluation:
+    return _evaluate(name, model, ctx, styled=True)
+
+
+def evaluate_unit(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEvaluation:
+    return _evaluate(name, model, ctx, styled=False)
