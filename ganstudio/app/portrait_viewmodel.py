@@ -33,7 +33,7 @@ from ganstudio.document.face_crop import CropBox, default_crop
 from ganstudio.document.image_io import read_photo
 from ganstudio.engine.faces import DetectedFace, DetectFacesJob, faces_from_outputs, paste_face, warp_face
 from ganstudio.engine.jobs import Job, Result
-from ganstudio.engine.portrait import EncodeFaceJob
+from ganstudio.engine.portrait import ENCODER_PART, EncodeFaceJob
 from ganstudio.engine.projection import ProjectJob
 
 from .image_files import write_result
@@ -124,12 +124,15 @@ class PortraitViewModel(QObject):
         return int(self.latent.layout.resolution)
 
     def encoder(self) -> str:
-        """The encoder file used: the one chosen, else `<model stem>-encoder.safetensors` beside the model, else ""."""
+        """The encoder file used: the one chosen, else the model's own file when it carries an encoder part
+        (e4e/pSp files), else `<model stem>-encoder.safetensors` beside the model, else ""."""
         if self.encoder_path:
             return self.encoder_path
         path = self.latent.model_path
         if not path:
             return ""
+        if ENCODER_PART in ((self.latent.model_info or {}).get("parts") or []):
+            return path
         candidate = os.path.splitext(path)[0] + "-encoder.safetensors"
         return candidate if os.path.isfile(candidate) else ""
 

@@ -11,7 +11,8 @@ from the same encoder).
 The encoder is any model file whose network maps images [1, 3, R, R] in
 [-1, 1] to ws ([1, num_ws, w_dim] or one w [1, w_dim]): the StyleGAN2
 family's own `stylegan2_encoder` (issue 12), or another encoder family's
-network that loads through `checkpoints.load_model` the same way.
+network that loads through `checkpoints.load_model` the same way; or the
+generator's own file when it carries the encoder as its "encoder" part.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .projection import encoder_start, load_encoder, psnr, stylegan_generator, t
 from .session import RunContext, Session
 
 CHANNEL = "portrait-encode"
+ENCODER_PART = "encoder"  # the part name of an encoder stored in the generator's own file
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -67,5 +69,9 @@ class PortraitSession(Session):
         if self.model is None:
             raise ValueError("no model is loaded")
         gen = stylegan_generator(self.model.loaded)
-        encoder = self.cached("encoder", job.encoder_path, lambda: load_encoder(job.encoder_path, self.runtime.device))
+        own = self.model.part(ENCODER_PART) if job.encoder_path == job.model_path else None
+        if own is not None:  # a file that carries its encoder beside the generator (e4e/pSp: decoder + encoder)
+            encoder = own[0]
+        else:
+            encoder = self.cached("encoder", job.encoder_path, lambda: load_encoder(job.encoder_path, self.runtime.device))
         return encode_face(gen, encoder, np.asarray(job.face))
