@@ -124,3 +124,14 @@ def test_damaged_files_are_refused_naming_what_does_not_fit(tmp_path):
     torch.save({"a": wide, "b": b}, tmp_path / "mlp.pt")
     with pytest.raises(CheckpointError, match="MLP"):
         load_model(tmp_path / "mlp.pt")
+
+
+@pytest.mark.parametrize("arch", ["munit", "unit"])
+def test_native_file_with_a_content_code_too_wide_is_refused_before_building(tmp_path, arch):
+    from hostile_files import tensors_of, tiny_networks, write_native
+
+    net = tiny_networks()[arch]
+    config = {**net.config, "dim": 512, "n_downsample": 5}  # 16384 channels in the content code
+    path = write_native(tmp_path / f"{arch}.safetensors", {"arch": arch, "config": config}, tensors_of(net))
+    with pytest.raises(CheckpointError, match="n_downsample"):
+        load_model(path)
