@@ -1,4 +1,4 @@
-"""`ganstudio [FILE] [--device auto|cpu|cuda] [--model PATH] [--smoke-test [FOLDER]]`: open the studio window."""
+"""`ganstudio [FILE] [--device auto|cpu|cuda] [--precision auto|fp32|bf16|fp16] [--model PATH] [--smoke-test [FOLDER]]`: open the studio window."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: paint with GANs.")
     parser.add_argument("file", nargs="?", help="a label map, photo, project (.gstudio) or model file to open")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto", help="where models run (default: auto)")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
+                        help="how models compute: auto measures each model once and keeps the fastest precision whose "
+                             "pictures stay within 1 level of fp32 on average (default); the others force one")
     parser.add_argument("--model", help="a model file to load at start (the other workspaces get their last or bundled model)")
     parser.add_argument("--smoke-test", nargs="?", const="", metavar="FOLDER",
                         help="check this installation: visit every workspace with the bundled models, exit 0 if all work "
@@ -36,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from ganstudio.app.inference import InferenceController
     from ganstudio.app.resources import resources_dir
     from ganstudio.engine.device import worker_thread_count
+    from ganstudio.engine.precision import PrecisionPolicy
     from ganstudio.engine.runner import JobRunner
     from ganstudio.ui import smoke_test
     from ganstudio.ui.main_window import MainWindow
@@ -49,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     icon = resources_dir() / "icons" / "ganstudio.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    device = args.device
-    controller = InferenceController(lambda: JobRunner(device=device, threads=worker_thread_count()))
+    device, precision = args.device, args.precision
+    # the policy measures each model on the worker thread the first time it loads (cached afterwards)
+    controller = InferenceController(
+        lambda: JobRunner(device=device, precision=precision, threads=worker_thread_count(), policy=PrecisionPolicy()))
     # the smoke test keeps its settings and recovery files apart from the user's
     with smoke_test.isolated_state() if smoke else nullcontext({}) as state:
         window = MainWindow(controller=controller, **state)

@@ -15,7 +15,7 @@ import torch
 
 from .device import Attempt, Runtime, choose_device, empty_device_cache, run_with_oom_fallback, runtime_for
 from .jobs import Job, Result
-from .model_cache import ModelCache, ReadyModel
+from .model_cache import PRECISION_HINT, ModelCache, ReadyModel
 from .precision import PrecisionPolicy
 from .session import RunContext, Session, plain
 
@@ -63,7 +63,10 @@ class JobRunner:
         """Load a model (or find it cached) and describe it; raises CheckpointError."""
         resolved = os.path.realpath(path)
         if hints is not None:
-            self._hints[resolved] = dict(hints)
+            hints = dict(hints)
+            if set(hints) == {PRECISION_HINT}:  # the Model menu switched precision: the file's other hints stay
+                hints = {**self._hints.get(resolved, {}), **hints}
+            self._hints[resolved] = hints
         self._on_cpu.discard(resolved)  # an explicit load tries the chosen device again
         return self._model(path).info()
 
