@@ -1,0 +1,1 @@
+"""The Describe workspace: text to image."""
