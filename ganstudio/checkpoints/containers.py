@@ -57,6 +57,24 @@ def canonical_state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
     return state
 
 
+# Options that pSp / e4e / HyperStyle files store in their plain `opts` dict and that their
+# weights cannot tell (pSp and e4e encoders have the same keys), passed to importers as hints.
+FILE_OPTIONS = {"encoder_type": str, "start_from_latent_avg": bool}
+
+
+def file_hints(obj: Any) -> dict[str, Any]:
+    """The FILE_OPTIONS found in a checkpoint's top-level ``opts`` mapping (short strings and booleans only)."""
+    opts = obj.get("opts") if isinstance(obj, Mapping) else None
+    if not isinstance(opts, Mapping):
+        return {}
+    found = {}
+    for name, kind in FILE_OPTIONS.items():
+        value = opts.get(name)
+        if isinstance(value, kind) and (not isinstance(value, str) or len(value) <= 64):
+            found[name] = value
+    return found
+
+
 def _strip_prefixes(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     changed = True
     passes = 0

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import torch
 
 from . import importers
-from .containers import canonical_state_dict
+from .containers import canonical_state_dict, file_hints
 from .errors import CheckpointError
 from .guards import check_torch_zip, excess_tensor_bytes
 from .hints import HintError, check_hints
@@ -116,7 +116,8 @@ def _load(path: Path, hints: Mapping[str, Any]) -> LoadedModel:
         problem = excess_tensor_bytes(state.values(), size)
         if problem:
             raise CheckpointError(path, problem)
-        return _import(path, state, hints)
+        # what a file's plain options say and its weights cannot (pSp or e4e); the caller's hints win
+        return _import(path, state, {**file_hints(obj), **hints})
 
     if zipfile.is_zipfile(path):  # a zip whose first member is not at the start (self-extracting, damaged)
         raise CheckpointError(path, check_torch_zip(path) or "a zip archive that does not start like a torch checkpoint")

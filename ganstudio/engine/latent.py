@@ -27,7 +27,7 @@ from ganstudio.models.stylegan2 import z_from_seed
 
 from .directions import apply_directions
 from .jobs import Job
-from .latent_spec import LatentAnimationJob, LatentJob, LatentRender, LatentSource, NoiseSettings
+from .latent_spec import LatentAnimationJob, LatentJob, LatentRender, LatentSource, NoiseSettings, WeightOffsets
 from .painting import to_uint8_image
 from .session import RunContext, Session, array_key
 
@@ -48,7 +48,7 @@ class LatentSession(Session):
             return self.animate(job, ctx)
         assert isinstance(job, LatentJob)
         ws = self.final_ws(job.render)
-        image = self.synthesize(ws, job.render.noise, preview=job.preview)
+        image = self.synthesize(ws, job.render.noise, preview=job.preview, offsets=job.render.weight_offsets)
         return {"image": image, "ws": self.runtime.numpy(ws[0]), "preview": job.preview}
 
     # -- model facts ---------------------------------------------------------------------------
@@ -123,17 +123,37 @@ class LatentSession(Session):
         names = self.generator.noise_layer_names
         return dict(zip(names, noise.layer_scales(len(names))))
 
-    def synthesize(self, ws: torch.Tensor, noise: NoiseSettings, *, preview: bool = False, size: int | None = None) -> np.ndarray:
-        """ws [1, num_ws, w_dim] -> (H, W, 3) uint8; smaller when `preview`, or at most `size` pixels."""
+    def offset_weights(self, offsets: WeightOffsets) -> dict[str, torch.Tensor]:
+        """The synthesis weights W * (1 + offset) of a photo's HyperStyle offsets (computed once per token)."""
+        def compute() -> dict[str, torch.Tensor]:
+            params = dict(self.generator.synthesis.named_parameters())
+            weights = {}
+            for name, offset in offsets.offsets.items():
+                inner = name.removeprefix("synthesis.")
+                if inner not in params or tuple(params[inner].shape) != tuple(offset.shape):
+                    raise ValueError(f"the weight offsets do not fit this model ({name})")
+                weights[inner] = params[inner] * (1 + self.runtime.tensor(offset, params[inner].dtype))
+            return weights
+
+        return self.cached("weight_offsets", offsets.token, compute)
+
+    def synthesize(self, ws: torch.Tensor, noise: NoiseSettings, *, preview: bool = False, size: int | None = None,
+                   offsets: WeightOffsets | None = None) -> np.ndarray:
+        """ws [1, num_ws, w_dim] -> (H, W, 3) uint8; smaller when `preview`, or at most `size` pixels.
+        `offsets`: a photo's HyperStyle weight offsets, used by every layer they name."""
         gen = self.generator
         synthesis = gen.synthesis
+        weights = self.offset_weights(offsets) if offsets is not None and offsets.offsets else None
         generator = torch.Generator(device="cpu").manual_seed(int(noise.seed)) if noise.mode == "random" else None
         scales = self.noise_scales(noise)
         target = preview_resolution(gen.img_resolution) if preview else gen.img_resolution
         if size is not None:
             target = min(target, int(size))
         architecture = (gen.config.get("synthesis_kwargs") or {}).get("architecture", "skip")
-        if target < gen.img_resolution and architecture == "skip":
+        if weights is not None:  # the whole network with the photo's weights (a preview is scaled down below)
+            img = torch.func.functional_call(synthesis, weights, (ws.to(self.runtime.dtype),),
+                                             dict(noise_mode=noise.mode, noise_scales=scales, noise_generator=generator))
+        elif target < gen.img_resolution and architecture == "skip":
             # the toRGB sum at the preview size: a smaller picture without the later blocks' cost
             img = synthesis.render_up_to(ws.to(self.runtime.dtype), target, noise_mode=noise.mode, noise_scales=scales,
                                          noise_generator=generator)
@@ -167,7 +187,7 @@ class LatentSession(Session):
         frames = []
         for index, ws in enumerate(frames_ws):
             ctx.step(index, len(frames_ws), f"frame {index + 1} of {len(frames_ws)}")
-            frames.append(self.synthesize(ws, noise, size=job.size))
+            frames.append(self.synthesize(ws, noise, size=job.size, offsets=job.stops[0].weight_offsets))
         ctx.step(len(frames_ws), len(frames_ws), "writing the GIF")
         write_gif(job.path, frames, job.frame_ms, job.loop)
         return {"path": job.path, "frames": len(frames)}

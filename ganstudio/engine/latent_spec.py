@@ -15,6 +15,7 @@ attribute boundaries; `ganstudio.engine.directions`) are added last.
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -118,6 +119,26 @@ class DirectionEdit:
         return {"name": self.name, "amount": round(self.amount, 6), "first_ws": self.first_ws, "last_ws": self.last_ws}
 
 
+@dataclass(frozen=True, eq=False)
+class WeightOffsets:
+    """Per-photo offsets of some generator weights (HyperStyle): the layer `name` convolves with W * (1 + offset).
+
+    `offsets` maps a generator parameter name ("synthesis.b8.conv0.weight") to an array of that
+    weight's shape; `token` identifies them, so the session computes the offset weights once.
+    """
+
+    offsets: Mapping[str, np.ndarray]
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self) -> None:
+        for name, value in self.offsets.items():
+            if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+                raise ValueError(f"the offset of {name} is not a floating-point array")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"layers": sorted(self.offsets)}
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class LatentRender:
     """One image: a weighted blend of sources in W, per-w mixing, truncation, class and noise."""
@@ -130,6 +151,7 @@ class LatentRender:
     layer_sources: tuple[int, ...] = ()  # per w: 0 = the blend, k = mixing[k - 1]; empty = all 0
     noise: NoiseSettings = field(default_factory=NoiseSettings)
     edits: tuple[DirectionEdit, ...] = ()  # added to the final ws, after truncation and mixing
+    weight_offsets: WeightOffsets | None = None  # a photo's HyperStyle refinement, applied to the generator
 
     def __post_init__(self) -> None:
         if not self.blend:
