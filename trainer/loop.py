@@ -112,8 +112,8 @@ def _in_main_thread() -> bool:
 class LossLog:
     """OUT/losses.csv (one row per logged iteration) and TensorBoard when installed."""
 
-    def __init__(self, path: Path, names: tuple[str, ...], resume_iteration: int | None) -> None:
-        self.path, self.names = path, names
+    def __init__(self, path: Path, names: tuple[str, ...], resume_iteration: int | None, tag: str = "loss") -> None:
+        self.path, self.names, self.tag = path, names, tag
         kept: list[list[str]] = []
         if resume_iteration is not None and path.is_file():
             with path.open(newline="") as handle:
@@ -138,7 +138,7 @@ class LossLog:
                                          *[("" if n not in losses else f"{losses[n]:.6g}") for n in self.names]])
         if self.tensorboard is not None:
             for name, value in losses.items():
-                self.tensorboard.add_scalar(f"loss/{name}", value, iteration)
+                self.tensorboard.add_scalar(f"{self.tag}/{name}", value, iteration)
 
     def close(self) -> None:
         if self.tensorboard is not None:
@@ -188,6 +188,11 @@ class Trainer:
         recipe = self.recipe_cls(args, runtime)
         dataset = recipe.build_dataset()
         recipe.build(dataset)
+        if getattr(args, "init", None):
+            if args.resume and ckpt_path.is_file():
+                self._say(ctx, f"--init {args.init} ignored: resuming {ckpt_path}")
+            else:
+                self._init_weights(recipe, ctx)
         recipe.wrap(ctx)
         seed_everything(args.seed + 7919 * ctx.rank)
 
@@ -199,6 +204,8 @@ class Trainer:
             state = checkpoint.load(ckpt_path)
             self._restore(recipe, runtime, state, ctx)
             iteration, epoch, batch_in_epoch = state["iteration"], state["epoch"], state["batch_in_epoch"]
+            # older checkpoints kept no image count: their runs never changed --batch
+            recipe.images_seen = int(state.get("images_seen", iteration * args.batch * state.get("world_size", ctx.world_size)))
             last_losses = dict(state.get("losses", {}))
             self._wall_before = float(state.get("wall_time_s", 0.0))
             resumed = True
@@ -206,8 +213,15 @@ class Trainer:
             self._say(ctx, f"no checkpoint in {out}; starting from scratch")
 
         stream = DataStream(dataset, args.batch, ctx, args.seed, args.workers, epoch, batch_in_epoch)
-        log = LossLog(out / "losses.csv", recipe.loss_names, iteration if resumed else None) if ctx.is_main else None
+        log = LossLog(out / "losses.csv", (*recipe.loss_names, "kimg"), iteration if resumed else None) if ctx.is_main else None
         fixed = _fixed_batch(dataset, min(8, len(dataset))) if ctx.is_main and args.sample_every > 0 else None
+        eval_every = getattr(args, "eval_every", 0)
+        evaluation = eval_log = None
+        if ctx.is_main and eval_every > 0:
+            from .interval_eval import IntervalEvaluation
+
+            evaluation = IntervalEvaluation(args, dataset, _fixed_batch)
+            eval_log = LossLog(out / "evaluation.csv", ("kimg", "fd"), iteration if resumed else None, tag="eval")
         progress = self._progress(ctx, iteration)
         losses: dict[str, float] = last_losses
         interrupted = False
@@ -217,6 +231,10 @@ class Trainer:
                     batch = runtime.to_device(stream.next())
                     step_losses = recipe.train_step(batch, iteration)
                     runtime.end_iteration()
+                    if recipe.diffaugment and recipe.augment_calls == 0:
+                        raise ValueError(f"--diffaugment: the {recipe.name} recipe does not pass its discriminator's inputs "
+                                         "through Recipe.augment_d, so it cannot use DiffAugment")
+                    recipe.images_seen += args.batch * ctx.world_size
                     with warnings.catch_warnings():
                         # Schedules count iterations; an optimiser that skipped this
                         # iteration (StarGAN's G between critic steps) still follows them.
@@ -236,12 +254,19 @@ class Trainer:
                     stopping = distributed.any_rank(stop.signal is not None, ctx)
 
                     if log is not None and (iteration % args.log_every == 0 or iteration == args.iters):
-                        log.write(iteration, step_values)
+                        log.write(iteration, {**step_values, "kimg": recipe.images_seen / 1000})
                     if progress is not None:
                         progress.update(1)
                         progress.set_postfix({k: f"{v:.3g}" for k, v in list(step_values.items())[:4]}, refresh=False)
                     if fixed is not None and (iteration % args.sample_every == 0 or iteration == args.iters):
-                        self._write_samples(recipe, runtime, fixed, out / "samples" / f"iter_{iteration:07d}.png")
+                        grid = self._write_samples(recipe, runtime, fixed, out / "samples" / f"iter_{iteration:07d}.png")
+                        if log is not None and log.tensorboard is not None:
+                            log.tensorboard.add_image("samples", grid, iteration)
+                    if evaluation is not None and eval_log is not None and (iteration % eval_every == 0 or iteration == args.iters):
+                        figures = evaluation(recipe, runtime)
+                        if figures is not None:
+                            eval_log.write(iteration, {"kimg": recipe.images_seen / 1000, **figures})
+                            self._say(ctx, f"iteration {iteration} ({recipe.images_seen / 1000:.1f} kimg): Frechet distance {figures['fd']:.4g}")
                     if stopping or iteration % args.checkpoint_every == 0 or iteration == args.iters:
                         self._save(recipe, runtime, ctx, ckpt_path, iteration, stream, losses)
                     if stopping:
@@ -253,6 +278,8 @@ class Trainer:
                 progress.close()
             if log is not None:
                 log.close()
+            if eval_log is not None:
+                eval_log.close()
 
         export_path = None
         if not interrupted and ctx.is_main:
@@ -322,6 +349,7 @@ class Trainer:
             state = {
                 "recipe": recipe.name,
                 "iteration": iteration,
+                "images_seen": recipe.images_seen,
                 "epoch": stream.epoch,
                 "batch_in_epoch": stream.batch_in_epoch,
                 "world_size": ctx.world_size,
@@ -361,8 +389,21 @@ class Trainer:
             self._say(ctx, f"resuming on {ctx.world_size} process(es) from a {len(rngs)}-process checkpoint: random streams restart")
         self._say(ctx, f"resumed from iteration {state['iteration']}")
 
+    def _init_weights(self, recipe: Recipe, ctx: distributed.DistContext) -> None:
+        """--init: the recipe's networks from a model file, before any training; says which stayed fresh."""
+        from ganstudio.checkpoints import CheckpointError
+
+        try:
+            filled = recipe.init_weights(self.args.init)
+        except CheckpointError as exc:
+            raise ValueError(f"--init: {exc}") from exc
+        if not filled:
+            raise ValueError(f"--init {self.args.init}: the file holds none of the {recipe.name} recipe's networks ({', '.join(recipe.nets)})")
+        fresh = [name for name in recipe.nets if name not in filled]
+        self._say(ctx, f"initialised {', '.join(filled)} from {self.args.init}" + (f"; {', '.join(fresh)} start fresh" if fresh else ""))
+
     @staticmethod
-    def _write_samples(recipe: Recipe, runtime: Runtime, batch: dict[str, torch.Tensor], path: Path) -> None:
+    def _write_samples(recipe: Recipe, runtime: Runtime, batch: dict[str, torch.Tensor], path: Path) -> torch.Tensor:
         """Samples in eval mode with the RNG forked, so writing them never changes training."""
         from torchvision.utils import save_image
 
@@ -376,8 +417,12 @@ class Trainer:
             finally:
                 for name, net in recipe.nets.items():
                     net.train(modes[name])
+        from torchvision.utils import make_grid
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_image((images.float().cpu() + 1) / 2, path, nrow=per_row, padding=2)
+        grid = make_grid(((images.float().cpu() + 1) / 2).clamp(0, 1), nrow=per_row, padding=2)
+        save_image(grid, path)
+        return grid
 
 
 def run_recipe(recipe_cls: type[Recipe], args: argparse.Namespace, on_iteration: Callable[[int], None] | None = None) -> RunResult:

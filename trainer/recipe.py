@@ -10,6 +10,7 @@ import torch.nn as nn
 from torch.utils.data import Dataset
 
 from . import distributed
+from .augment import DiffAugment
 from .data.transforms import JointTransform
 from .distributed import DistContext
 
@@ -106,6 +107,9 @@ class Recipe:
     name: str = ""
     loss_names: tuple[str, ...] = ()
     nets_with_unused_parameters: tuple[str, ...] = ()
+    # --init: which of self.nets each network of the file fills ("" is the file's main network,
+    # other keys its parts as export() names them); None works it out from export() by identity
+    init_targets: dict[str, tuple[str, ...]] | None = None
 
     def __init__(self, args: argparse.Namespace, runtime: Runtime) -> None:
         self.args = args
@@ -114,6 +118,9 @@ class Recipe:
         self.train_nets: dict[str, nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.schedulers: dict[str, Any] = {}
+        self.diffaugment = DiffAugment(getattr(args, "diffaugment", None) or "")
+        self.augment_calls = 0  # the loop checks that a recipe given --diffaugment uses augment_d
+        self.images_seen = 0  # images (all processes) before the current iteration; kept across resumes by the loop
 
     # -- set-up ---------------------------------------------------------------
     def build_dataset(self) -> Dataset:
@@ -135,6 +142,52 @@ class Recipe:
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         """Images in [-1, 1] for a sample grid, and the number per row."""
         raise NotImplementedError
+
+    def augment_d(self, image: torch.Tensor, *aligned: torch.Tensor, tile: int = 1) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """What the discriminator sees of `image` (and of maps aligned with it: label maps, the
+        pix2pix input): with --diffaugment, augmented (colour on the image, the same translation
+        for all); otherwise unchanged. Call it on reals and fakes alike, in D's and in G's steps.
+        `tile` k: the batch is k groups given the same draws (see DiffAugment)."""
+        self.augment_calls += 1
+        if not self.diffaugment:
+            return (image, *aligned) if aligned else image
+        return self.diffaugment(image, *aligned, tile=tile)
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(generated, real) images in [-1, 1] from a fixed batch, for the Frechet distance that
+        --eval-every logs; None: this recipe has no such pair."""
+        return None
+
+    # -- --init ---------------------------------------------------------------
+    def init_expectations(self) -> dict[str, Any]:
+        """What a file given to --init must agree with (resolution, attributes, labels)."""
+        return {"resolution": self.args.resolution, "attributes": getattr(self, "attributes", None), "labels": getattr(self, "labels", None)}
+
+    def init_weights(self, path: str) -> list[str]:
+        """Fill self.nets from a file load_model opens (native or official); returns the names filled.
+        A network the file does not hold keeps its fresh initialisation."""
+        from ganstudio.checkpoints import load_model
+
+        from .checkpoint import check_meta, copy_weights
+
+        loaded = load_model(path)
+        check_meta(loaded, self.init_expectations())
+        targets = self.init_targets if self.init_targets is not None else self._targets_from_export()
+        filled = []
+        for slot, names in targets.items():
+            source = loaded if slot == "" else loaded.parts.get(slot)
+            if source is None:
+                continue
+            for name in names:
+                if name in self.nets:
+                    copy_weights(source.module, self.nets[name], f"{slot or 'main network'} ({source.arch})")
+                    filled.append(name)
+        return filled
+
+    def _targets_from_export(self) -> dict[str, tuple[str, ...]]:
+        module, parts, _ = self.export()
+        slots = {"": module, **parts}
+        return {slot: tuple(name for name, net in self.nets.items() if net is m) for slot, m in slots.items()}
 
     # -- state ----------------------------------------------------------------
     def extra_state(self) -> dict[str, Any]:

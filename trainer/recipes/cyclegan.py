@@ -87,8 +87,8 @@ class CycleGANRecipe(Recipe):
             rec_a = n["G_B"](fake_b)
             fake_a = n["G_B"](real_b)
             rec_b = n["G_A"](fake_a)
-            g_a = self.gan(self.nets["D_A"](fake_b), True)
-            g_b = self.gan(self.nets["D_B"](fake_a), True)
+            g_a = self.gan(self.nets["D_A"](self.augment_d(fake_b)), True)
+            g_b = self.gan(self.nets["D_B"](self.augment_d(fake_a)), True)
             if lambda_idt > 0:
                 idt_a = losses.l1(n["G_A"](real_b), real_b)
                 idt_b = losses.l1(n["G_B"](real_a), real_a)
@@ -105,12 +105,16 @@ class CycleGANRecipe(Recipe):
         self.optimizers["D"].zero_grad(set_to_none=True)
         with self.rt.autocast():
             pooled_b = self.pool_b.query(fake_b)
-            d_a = 0.5 * (self.gan(n["D_A"](real_b), True) + self.gan(n["D_A"](pooled_b), False))
+            d_a = 0.5 * (self.gan(n["D_A"](self.augment_d(real_b)), True) + self.gan(n["D_A"](self.augment_d(pooled_b)), False))
             pooled_a = self.pool_a.query(fake_a)
-            d_b = 0.5 * (self.gan(n["D_B"](real_a), True) + self.gan(n["D_B"](pooled_a), False))
+            d_b = 0.5 * (self.gan(n["D_B"](self.augment_d(real_a)), True) + self.gan(n["D_B"](self.augment_d(pooled_a)), False))
         self.rt.backward(d_a + d_b)
         self.rt.step(self.optimizers["D"])
         return {"D_A": d_a, "G_A": g_a, "cycle_A": cycle_a, "idt_A": idt_a, "D_B": d_b, "G_B": g_b, "cycle_B": cycle_b, "idt_B": idt_b}
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """A -> B translations against the B photos (the exported direction)."""
+        return set_reference_test_mode(self.nets["G_A"])(batch["A"]), batch["B"]
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         g_a = set_reference_test_mode(self.nets["G_A"])

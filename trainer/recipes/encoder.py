@@ -43,7 +43,7 @@ W_STATISTICS_SAMPLES = 4096
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_common_arguments(parser, resolution=256, batch=16, iters=20_000, lr=5e-4)
+    add_common_arguments(parser, resolution=256, batch=16, iters=20_000, lr=5e-4, discriminator=False)
     for action in parser._actions:  # the generator's samples are the data: --data is optional here
         if action.dest == "data":
             action.required = False
@@ -142,6 +142,12 @@ class EncoderRecipe(Recipe):
         if self.args.data is None:
             return LatentSeeds(z_dim)
         return WithLatents(ImageFolderDataset(self.args.data, make_transform(self.args, jitter=False)), z_dim)
+
+    def init_weights(self, path: str) -> list[str]:
+        filled = super().init_weights(path)
+        with torch.no_grad():  # the encoder is centred on this run's generator, whichever it was trained for
+            self.nets["E"].w_avg.copy_(self.G.mapping.w_avg)
+        return filled
 
     def build(self, dataset: Dataset) -> None:
         a, G = self.args, self.G

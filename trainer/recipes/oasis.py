@@ -66,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class OASISRecipe(Recipe):
     name = "oasis"
     loss_names = ("G_adv", "D_real", "D_fake", "D_labelmix")
+    init_targets = {"": ("G", "G_ema")}  # the export is a copy (batch statistics recomputed), not one of self.nets
 
     def build_dataset(self) -> LabelMapDataset:
         a = self.args
@@ -132,13 +133,19 @@ class OASISRecipe(Recipe):
             if not a.no_labelmix:
                 mask = losses.labelmix_mask(label, self.num_classes).to(real.dtype)
                 images.append(losses.labelmix(mask, real, fake.detach()))
+            # --diffaugment: the same draws for the fake, the real and their mix (LabelMix compares D's
+            # outputs on them pixel by pixel), and the label map and mix mask move with them
+            k, count = len(images), real.shape[0]
+            seen, *maps = self.augment_d(torch.cat(images, 0), label.repeat(k, 1, 1),
+                                         *([mask.repeat(k, 1, 1, 1)] if not a.no_labelmix else []), tile=k)
+            seen_label = maps[0][:count]
             # one forward of all of them: one spectral-norm power iteration per step, and DDP sees one forward per backward
-            logits = n["D"](torch.cat(images, 0)).chunk(len(images), 0)
+            logits = n["D"](seen).chunk(k, 0)
         out["D_fake"] = losses.oasis_fake_loss(logits[0])
-        out["D_real"] = losses.oasis_real_loss(logits[1], label, balance)
+        out["D_real"] = losses.oasis_real_loss(logits[1], seen_label, balance)
         total = out["D_fake"] + out["D_real"]
         if not a.no_labelmix:
-            out["D_labelmix"] = losses.labelmix_penalty(mask, logits[2], logits[1], logits[0])
+            out["D_labelmix"] = losses.labelmix_penalty(maps[1][:count], logits[2], logits[1], logits[0])
             total = total + a.lambda_labelmix * out["D_labelmix"]
         self.rt.backward(total)
         self.rt.step(self.optimizers["D"])
@@ -146,7 +153,8 @@ class OASISRecipe(Recipe):
         set_requires_grad(self.nets["D"], False)
         self.optimizers["G"].zero_grad(set_to_none=True)
         with self.rt.autocast():
-            out["G_adv"] = losses.oasis_real_loss(self.nets["D"](fake), label, balance)
+            seen, seen_label = self.augment_d(fake, label)
+            out["G_adv"] = losses.oasis_real_loss(self.nets["D"](seen), seen_label, balance)
         self.rt.backward(out["G_adv"])
         self.rt.step(self.optimizers["G"])
         set_requires_grad(self.nets["D"], True)
@@ -157,6 +165,11 @@ class OASISRecipe(Recipe):
 
     def _exported_generator(self) -> nn.Module:
         return self.nets["G_ema"] if "G_ema" in self.nets else self.nets["G"]
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        real, label = batch["image"], batch["label"]
+        generator = self._exported_generator()
+        return generator(generator.semantic_input(label).to(real.dtype), self._noise(real.shape[0], *real.shape[2:])), real
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         """Rows: label map, two noise draws of the exported generator, the photo."""

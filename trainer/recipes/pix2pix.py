@@ -78,19 +78,27 @@ class Pix2PixRecipe(Recipe):
         set_requires_grad(self.nets["D"], True)
         self.optimizers["D"].zero_grad(set_to_none=True)
         with self.rt.autocast():
-            d_fake = self.gan(D(torch.cat([real_a, fake_b.detach()], 1)), False)
-            d_real = self.gan(D(torch.cat([real_a, real_b], 1)), True)
+            d_fake = self.gan(D(self.pair(real_a, fake_b.detach())), False)
+            d_real = self.gan(D(self.pair(real_a, real_b)), True)
         self.rt.backward((d_fake + d_real) * 0.5)
         self.rt.step(self.optimizers["D"])
 
         set_requires_grad(self.nets["D"], False)
         self.optimizers["G"].zero_grad(set_to_none=True)
         with self.rt.autocast():
-            g_gan = self.gan(self.nets["D"](torch.cat([real_a, fake_b], 1)), True)
+            g_gan = self.gan(self.nets["D"](self.pair(real_a, fake_b)), True)
         g_l1 = losses.l1(fake_b, real_b)
         self.rt.backward(g_gan + self.args.lambda_l1 * g_l1)
         self.rt.step(self.optimizers["G"])
         return {"G_GAN": g_gan, "G_L1": g_l1, "D_real": d_real, "D_fake": d_fake}
+
+    def pair(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """D's input (A, B), with --diffaugment moving both alike and colouring only B."""
+        b, a = self.augment_d(b, a)
+        return torch.cat([a, b], 1)
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        return set_reference_test_mode(self.nets["G"])(batch["A"]), batch["B"]
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         G = set_reference_test_mode(self.nets["G"])

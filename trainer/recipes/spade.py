@@ -138,7 +138,10 @@ class SemanticRecipe(Recipe):
         raise NotImplementedError
 
     def discriminate(self, discriminator: nn.Module, seg: torch.Tensor, fake: torch.Tensor, real: torch.Tensor):
-        pred = discriminator(torch.cat([torch.cat([seg, fake], 1), torch.cat([seg, real], 1)], 0))
+        # --diffaugment: fake and real get the same draws (feature matching compares them place by
+        # place) and the label map moves with them
+        images, segs = self.augment_d(torch.cat([fake, real], 0), torch.cat([seg, seg], 0), tile=2)
+        pred = discriminator(torch.cat([segs, images], 1))
         return split_prediction(pred, fake.shape[0])
 
     def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
@@ -175,6 +178,11 @@ class SemanticRecipe(Recipe):
         self.rt.backward(out["D_fake"] + out["D_real"])
         self.rt.step(self.optimizers["D"])
         return out
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        real = batch["image"]
+        fake, _ = self.generate(self.nets["G"], self.nets["G"].semantic_input(batch["label"]).to(real.dtype), real)
+        return fake, real
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         real = batch["image"]

@@ -79,14 +79,14 @@ class StarGANRecipe(Recipe):
         with torch.no_grad(), self.rt.autocast():
             x_fake = self.nets["G"](x_real, c_trg)
         with self.rt.autocast():
-            src_real, cls_real = n["D"](x_real)
-            src_fake, _ = n["D"](x_fake.detach())
+            src_real, cls_real = n["D"](self.augment_d(x_real))
+            src_fake, _ = n["D"](self.augment_d(x_fake.detach()))
         d_real = losses.wasserstein(src_real, True)
         d_fake = losses.wasserstein(src_fake, False)
         d_cls = losses.domain_classification(cls_real, c_org)
         alpha = torch.rand(x_real.shape[0], 1, 1, 1, device=x_real.device)
         x_hat = (alpha * x_real + (1 - alpha) * x_fake.float()).requires_grad_(True)
-        src_hat, _ = n["D"](x_hat)  # fp32: the penalty differentiates through D
+        src_hat, _ = n["D"](self.augment_d(x_hat))  # fp32: the penalty differentiates through D (and the augmentation)
         d_gp = losses.gradient_penalty(src_hat, x_hat)
         self.rt.backward(d_real + d_fake + a.lambda_cls * d_cls + a.lambda_gp * d_gp)
         self.rt.step(self.optimizers["D"])
@@ -97,7 +97,7 @@ class StarGANRecipe(Recipe):
             self.optimizers["G"].zero_grad(set_to_none=True)
             with self.rt.autocast():
                 x_fake = n["G"](x_real, c_trg)
-                src_fake, cls_fake = self.nets["D"](x_fake)
+                src_fake, cls_fake = self.nets["D"](self.augment_d(x_fake))
                 x_rec = n["G"](x_fake, c_org)
             g_fake = losses.wasserstein(src_fake, True)
             g_cls = losses.domain_classification(cls_fake, c_trg)
@@ -106,6 +106,14 @@ class StarGANRecipe(Recipe):
             self.rt.step(self.optimizers["G"])
             out.update({"G_fake": g_fake, "G_rec": g_rec, "G_cls": g_cls})
         return out
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Every face with one attribute flipped (the k-th face the (k mod n)-th), against the faces themselves."""
+        x, c = batch["image"], batch["label"]
+        target = c.clone()
+        index = torch.arange(c.shape[0], device=c.device)
+        target[index, index % c.shape[1]] = 1 - target[index, index % c.shape[1]]
+        return self.nets["G"](x, target), x
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         """Each row: the input, then the input with one attribute flipped at a time."""

@@ -1,7 +1,7 @@
-"""StyleGAN2 (Karras et al. 2020), trained as in stylegan2-ada-pytorch without
-augmentation: non-saturating logistic loss, lazy R1 on D, style-mixing
-regularization, an exponential moving average of G (the exported network),
-and optional lazy path-length regularization."""
+"""StyleGAN2 (Karras et al. 2020), trained as in stylegan2-ada-pytorch: non-saturating
+logistic loss, lazy R1 on D, style-mixing regularization, an exponential moving average
+of G (the exported network), optional lazy path-length regularization, and adaptive
+discriminator augmentation (ADA, Karras et al. 2020b) of every image D sees."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,8 @@ from ..distributed import DistContext
 from ..ema import EMA
 from ..loop import cli_run
 from ..options import add_common_arguments
+from ..augment import PIPELINES, AdaptiveAugment, AugmentPipe
+from ..checkpoint import check_meta, copy_weights
 from ..recipe import Recipe, make_transform, set_requires_grad
 
 DESCRIPTION = """Train StyleGAN2 on a folder of images (DATA/images/ or DATA, searched
@@ -37,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--mbstd-group", type=int, default=4, help="minibatch standard-deviation group size (default 4)")
     group.add_argument("--r1-gamma", type=float, default=10.0,
                        help="R1 regularization weight gamma (default 10). stylegan2-ada's rule 0.0002 * resolution**2 / batch "
-                            "is far lower at small sizes, but it relies on ADA's augmentation: without it, on 3000 64 px "
-                            "images, gamma 0.1 let D overpower G")
+                            "is far lower at small sizes; without augmentation, on 3000 64 px images, gamma 0.1 let D "
+                            "overpower G")
     group.add_argument("--d-reg-interval", type=int, default=16, help="apply R1 every N iterations (lazy regularization, default 16)")
     group.add_argument("--pl-weight", type=float, default=2.0, help="path-length regularization weight, 0 to disable (default 2)")
     group.add_argument("--g-reg-interval", type=int, default=4, help="apply path-length regularization every N iterations (default 4)")
@@ -47,6 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--style-mixing", type=float, default=0.9, help="probability of mixing two latents per batch (default 0.9)")
     group.add_argument("--ema-kimg", type=float, default=10.0, help="EMA half-life in thousands of images (default 10)")
     group.add_argument("--ema-rampup", type=float, default=0.05, help="EMA half-life ramp-up as a fraction of images seen, 0 to disable (default 0.05)")
+    aug = parser.add_argument_group("augmentation (ADA)")
+    aug.add_argument("--aug", choices=["ada", "fixed", "noaug"], default="ada",
+                     help="ada: augment every image D sees with probability p, adjusted to keep r_t = E[sign(D(real))] "
+                          "near --ada-target; fixed: p = --aug-p throughout; noaug: none (default ada)")
+    aug.add_argument("--augpipe", choices=sorted(PIPELINES), default="bgc",
+                     help="which transforms: blit (flips, 90° turns, integer shifts), geom (scaling, rotation, "
+                          "fractional shifts), color (brightness, contrast, luma flip, hue, saturation), or combinations "
+                          "bg, bgc (default bgc)")
+    aug.add_argument("--aug-p", type=float, default=0.0, help="augmentation probability at the start (ada) or throughout (fixed) (default 0)")
+    aug.add_argument("--ada-target", type=float, default=0.6, help="target of the overfitting heuristic r_t (default 0.6)")
+    aug.add_argument("--ada-interval", type=int, default=4, help="adjust p every N iterations (default 4)")
+    aug.add_argument("--ada-kimg", type=float, default=500.0,
+                     help="adjustment speed: p can move by 1 in this many thousand images (default 500)")
 
 
 class MixingGenerator(nn.Module):
@@ -73,7 +88,7 @@ class MixingGenerator(nn.Module):
 
 class StyleGAN2Recipe(Recipe):
     name = "stylegan2"
-    loss_names = ("G_main", "G_pl", "D_fake", "D_real", "D_r1", "pl_mean")
+    loss_names = ("G_main", "G_pl", "D_fake", "D_real", "D_r1", "pl_mean", "aug_p", "ada_rt")
 
     def build_dataset(self) -> ImageFolderDataset:
         res = self.args.resolution
@@ -96,6 +111,40 @@ class StyleGAN2Recipe(Recipe):
             self.optimizers[name] = torch.optim.Adam(self.nets[name].parameters(), lr=a.lr * ratio,
                                                      betas=(0.0, 0.99 ** ratio), eps=1e-8)
         self.pl_mean = torch.zeros([])
+        self.ada: AdaptiveAugment | None = None
+        aug = getattr(a, "aug", "noaug")
+        if aug != "noaug":
+            self.ada = AdaptiveAugment(AugmentPipe(a.augpipe), p=a.aug_p, target=a.ada_target if aug == "ada" else None,
+                                       interval=a.ada_interval, speed_kimg=a.ada_kimg)
+
+    def augment_d(self, image: torch.Tensor, *aligned: torch.Tensor, tile: int = 1) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """ADA's pipeline (when on), then --diffaugment's (when given): differentiable, also on R1's path."""
+        if self.ada is not None:
+            image = self.ada(image)
+        return super().augment_d(image, *aligned, tile=tile)
+
+    def init_weights(self, path: str) -> list[str]:
+        """G_ema, G and D from a StyleGAN2 file: a StyleGAN2-ADA pickle has all three; a rosinality
+        file has g_ema and d (G starts as g_ema); a GAN Studio export has G_ema only (G starts as it,
+        D fresh)."""
+        from ganstudio.checkpoints import CheckpointError, load_model
+
+        try:
+            loaded = load_model(path, include_discriminator=True)
+        except CheckpointError:  # a file with no discriminator refuses the hint
+            loaded = load_model(path)
+        check_meta(loaded, {"resolution": self.args.resolution})
+        copy_weights(loaded.module, self.nets["G_ema"], f"generator ({loaded.arch})")
+        try:
+            training_copy = load_model(path, network="G").module
+        except CheckpointError:  # only the pickles keep the training copy apart
+            training_copy = loaded.module
+        copy_weights(training_copy, self.nets["G"], f"generator ({loaded.arch})")
+        filled = ["G", "G_ema"]
+        if "discriminator" in loaded.parts:
+            copy_weights(loaded.parts["discriminator"].module, self.nets["D"], "discriminator")
+            filled.append("D")
+        return filled
 
     def wrap(self, ctx: DistContext) -> None:
         super().wrap(ctx)
@@ -118,7 +167,7 @@ class StyleGAN2Recipe(Recipe):
         self.optimizers["G"].zero_grad(set_to_none=True)
         with self.rt.autocast():
             fake, _ = n["G"](self._z(count))
-            out["G_main"] = losses.logistic_nonsaturating(self.nets["D"](fake), True)
+            out["G_main"] = losses.logistic_nonsaturating(self.nets["D"](self.augment_d(fake)), True)
         self.rt.backward(out["G_main"])
         self.rt.step(self.optimizers["G"])
         if a.pl_weight > 0 and iteration % a.g_reg_interval == 0:
@@ -140,23 +189,35 @@ class StyleGAN2Recipe(Recipe):
         with torch.no_grad(), self.rt.autocast():
             fake, _ = MixingGenerator(self.nets["G"], a.style_mixing)(self._z(count))
         with self.rt.autocast():
-            out["D_fake"] = losses.logistic_nonsaturating(n["D"](fake.detach()), False)
-            out["D_real"] = losses.logistic_nonsaturating(n["D"](real), True)
+            out["D_fake"] = losses.logistic_nonsaturating(n["D"](self.augment_d(fake.detach())), False)
+            real_logits = n["D"](self.augment_d(real))
+            out["D_real"] = losses.logistic_nonsaturating(real_logits, True)
+        if self.ada is not None:
+            self.ada.observe(real_logits)
         self.rt.backward(out["D_fake"] + out["D_real"])
         self.rt.step(self.optimizers["D"])
         if iteration % a.d_reg_interval == 0 and a.r1_gamma > 0:
             # a separate optimizer step, as stylegan2-ada's "Dreg" phase
             self.optimizers["D"].zero_grad(set_to_none=True)
             real_r1 = real.detach().requires_grad_(True)
-            logits = n["D"](real_r1)
+            logits = n["D"](self.augment_d(real_r1))  # the penalty differentiates through the augmentation
             penalty = losses.r1_penalty(logits, real_r1)
             out["D_r1"] = penalty.mean()
             self.rt.backward(out["D_r1"] * (a.r1_gamma / 2) * a.d_reg_interval + logits.sum() * 0)
             self.rt.step(self.optimizers["D"])
 
         world = self.rt.ctx.world_size
-        self.ema.update(self.nets["G"], count * world, (iteration + 1) * count * world)
+        self.ema.update(self.nets["G"], count * world, self.images_seen + count * world)
+        if self.ada is not None:
+            rt = self.ada.update(iteration + 1, count * world, world=self.rt.ctx.enabled)
+            out["aug_p"] = torch.tensor(self.ada.p, device=self.rt.device)
+            if rt is not None:
+                out["ada_rt"] = torch.tensor(rt, device=self.rt.device)
         return out
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        real = batch["image"]
+        return self.nets["G_ema"](self._z(real.shape[0]), noise_mode="const"), real
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         generator = torch.Generator().manual_seed(1234)
@@ -164,10 +225,12 @@ class StyleGAN2Recipe(Recipe):
         return self.nets["G_ema"](z, noise_mode="const"), 8
 
     def extra_state(self) -> dict[str, Any]:
-        return {"pl_mean": self.pl_mean.cpu()}
+        return {"pl_mean": self.pl_mean.cpu(), **({"ada": self.ada.state_dict()} if self.ada is not None else {})}
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
         self.pl_mean = state["pl_mean"].to(self.rt.device)
+        if self.ada is not None and "ada" in state:
+            self.ada.load_state_dict(state["ada"])
 
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
         return self.nets["G_ema"], {}, {"resolution": self.args.resolution}
