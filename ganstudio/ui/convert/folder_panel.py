@@ -73,6 +73,7 @@ class FolderRunPanel(QGroupBox):
         names.addWidget(QLabel("Output names"))
         names.addWidget(self.template_edit, 1)
         names.addWidget(self.overwrite_check)
+        self._names = names
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
         layout.addLayout(self._folders)
@@ -90,6 +91,10 @@ class FolderRunPanel(QGroupBox):
         self.browse_output.clicked.connect(lambda: self._browse(self.output_edit, "Output folder"))
         self.start_button.clicked.connect(self._start)
         run.runningChanged.connect(lambda running: self.start_button.setEnabled(not running))
+
+    def add_option(self, widget: QWidget) -> None:
+        """A workspace's own folder-run option (Convert's style mode), on the names row before "Replace existing"."""
+        self._names.insertWidget(self._names.indexOf(self.overwrite_check), widget)
 
     def _arrange_folders(self, one_row: bool) -> None:
         """Both folders on one row (wide) or one row each (narrow)."""

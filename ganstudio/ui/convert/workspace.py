@@ -1,9 +1,11 @@
-"""The converter workspace: a pix2pix / CycleGAN model, one image in a compare view, or a folder.
+"""The converter workspace: a translation model, one image in a compare view, or a folder.
 
 Layout, from the top: the model row (model, direction, mode, seed), the view
-row, the compare view taking the rest, and the compact folder panel always
-visible below it (no splitter to discover): from about 760x560 up, which is what
-the workspace gets in a 1024x700 window, nothing is clipped.
+row, the style row (only for models with styles: variants, style from an image,
+mixing two styles; see style_panel), the compare view taking the rest, and the
+compact folder panel always visible below it (no splitter to discover): from
+about 760x560 up, which is what the workspace gets in a 1024x700 window,
+nothing is clipped.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from ganstudio import families
-from ganstudio.app.converter_viewmodel import MODES, ConverterViewModel
+from ganstudio.app.converter_viewmodel import FOLDER_STYLE_MODES, MODES, ConverterViewModel
 from ganstudio.app.samples import CONVERT_KINDS
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 
@@ -21,6 +23,7 @@ from ..file_prompts import EXPORT_FILTER, IMAGE_FILTER, STATE_DICT_MODEL_FILTER,
 from ..samples_menu import samples_button
 from .compare_view import CompareView
 from .folder_panel import FolderRunPanel, shrinkable
+from .style_panel import StylePanel
 
 NO_MODEL = f"No model: open {families.describe_archs(families.archs_for_workspace('convert'))}"
 SPLIT_STEPS = 1000
@@ -64,6 +67,12 @@ class ConverterWorkspace(QWidget):
         self.info_label = shrinkable(QLabel(""))
         self.compare = CompareView()
         self.folder = FolderRunPanel("Convert a folder", viewmodel.batch, DEFAULT_TEMPLATE, "Convert folder")
+        self.styles = StylePanel(viewmodel, self.reference_dialog)
+        self.folder_style_combo = QComboBox()
+        for key, text in FOLDER_STYLE_MODES.items():
+            self.folder_style_combo.addItem(text, key)
+        self.folder_style_combo.setToolTip("The chosen style for every image, or style number seed + index per image (written into each PNG)")
+        self.folder.add_option(self.folder_style_combo)
 
         top = QHBoxLayout()
         for widget in (self.open_model_button, self.model_label, self.direction_combo, self.mode_combo, self.seed_spin):
@@ -77,6 +86,7 @@ class ConverterWorkspace(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(view_row)
+        layout.addWidget(self.styles)
         layout.addWidget(self.compare, 1)
         layout.addWidget(self.folder)
 
@@ -91,6 +101,8 @@ class ConverterWorkspace(QWidget):
         self.split_slider.valueChanged.connect(lambda v: self.compare.set_split(v / SPLIT_STEPS))
         self.compare.splitChanged.connect(lambda f: self.split_slider.setValue(round(f * SPLIT_STEPS)))
         self.folder.startRequested.connect(self._start_folder)
+        self.folder_style_combo.currentIndexChanged.connect(lambda _i: self.vm.set_folder_style_mode(self.folder_style_combo.currentData()))
+        viewmodel.styleChanged.connect(self._show)
         viewmodel.modelChanged.connect(self._on_model)
         viewmodel.optionsChanged.connect(self._sync_options)
         viewmodel.inputChanged.connect(self._show)
@@ -100,10 +112,13 @@ class ConverterWorkspace(QWidget):
 
     # ---- actions ---------------------------------------------------------------------
     def open_model_dialog(self) -> None:
-        ask_open(self.dialogs, "Open a pix2pix or CycleGAN model", STATE_DICT_MODEL_FILTER, self.vm.load_model)
+        ask_open(self.dialogs, "Open a translation model", STATE_DICT_MODEL_FILTER, self.vm.load_model)
 
     def open_image_dialog(self) -> None:
         ask_open(self.dialogs, "Open an image to convert", IMAGE_FILTER, self.vm.open_image)
+
+    def reference_dialog(self) -> None:
+        ask_open(self.dialogs, "Take the style of an image", IMAGE_FILTER, self.vm.style_from_image)
 
     def save_dialog(self) -> None:
         suggested = name_after(self.vm.input_path, "_converted", "output")
@@ -133,6 +148,9 @@ class ConverterWorkspace(QWidget):
         self.compare.set_captions(*self.vm.captions())
         self.mode_combo.setEnabled(self.vm.has_test_mode)
         self.seed_spin.setEnabled(self.vm.reference_mode)
+        styled = self.vm.has_styles
+        self.styles.setVisible(styled)
+        self.folder_style_combo.setVisible(styled)
         for combo, value in ((self.direction_combo, self.vm.direction), (self.mode_combo, "reference" if self.vm.reference_mode else "deterministic")):
             index = combo.findData(value)
             if index != combo.currentIndex():
@@ -154,7 +172,10 @@ class ConverterWorkspace(QWidget):
         info = self.vm.output_info
         if self.vm.output is not None and info:
             layout = f"{info.get('tiles', 1)} tiles of {info.get('tile')} px" if info.get("tile") else "whole image"
-            self.info_label.setText(f"{layout}, {info.get('mode')}")
+            text = f"{layout}, {info.get('mode')}"
+            if info.get("style") is not None:
+                text += f", {self.vm.style_label}" + (" (preview)" if info.get("preview") else "")
+            self.info_label.setText(text)
         elif self.vm.input is not None:
             self.info_label.setText("converting..." if self.vm.model.path else "open a model to convert")
         else:
