@@ -9,8 +9,13 @@ worker synthesizes continuously. Prints:
   time blocked (GIL, locks); on a shared or small machine the middle part
   dominates, so compare runs by the first part and repeat them,
 - stroke-end-to-output latency (p50, p95) with the default painting model,
+- previews shown per second while the pointer moves (target >= 20),
 - resident memory with the model loaded and at peak (the stand-in model is
   made in a child process so its one-off save is not counted).
+The worker runs as the app's does: one thread on a 2-core machine, the model
+in the precision the policy measured (BENCH_PRECISION=auto, the default; the
+choice is cached in the user cache as in the app) or a fixed one
+(BENCH_PRECISION=fp32|bf16).
 The default painting model is the first SPADE/SEAN file in resources/models;
 while none is bundled, a random-weight SPADE stand-in of the same shape
 (ngf 64, 256 px, 12 landscape classes) is used and said so.
@@ -40,6 +45,7 @@ from ganstudio.app.model_library import ModelLibrary  # noqa: E402
 from ganstudio.document.autosave import RecoveryStore  # noqa: E402
 from ganstudio.document.palette import default_palette  # noqa: E402
 from ganstudio.engine.device import worker_thread_count  # noqa: E402
+from ganstudio.engine.precision import PrecisionPolicy  # noqa: E402
 from ganstudio.engine.runner import JobRunner  # noqa: E402
 from ganstudio.ui.main_window import MainWindow  # noqa: E402
 
@@ -97,7 +103,9 @@ def main() -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     model_path, model_note = default_model(tmp)
-    controller = InferenceController(lambda: JobRunner(device=os.environ.get("BENCH_DEVICE", "auto"), threads=worker_thread_count()))
+    precision = os.environ.get("BENCH_PRECISION", "auto")
+    controller = InferenceController(lambda: JobRunner(device=os.environ.get("BENCH_DEVICE", "auto"), precision=precision,
+                                                       threads=worker_thread_count(), policy=PrecisionPolicy()))
     window = MainWindow(controller=controller, settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), recovery=RecoveryStore(tmp / "recovery"), user_model_folder=str(tmp))
     window.resize(1400, 900)
     window.show()
@@ -105,8 +113,9 @@ def main() -> int:
     vm, canvas = window.vm, window.canvas
     vm.new_document(DOC, DOC)
 
-    loaded = {"done": False}
-    window.synthesis.modelChanged.connect(lambda info: loaded.update(done=info is not None))
+    loaded = {"done": False, "precision": ""}
+    window.synthesis.modelChanged.connect(lambda info: loaded.update(done=info is not None, precision=(info or {}).get("precision_note", "")))
+    load_started = time.perf_counter()
     window.load_model(str(model_path))
     deadline = time.monotonic() + 120
     while not loaded["done"] and time.monotonic() < deadline:
@@ -115,6 +124,7 @@ def main() -> int:
     if not loaded["done"]:
         print("model did not load:", window.messages[-3:])
         return 1
+    load_s = time.perf_counter() - load_started
     canvas.fit()
     loaded_rss, _ = memory_mb()
 
@@ -147,6 +157,13 @@ def main() -> int:
             stroke_end["revision"] = None
 
     window.synthesis.outputArrived.connect(on_output)
+    moving = {"on": False, "outputs": 0, "seconds": 0.0}
+
+    def count_while_moving(_revision: int, _ms: float) -> None:
+        if moving["on"]:
+            moving["outputs"] += 1
+
+    window.synthesis.outputArrived.connect(count_while_moving)
 
     def to_widget(x: float, y: float):  # type: ignore[no-untyped-def]
         return (canvas.offset + QPointF(x, y) * canvas.zoom).toPoint()
@@ -166,9 +183,12 @@ def main() -> int:
         y0 = float(rng.uniform(64, DOC - 64))
         points = [(64 + i * (DOC - 128) / 40, y0 + 80 * math.sin(i / 6)) for i in range(41)]
         QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(*points[0]))
+        moving["on"], stroke_started = True, time.perf_counter()
         for x, y in points[1:]:
             wait(16)  # a 60 Hz pointer; inference keeps running meanwhile
             QTest.mouseMove(canvas, to_widget(x, y))
+        moving["on"] = False
+        moving["seconds"] += time.perf_counter() - stroke_started
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_widget(*points[-1]))
         stroke_end.update(revision=vm.revision, t=time.perf_counter())
         deadline = time.monotonic() + 60
@@ -180,12 +200,13 @@ def main() -> int:
     stalls = [wall - 1.0 for wall, _cpu, _rq in measured]
     worst = sorted(measured, reverse=True)[:3]
     _, peak_mb = memory_mb()
-    print(f"model: {model_note}")
+    print(f"model: {model_note}; precision {loaded['precision']} (BENCH_PRECISION={precision}); loaded in {load_s:.1f} s")
     print(f"device: {controller.device_description}; document {DOC}x{DOC}; {STROKES} strokes of 41 moves at 60 Hz")
     print(f"longest UI event-loop stall while inference runs: {max(stalls):.1f} ms (p99 {percentile(stalls, 99):.1f} ms; target <= 16 ms)")
     print("  worst gaps, wall = main-thread CPU + waiting for a core + blocked/sleeping: " + "; ".join(f"{w:.1f} = {c:.1f} + {r:.1f} + {max(0.0, w - c - r):.1f}" for w, c, r in worst))
     own = [c for _w, c, _r in measured]
     print(f"  main-thread CPU per gap: max {max(own):.1f} ms, p99 {percentile(own, 99):.1f} ms; load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"previews shown while the pointer moves: {moving['outputs'] / max(moving['seconds'], 1e-9):.1f} per second (target >= 20)")
     if latencies:
         print(f"stroke end -> full-quality output: p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms ({len(latencies)} strokes)")
     print(f"last inference: {vm.last_inference_ms:.0f} ms; memory: {loaded_rss:.0f} MB resident with the model loaded, peak {peak_mb:.0f} MB")

@@ -16,7 +16,12 @@ channel_max 512, 2 mapping layers, w_dim 512) at 64 and 128 px; on CUDA
 (channel_base 32768, 8 mapping layers) at 1024 px. Random weights cost exactly
 what trained ones do.
 
-    .venv/bin/python benchmarks/bench_latent.py [--device auto|cpu|cuda] [--frames 12] [--drag-seconds 4]
+Each model runs in the precision the app's policy measures for it (--precision
+auto, the default; ganstudio.engine.precision) or a fixed one; the line says
+which. --paper256 adds StyleGAN2-ADA's paper256 config (channel_base 16384,
+8 mapping layers) at 256 px on the CPU too.
+
+    .venv/bin/python benchmarks/bench_latent.py [--device auto|cpu|cuda] [--precision auto|fp32|bf16] [--paper256] [--frames 12] [--drag-seconds 4]
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ from ganstudio.app.model_library import BUNDLED_DIR, scan_folder  # noqa: E402
 from ganstudio.engine.device import worker_thread_count  # noqa: E402
 from ganstudio.engine.latent import preview_resolution  # noqa: E402
 from ganstudio.engine.latent_spec import CORNERS, LatentJob, LatentRender, LatentSource, pad_weights  # noqa: E402
+from ganstudio.engine.precision import PrecisionPolicy  # noqa: E402
 from ganstudio.engine.runner import JobRunner  # noqa: E402
 
 STAND_INS = {
@@ -62,9 +68,9 @@ def make_stand_in(resolution: int, folder: Path) -> Path:
     return path
 
 
-def models(device: str, folder: Path) -> list[tuple[Path, str]]:
+def models(device: str, folder: Path, paper256: bool = False) -> list[tuple[Path, str]]:
     bundled = [(Path(e.path), f"bundled {e.name}") for e in scan_folder(BUNDLED_DIR, "bundled") if e.arch == "stylegan2"]
-    sizes = (256, 1024) if device.startswith("cuda") else (64, 128)
+    sizes = (256, 1024) if device.startswith("cuda") else ((64, 128, 256) if paper256 else (64, 128))
     stand_ins = [(make_stand_in(size, folder), f"stand-in {size}x{size} ({STAND_INS[size]['channel_base']} channel base, random weights)") for size in sizes]
     return bundled + stand_ins
 
@@ -93,7 +99,7 @@ def engine_rates(runner: JobRunner, path: Path, frames: int) -> dict[bool, float
     return rates
 
 
-def ui_drag(path: Path, device: str, seconds: float) -> None:
+def ui_drag(path: Path, device: str, seconds: float, precision: str = "auto") -> None:
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -103,7 +109,7 @@ def ui_drag(path: Path, device: str, seconds: float) -> None:
     from ganstudio.ui.latent.workspace import LatentWorkspace
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    controller = InferenceController(lambda: JobRunner(device=device, threads=worker_thread_count()))
+    controller = InferenceController(lambda: JobRunner(device=device, precision=precision, threads=worker_thread_count(), policy=PrecisionPolicy()))
     vm = LatentViewModel(controller)
     workspace = LatentWorkspace(vm, dialogs=None)
     workspace.resize(1400, 900)
@@ -176,23 +182,27 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=12, help="renders timed per mode and model")
     parser.add_argument("--drag-seconds", type=float, default=4.0)
     parser.add_argument("--no-ui", action="store_true", help="skip the UI drag")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto")
+    parser.add_argument("--paper256", action="store_true", help="also the paper256 config at 256 px on the CPU (slow)")
     args = parser.parse_args()
-    runner = JobRunner(device=args.device, threads=worker_thread_count())
+    runner = JobRunner(device=args.device, precision=args.precision, threads=worker_thread_count(), policy=PrecisionPolicy())
     device = str(runner.device)
     print(f"device: {runner.choice.description}; torch threads {worker_thread_count()}")
     folder = Path(tempfile.mkdtemp(prefix="bench-latent-"))
-    found = models(device, folder)
+    found = models(device, folder, args.paper256)
     for path, note in found:
+        started = time.perf_counter()
         info = runner.load(str(path))
+        load_s = time.perf_counter() - started
         resolution = int(info["config"]["img_resolution"])
         rates = engine_rates(runner, path, args.frames)
         print(f"{note}: drag frames/s preview ({preview_resolution(resolution)} px) {rates[True]:.2f}, "
-              f"full ({resolution} px) {rates[False]:.2f}")
+              f"full ({resolution} px) {rates[False]:.2f}; precision {info['precision_note']} (load {load_s:.1f} s)")
         runner.cache.evict(str(path))
     if not args.no_ui:
         path, note = found[0]
         print(f"UI stall with {note}:")
-        ui_drag(path, args.device, args.drag_seconds)
+        ui_drag(path, args.device, args.drag_seconds, args.precision)
     return 0
 
 

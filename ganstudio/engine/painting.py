@@ -26,8 +26,9 @@ Styles (a plain dict, so it can travel in a job):
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -114,12 +115,39 @@ def image_tensor(image: np.ndarray, size: tuple[int, int], device: torch.device,
     return x.to(dtype)
 
 
+def nearest_indices(source: int, target: int) -> np.ndarray:
+    """The source row (or column) F.interpolate(mode="nearest") samples for each of `target` outputs."""
+    scale = np.float32(source) / np.float32(target)  # torch computes the scale and the product in float32
+    return np.minimum(np.floor(np.arange(target, dtype=np.float32) * scale).astype(np.int64), source - 1)
+
+
 def resize_labels(labels: np.ndarray, size: tuple[int, int], device: torch.device) -> torch.Tensor:
-    """Class ids (H, W) -> [1, h, w] long, nearest-neighbour (labels never blend)."""
+    """Class ids (H, W) -> [1, h, w] long, nearest-neighbour (labels never blend).
+
+    Samples the rows and columns F.interpolate(mode="nearest") would, before
+    widening to int64: a 1024 px document costs the 128 px map's pixels, not a
+    million float conversions.
+    """
+    labels = np.asarray(labels)
+    if tuple(labels.shape) != tuple(size):
+        labels = labels[np.ix_(nearest_indices(labels.shape[0], size[0]), nearest_indices(labels.shape[1], size[1]))]
     ids = torch.from_numpy(np.ascontiguousarray(labels).astype(np.int64)).to(device)
-    if tuple(ids.shape) != tuple(size):
-        ids = F.interpolate(ids[None, None].float(), size=size, mode="nearest")[0, 0].long()
     return ids[None]
+
+
+@contextmanager
+def stop_between_blocks(module: torch.nn.Module, ctx: RunContext) -> Iterator[None]:
+    """Raise Cancelled before the next of the module's blocks once the job is cancelled."""
+
+    def check(*_: Any) -> None:
+        ctx.check()
+
+    handles = [child.register_forward_pre_hook(check) for child in module.children()]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 class PaintingSession(Session):
@@ -133,7 +161,11 @@ class PaintingSession(Session):
 
     def run(self, job: Job, ctx: RunContext) -> Mapping[str, Any]:
         assert isinstance(job, PaintJob)
-        return {"image": self.synthesize(job.labels, job.style, preview=job.preview, latent_scale=job.latent_scale)}
+        if not job.preview or self.model is None:
+            return {"image": self.synthesize(job.labels, job.style, preview=job.preview, latent_scale=job.latent_scale), "preview": job.preview}
+        # a preview gives way at the next block once cancelled (the stroke ended: the full picture waits for no one)
+        with stop_between_blocks(self.generator, ctx):
+            return {"image": self.synthesize(job.labels, job.style, preview=True, latent_scale=job.latent_scale), "preview": True}
 
     # -- public API, also used directly by tests and benchmarks -------------------------
     @property

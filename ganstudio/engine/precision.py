@@ -26,10 +26,10 @@ import os
 import platform
 import statistics
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable, Sequence
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -465,3 +465,58 @@ class PrecisionPolicy:
             found.update(replace(candidate, keep_fp32=(name,)) for name in islands)
             found.add(replace(candidate, keep_fp32=tuple(islands)))
         return found
+
+
+# --- for the trainer (it imports the engine's policy; it never imports the app) ----------------
+
+
+def choose_for_sampling(module: nn.Module, device: torch.device | str, sample: Callable[[], torch.Tensor],
+                        gate: Gate = Gate()) -> Choice:
+    """The precision a trainer's sample grids use: the app's measurement on its own sample call.
+
+    `sample()` renders the grid (outputs in [-1, 1]) with fixed inputs. Measure
+    once (weights change as training goes on, the conditioning of the network
+    hardly does); then render each grid inside `sampling_context(choice, device, module)`.
+    The module's memory format and fp32 blocks are restored on leaving.
+    """
+    device = torch.device(device)
+
+    def apply(candidate: Candidate) -> None:
+        keep_in_fp32(module, candidate.keep_fp32, device.type)
+
+    def probe() -> list[np.ndarray]:
+        return [sample().detach().float().clamp(-1, 1).cpu().numpy()]
+
+    # memory format is left alone: the trainer's module keeps the layout its optimiser expects
+    choices = [c for c in candidates(device) if not c.channels_last] or [FP32]
+    if choices[0].autocast is not None:
+        choices.insert(0, FP32)
+    try:
+        return measure(probe, apply, device, choices, gate, fp32_island_classes(module), rounds=1)
+    finally:
+        keep_in_fp32(module, (), device.type)
+
+
+@contextmanager
+def sampling_context(choice: Choice, device: torch.device | str, module: nn.Module) -> Iterator[None]:
+    """Run a trainer's sampling in a choice from `choose_for_sampling` (inference only)."""
+    device = torch.device(device)
+    keep_in_fp32(module, choice.candidate.keep_fp32, device.type)
+    try:
+        with torch.no_grad(), autocast_context(device, choice.candidate.autocast):
+            yield
+    finally:
+        keep_in_fp32(module, (), device.type)
+
+
+def training_autocast(device: torch.device | str, enabled: bool = True) -> ContextManager[Any]:
+    """Mixed precision for a training step: bf16 autocast on a CPU with bfloat16 units or a GPU that has it, else
+    fp16 on CUDA (which needs a torch.amp.GradScaler), else nothing. Losses should be computed in fp32 outside it."""
+    device = torch.device(device)
+    if not enabled:
+        return nullcontext()
+    if device.type == "cpu":
+        return torch.autocast("cpu", dtype=torch.bfloat16) if cpu_has_bf16() else nullcontext()
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
+    return nullcontext()

@@ -195,3 +195,20 @@ def test_every_bundled_model_has_a_reduced_precision_within_the_gate(path: Path)
     passed = [m for m in choice.table if m.passed and m.candidate.autocast is torch.bfloat16]
     assert passed, f"{path.name}: no bf16 variant within {Gate().describe()}: {[(m.candidate.name, m.error) for m in choice.table]}"
     assert all(Gate().passes(m.error) for m in passed)
+
+
+def test_trainer_sampling_uses_the_policy_and_leaves_the_module_as_it_was() -> None:
+    from ganstudio.engine.precision import choose_for_sampling, sampling_context, training_autocast
+
+    net, x, _ = _setup()
+    choice = choose_for_sampling(net, "cpu", lambda: net(x))
+    assert choice.source == "measured" and not choice.candidate.channels_last
+    assert Gate().passes(choice.error)
+    assert "forward" not in net.fragile.__dict__  # no fp32 wrapper left behind
+    with sampling_context(choice, "cpu", net):
+        out = net(x)
+        assert not torch.is_grad_enabled()
+    assert Error.between([out.float().numpy()], [net(x).detach().numpy()]).mean <= Gate().mean
+    with training_autocast("cpu"):
+        y = nn.Linear(4, 4)(torch.ones(1, 4))
+    assert y.dtype == (torch.bfloat16 if cpu_has_bf16() else torch.float32)
