@@ -47,6 +47,7 @@ DETECT_MAX_SIDE = 1024  # photos are searched at most this large (the boxes are 
 EYE_PRIOR = ((0.30, 0.375), (0.70, 0.375))  # eye centres as fractions of a frontal-face box
 MOUTH_DROP = 0.95  # mouth below the eyes' midpoint, in eye distances (0.89 and 1.02 on the test photos)
 MOUTH_ACCEPT = 0.3  # a smile box is the mouth when its centre is this close (in eye distances) to the estimate
+TILTS = (30.0, -30.0)  # turns (degrees) to search again when no upright face is found
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
 EYE_CASCADES = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
 SMILE_CASCADE = "haarcascade_smile.xml"
@@ -83,9 +84,11 @@ def _cascade(name: str) -> Any:
 
 
 def _gray(photo: np.ndarray) -> np.ndarray:
-    rgb = np.asarray(photo)[..., :3].astype(np.float32) if photo.ndim == 3 else np.asarray(photo, np.float32)
-    gray = rgb if rgb.ndim == 2 else rgb @ np.array([0.299, 0.587, 0.114], np.float32)
-    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+    """Luma (ITU-R 601) as uint8, by Pillow: no float copy of a large photo."""
+    pixels = np.asarray(photo)
+    if pixels.ndim == 2:
+        return np.ascontiguousarray(pixels, dtype=np.uint8)
+    return np.asarray(Image.fromarray(np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)).convert("L"))
 
 
 def _find(cascade: Any, gray: np.ndarray, scale: float, neighbours: int, min_side: int, max_side: int | None = None) -> list[tuple[int, int, int, int]]:
@@ -133,33 +136,69 @@ def _mouth(gray: np.ndarray, box: tuple[int, int, int, int], left: np.ndarray, r
     return estimate, False
 
 
-def detect_faces(photo: np.ndarray) -> list[DetectedFace]:
-    """Every frontal face in an RGB(A) or gray uint8 photo, largest first (an empty list when there is none)."""
-    gray_full = _gray(photo)
-    h, w = gray_full.shape
-    factor = min(1.0, DETECT_MAX_SIDE / max(h, w))
-    gray = gray_full
-    if factor < 1.0:
-        gray = np.asarray(Image.fromarray(gray_full).resize((max(1, round(w * factor)), max(1, round(h * factor))), Image.Resampling.BOX))
+def _source(eyes_found: bool, mouth_found: bool) -> str:
+    if eyes_found:
+        return "eyes and mouth detected" if mouth_found else "eyes detected, mouth estimated"
+    return "eyes estimated from the face box, mouth detected" if mouth_found else "eyes and mouth estimated from the face box"
+
+
+def _detect_upright(gray: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, bool, bool]]:
+    """(box corners (4, 2), points (3, 2), eyes found, mouth found) of the upright faces, in `gray`'s pixel coordinates."""
     min_side = max(24, min(gray.shape) // 20)
-    boxes = _find(_cascade(FACE_CASCADE), gray, 1.1, 5, min_side)
-    faces: list[DetectedFace] = []
-    for box in sorted(boxes, key=lambda b: -b[2] * b[3]):
+    found = []
+    for box in sorted(_find(_cascade(FACE_CASCADE), gray, 1.1, 5, min_side), key=lambda b: -b[2] * b[3]):
         x, y, bw, bh = box
         pair = _eye_pair(gray, box)
         eyes_found = pair is not None
         if pair is None:
             pair = (np.array([x + EYE_PRIOR[0][0] * bw, y + EYE_PRIOR[0][1] * bh]), np.array([x + EYE_PRIOR[1][0] * bw, y + EYE_PRIOR[1][1] * bh]))
         mouth, mouth_found = _mouth(gray, box, *pair)
-        # back to full-size pixel coordinates (pixel centres scale about -0.5)
-        scale = 1.0 / factor
-        def full(p: np.ndarray) -> tuple[float, float]:
-            return (float((p[0] + 0.5) * scale - 0.5), float((p[1] + 0.5) * scale - 0.5))
-        source = ("eyes and mouth detected" if mouth_found else "eyes detected, mouth estimated") if eyes_found else (
-            "eyes estimated from the face box, mouth detected" if mouth_found else "eyes and mouth estimated from the face box")
+        corners = np.array([(x, y), (x + bw, y), (x + bw, y + bh), (x, y + bh)], np.float64) - 0.5  # pixel edges as indices
+        found.append((corners, np.stack([pair[0], pair[1], mouth]), eyes_found, mouth_found))
+    return found
+
+
+def _detect_tilted(gray: np.ndarray, degrees: float) -> list[tuple[np.ndarray, np.ndarray, bool, bool]]:
+    """`_detect_upright` on the photo turned `degrees` counter-clockwise on screen, mapped back to the photo's coordinates."""
+    turned = Image.fromarray(gray).rotate(degrees, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=128)
+    h, w = gray.shape
+    c_in = np.array([w / 2 - 0.5, h / 2 - 0.5])
+    c_out = np.array([turned.width / 2 - 0.5, turned.height / 2 - 0.5])
+    t = math.radians(degrees)
+    forward = np.array([[math.cos(t), math.sin(t)], [-math.sin(t), math.cos(t)]])  # photo -> turned (y down)
+    back = lambda q: (q - c_out) @ forward + c_in  # noqa: E731  (row vectors: q @ forward == forward.T @ q)
+    return [(back(corners), back(points), eyes, mouth) for corners, points, eyes, mouth in _detect_upright(np.asarray(turned))]
+
+
+def detect_faces(photo: np.ndarray, tilts: Sequence[float] = TILTS) -> list[DetectedFace]:
+    """Every frontal face in an RGB(A) or gray uint8 photo, largest first (an empty list when there is none).
+
+    Haar cascades find faces up to about 20 degrees from upright; when none is
+    found upright, the photo is searched again turned by each of `tilts`
+    (faces with a found eye pair only; the turn that finds most wins), so a
+    head tilted up to about 50 degrees is found too.
+    """
+    gray_full = _gray(photo)
+    h, w = gray_full.shape
+    factor = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    gray = gray_full
+    if factor < 1.0:
+        gray = np.asarray(Image.fromarray(gray_full).resize((max(1, round(w * factor)), max(1, round(h * factor))), Image.Resampling.BOX))
+    found = _detect_upright(gray)
+    if not found:
+        # a turned search finds more false faces (the turn's corners, patterns at odd angles): only faces whose
+        # eyes were found count there, and the turn with the most of them wins
+        turned = [[f for f in _detect_tilted(gray, degrees) if f[2]] for degrees in tilts]
+        found = max(turned, key=len, default=[])
+    scale = 1.0 / factor  # back to full-size pixel coordinates (pixel centres scale about -0.5)
+    faces = []
+    for corners, points, eyes_found, mouth_found in found:
+        corners, points = (corners + 0.5) * scale - 0.5, (points + 0.5) * scale - 0.5
+        x0, y0 = corners.min(axis=0) + 0.5
+        x1, y1 = corners.max(axis=0) + 0.5
         faces.append(DetectedFace(
-            box=(x * scale, y * scale, bw * scale, bh * scale),
-            points=FacePoints(full(pair[0]), full(pair[1]), full(mouth), source),
+            box=(float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
+            points=FacePoints(*(tuple(float(v) for v in p) for p in points), _source(eyes_found, mouth_found)),
             eyes_found=eyes_found, mouth_found=mouth_found))
     return faces
 
@@ -277,8 +316,7 @@ def faces_from_outputs(outputs: Mapping[str, Any]) -> list[DetectedFace]:
     """The inverse of `faces_to_outputs`."""
     faces = []
     for box, pts, eyes, mouth in zip(outputs["boxes"], outputs["points"], outputs["eyes_found"], outputs["mouth_found"]):
-        source = ("eyes and mouth detected" if mouth else "eyes detected, mouth estimated") if eyes else (
-            "eyes estimated from the face box, mouth detected" if mouth else "eyes and mouth estimated from the face box")
+        source = _source(bool(eyes), bool(mouth))
         faces.append(DetectedFace(tuple(float(v) for v in box), FacePoints(tuple(pts[0]), tuple(pts[1]), tuple(pts[2]), source), bool(eyes), bool(mouth)))
     return faces
 

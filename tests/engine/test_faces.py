@@ -62,6 +62,21 @@ def test_several_faces_each_get_their_own_box() -> None:
         assert np.hypot(*(face.points.array() - truth).T).max() < 12
 
 
+@pytest.mark.parametrize("degrees", [30.0, -35.0])
+def test_a_tilted_head_is_found_by_the_turned_search(degrees: float) -> None:
+    """Upright Haar cascades miss a head tilted 30 degrees or more; the turned search finds it and its points."""
+    centre = np.array([225.0, 120.0])
+    tilted = np.asarray(Image.fromarray(photo("astronaut.jpg")).rotate(degrees, resample=Image.Resampling.BICUBIC, center=tuple(centre)))
+    faces = detect_faces(tilted)
+    assert len(faces) == 1 and faces[0].eyes_found
+    t = np.radians(degrees)
+    turn = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])  # Pillow turns counter-clockwise on screen (y down)
+    truth = (marked("astronaut.jpg").array() - centre) @ turn.T + centre
+    assert np.hypot(*(faces[0].points.array() - truth).T).max() < 8  # 42 px between the eyes
+    upright = ffhq_square(marked("astronaut.jpg")).angle
+    assert faces[0].square("ffhq").angle == pytest.approx(upright - degrees, abs=4)
+
+
 def test_a_photo_without_a_face_gives_no_face() -> None:
     landscape = np.asarray(Image.open(NO_FACE).convert("RGB"))
     assert detect_faces(landscape) == []
