@@ -79,7 +79,8 @@ class TextEncoder(nn.Module):
         self.conv2 = nn.Conv1d(channels, channels, 3, padding=1)
         self.out = nn.Linear(2 * channels, text_dim)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+    def features(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(sentence embedding [N, text_dim], word features [N, L, channels] zero at padding, mask [N, L])."""
         mask = (tokens != PAD).unsqueeze(1).float()  # [N, 1, L]
         x = self.embed(tokens).transpose(1, 2) * mask
         x = F.leaky_relu(self.conv1(x), 0.2) * mask
@@ -88,7 +89,11 @@ class TextEncoder(nn.Module):
         mean = x.sum(2) / count
         top = x.masked_fill(mask == 0, -1e4).amax(2)
         top = torch.where(count > 0.5, top, torch.zeros_like(top))  # an empty sentence: zeros, not -1e4
-        return F.normalize(self.out(torch.cat([mean, top], 1)), dim=1)
+        sentence = F.normalize(self.out(torch.cat([mean, top], 1)), dim=1)
+        return sentence, x.transpose(1, 2), mask[:, 0]
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.features(tokens)[0]
 
     def encode_texts(self, texts: Sequence[str]) -> tuple[torch.Tensor, list[Encoded]]:
         """Token ids [N, max_words] on this module's device, and what encoding each sentence found."""

@@ -23,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TEXT_TINY = {
     "gan_int_cls": ["--ngf", "4", "--ndf", "4", "--z-dim", "8", "--proj-dim", "8", "--word-dim", "8", "--text-channels", "8",
                     "--text-dim", "8", "--text-warmup", "1"],
+    "gigagan": ["--z-dim", "8", "--w-dim", "8", "--map-layers", "1", "--channel-base", "128", "--channel-max", "8", "--num-kernels", "2",
+                "--attn-max-res", "8", "--word-dim", "8", "--text-channels", "8", "--text-dim", "8", "--text-warmup", "1",
+                "--d-reg-interval", "2"],
 }
-TEXT_ARCH = {"gan_int_cls": "gan_int_cls"}
+TEXT_ARCH = {"gan_int_cls": "gan_int_cls", "gigagan": "gigagan"}
 
 
 def captioned_data(root: Path, count: int = 8) -> Path:
@@ -58,7 +61,9 @@ def test_recipe_trains_and_exports_a_model_the_app_opens(recipe: str, data: Path
     assert encoded.unknown == ["zeppelin"]  # unknown words are reported, not fatal
     with torch.no_grad():
         image = net(torch.randn(2, net.z_dim), pad_ids([encoded.ids] * 2, net.max_words))
-    assert image.shape == (2, 3, 32, 32) and torch.isfinite(image).all() and image.abs().max() <= 1
+    assert image.shape == (2, 3, 32, 32) and torch.isfinite(image).all()
+    if recipe == "gan_int_cls":
+        assert image.abs().max() <= 1  # tanh output; StyleGAN2's (GigaGAN's) is unbounded and clipped when shown
 
 
 def _kill_at(iteration: int):
