@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from ganstudio import families
+
 from .errors import CheckpointError
 from .loader import load_model
 from .native import save_model
@@ -27,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--label-nc", type=int, help="SPADE/SEAN number of label classes (when no preset fits)")
     parser.add_argument("--dontcare", action="store_true", default=None, help="SPADE/SEAN: the input has an extra dontcare channel")
     parser.add_argument("--no-instance", action="store_true", default=None, help="SPADE/SEAN: the input has no instance-edge channel")
-    parser.add_argument("--encoder", type=Path, help="SPADE VAE: the latest_net_E.pth to store with the generator")
+    parser.add_argument("--encoder", type=Path, help="SPADE VAE / BicycleGAN: the latest_net_E.pth to store with the generator "
+                        "(BicycleGAN joins one beside latest_net_G.pth by itself)")
     parser.add_argument("--arch", help="force an architecture instead of detecting it")
     parser.add_argument("--half", action="store_true", help="store weights in float16 (half the size)")
     return parser
@@ -59,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_model(args.input, **hints)
         parts = {}
         if args.encoder is not None:
-            parts["encoder"] = load_model(args.encoder, arch="spade_encoder")
+            owner = families.family_of(loaded.arch)
+            encoder_arch = owner.parts.get("encoder") if owner is not None else None
+            if encoder_arch is None:
+                raise CheckpointError(args.encoder, f"a {loaded.arch} model takes no encoder")
+            parts["encoder"] = load_model(args.encoder, arch=encoder_arch)
         save_model(loaded, output, parts=parts, dtype=torch.float16 if args.half else None)
     except CheckpointError as exc:
         print(f"ganstudio-convert: {one_line(str(exc))}", file=sys.stderr)

@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 import torch
 
+from ganstudio import families
+
 from . import importers
 from .containers import canonical_state_dict, file_hints
 from .errors import CheckpointError
@@ -67,12 +69,30 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu",
         raise CheckpointError(path, "its contents nest too deeply to be a model file") from None
     except Exception as exc:  # the contract: whatever a malformed file triggers, the caller sees a CheckpointError
         raise CheckpointError(path, f"the file is damaged or not a model this version can read ({type(exc).__name__})") from exc
+    _join_encoder_file(path, loaded)
     # outside the guard: a device that cannot take the model is the caller's problem, not the file's
     if torch.device(device).type != "cpu":
         loaded.module.to(device)
         for part in loaded.parts.values():
             part.module.to(device)
     return loaded
+
+
+def _join_encoder_file(path: Path, loaded: LoadedModel) -> None:
+    """Official files that keep a style encoder in a file of its own (BicycleGAN's latest_net_E.pth beside
+    latest_net_G.pth) get it joined as their "encoder" part when it is there; one that does not load is noted
+    in the metadata and the generator still opens."""
+    owner = families.family_of(loaded.arch)
+    encoder_arch = owner.parts.get("encoder") if owner is not None and owner.main == loaded.arch else None
+    if encoder_arch is None or "style_code" not in owner.capabilities or "encoder" in loaded.parts or "_net_G." not in path.name:
+        return
+    sibling = path.with_name(path.name.replace("_net_G.", "_net_E."))
+    if not sibling.is_file():
+        return
+    try:
+        loaded.parts["encoder"] = load_model(sibling, arch=encoder_arch)
+    except CheckpointError as exc:
+        loaded.meta.setdefault("notes", []).append(f"the encoder beside it was not joined: {exc}")
 
 
 def _load(path: Path, hints: Mapping[str, Any]) -> LoadedModel:
