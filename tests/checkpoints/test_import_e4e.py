@@ -149,3 +149,16 @@ def test_opts_holding_an_object_are_refused_without_running_it(tmp_path: Path) -
     with pytest.raises(CheckpointError, match="refused to unpickle"):
         load_model(path)
     assert not marker.exists()
+
+
+def test_the_importer_uses_the_files_tensors_without_copies() -> None:
+    """Memory: an e4e file at 1024 px is 1.2 GB; converting it must not hold a second copy of any weight."""
+    from ganstudio.checkpoints.containers import canonical_state_dict
+    from ganstudio.checkpoints.importers import e4e
+
+    state = canonical_state_dict(reference_object("e4e_64"))
+    result = e4e.detect(state, {"encoder_type": "Encoder4Editing"})
+    encoder = result.parts["encoder"].state
+    for key in ("body.10.res_layer.1.weight", "styles.3.convs.0.weight", "latlayer2.weight"):
+        assert encoder[key].data_ptr() == state[f"encoder.{key}"].data_ptr()
+    assert result.state["synthesis.b8.conv0.weight"].data_ptr() == state["decoder.convs.0.conv.weight"].data_ptr()
