@@ -44,6 +44,7 @@ from ganstudio.engine.latent_spec import (
     LatentSource,
     NoiseSettings,
     StyleLayout,
+    WeightOffsets,
     crossover_of,
     crossover_sources,
     pad_weights,
@@ -134,6 +135,8 @@ class LatentViewModel(QObject):
         self.favourites: list[Favourite] = []
         self.animation_job: int | None = None
         self.edits: tuple[DirectionEdit, ...] = ()  # the Directions panel's moves in W, added after mixing
+        self.weight_offsets: WeightOffsets | None = None  # a photo's HyperStyle refinement, for `offsets_for` only
+        self.offsets_for: LatentSource | None = None
         self._pending_load: set[str] = set()
         self._requests: dict[int, dict[str, Any]] = {}  # revision -> settings it was made with
         if controller is not None:
@@ -185,6 +188,7 @@ class LatentViewModel(QObject):
             self.reset_anchors()
         self.output = None
         self.edits = ()  # directions belong to the previous model
+        self.weight_offsets = self.offsets_for = None  # so does a refinement of its weights
         self.modelChanged.emit(self.model_info)
         self.settingsChanged.emit()
         self.anchorsChanged.emit()
@@ -393,8 +397,10 @@ class LatentViewModel(QObject):
             blend = ((LatentSource.from_seed(self.seed), 1.0),)
         mixing = tuple(self.mixing) if any(self.layer_sources) else ()
         layer_sources = tuple(self.layer_sources) if mixing else ()
+        offsets = self.weight_offsets if self.base == "saved" and self.saved is not None and self.saved is self.offsets_for else None
         return LatentRender(blend=blend, psi=self.psi, cutoff=self.cutoff, class_index=self.class_index,
-                            mixing=mixing, layer_sources=layer_sources, noise=self.noise_settings(), edits=self.edits)
+                            mixing=mixing, layer_sources=layer_sources, noise=self.noise_settings(), edits=self.edits,
+                            weight_offsets=offsets)
 
     def describe(self) -> dict[str, Any]:
         """The settings of the current picture, for PNG text and favourites."""
@@ -560,11 +566,15 @@ class LatentViewModel(QObject):
         self.saved, self.base, self.saved_origin = LatentSource(w=w[0], name=os.path.basename(path)), "saved", "imported"
         self._changed()
 
-    def show_projected(self, ws: np.ndarray, name: str) -> None:
-        """Show ws a projection found for a photo ([num_ws, w_dim]), as the picture's latent (origin "projected")."""
+    def show_projected(self, ws: np.ndarray, name: str, weight_offsets: WeightOffsets | None = None) -> None:
+        """Show ws a projection found for a photo ([num_ws, w_dim]), as the picture's latent (origin "projected").
+
+        `weight_offsets` (a HyperStyle refinement) apply while this latent is the picture.
+        """
         if self.layout is None or tuple(ws.shape) != (self.layout.num_ws, self.layout.w_dim):
             raise ValueError(f"the projected latent has shape {list(ws.shape)}; the model needs [{self.num_ws}, {self.layout.w_dim if self.layout else 0}]")
         self.saved, self.base, self.saved_origin = LatentSource(w=np.asarray(ws, np.float32), name=name), "saved", "projected"
+        self.weight_offsets, self.offsets_for = weight_offsets, (self.saved if weight_offsets is not None else None)
         self.layer_sources = [0] * self.num_ws  # the projection is the whole latent: no mixing on top
         self._changed()
 

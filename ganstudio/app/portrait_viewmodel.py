@@ -8,12 +8,16 @@ square can be moved, scaled and turned by hand in the crop view (the one the
 Attributes workspace uses); a photo without a face is said so, and the user
 may place the square by hand.
 
-Encode runs the encoder (the model's companion `<stem>-encoder.safetensors`,
-or a file the user picks) on the aligned face (`engine.portrait.EncodeFaceJob`);
-Refine runs the projection from the encoder's guess in W+
-(`engine.projection.ProjectJob`), with progress and cancel. Either result
-becomes the explorer's latent ("projected"), so the Directions panel's edits
-act on it; the explorer's picture is then the edited face. Pasting back puts
+Encode runs the encoder on the aligned face. A published pSp / e4e /
+HyperStyle file (a model with an "encoder" or "hypernet" part) goes through
+`engine.encoders.EncodeJob` with the face at their 256 px input; otherwise
+the model's companion `<stem>-encoder.safetensors` (or a file the user picks)
+through `engine.portrait.EncodeFaceJob` at the model's resolution. Refine is
+HyperStyle's passes when the file has a hypernetwork (weight offsets that
+the explorer renders with the latent), else the projection from the
+encoder's guess in W+ (`engine.projection.ProjectJob`); both with progress
+and cancel. Either result becomes the explorer's latent ("projected"), so the
+Directions panel's edits act on it; the explorer's picture is then the edited face. Pasting back puts
 it into the full photo through the square's inverse warp with a feathered
 edge (`engine.faces.paste_face`): with "keep photo detail" only the change
 from the unedited reconstruction is added, so an unedited face leaves the
@@ -28,9 +32,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ganstudio import families
 from ganstudio.document.face_align import STYLE_NAMES, FaceSquare, alignment_for_model, square_from_box
 from ganstudio.document.face_crop import CropBox, default_crop
 from ganstudio.document.image_io import read_photo
+from ganstudio.engine.encoders import INPUT_SIZE as PUBLISHED_INPUT_SIZE
+from ganstudio.engine.encoders import EncodeJob
 from ganstudio.engine.faces import DetectedFace, DetectFacesJob, faces_from_outputs, paste_face, warp_face
 from ganstudio.engine.jobs import Job, Result
 from ganstudio.engine.portrait import ENCODER_PART, EncodeFaceJob
@@ -42,6 +49,7 @@ from .latent_viewmodel import LatentViewModel
 FACES_CHANNEL = "portrait-faces"
 REFINE_CHANNEL = "portrait-refine"
 DEFAULT_REFINE_STEPS = 100  # from the encoder's guess, in W+: 35.6 dB after 100 steps on the bundled model's renders
+DEFAULT_PASSES = 5  # HyperStyle's passes, as in the paper
 
 
 class PortraitViewModel(QObject):
@@ -66,6 +74,7 @@ class PortraitViewModel(QObject):
         self.square: FaceSquare | None = None
         self.encoder_path = ""  # chosen by the user; "" = the model's companion encoder
         self.refine_steps = DEFAULT_REFINE_STEPS
+        self.refine_passes = DEFAULT_PASSES
         self.keep_detail = True
         self.feather = 0.1
         self.ws: np.ndarray | None = None
@@ -122,6 +131,24 @@ class PortraitViewModel(QObject):
         if self.latent.layout is None:
             raise ValueError("load a StyleGAN2 model first")
         return int(self.latent.layout.resolution)
+
+    @property
+    def parts(self) -> list[str]:
+        return list((self.latent.model_info or {}).get("parts") or [])
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        info = self.latent.model_info
+        return frozenset(families.capabilities_of(info)) if info else frozenset()
+
+    @property
+    def published(self) -> bool:
+        """A pSp / e4e / HyperStyle file: its encoder (or hypernetwork) travels with the generator."""
+        return bool({"photo_encoder", "weight_refinement"} & self.capabilities) or bool({"encoder", "hypernet"} & set(self.parts))
+
+    @property
+    def has_hypernet(self) -> bool:
+        return "weight_refinement" in self.capabilities or "hypernet" in self.parts
 
     def encoder(self) -> str:
         """The encoder file used: the one chosen, else the model's own file when it carries an encoder part
@@ -193,15 +220,31 @@ class PortraitViewModel(QObject):
     # ------------------------------------------------------------------ encode and refine
     def encode(self) -> int:
         """The encoder's ws for the aligned face, shown in the explorer; returns the job id. ValueError when it cannot start."""
+        if self.published:
+            return self._submit(self._published_job(0), "encode")
         encoder = self.encoder()
         if not encoder:
             raise ValueError("this model has no encoder beside it (<model>-encoder.safetensors): choose an encoder file, or refine")
         job = EncodeFaceJob(face=self.aligned(), encoder_path=encoder, model_path=self.latent.model_path)
         return self._submit(job, "encode")
 
+    def _published_job(self, passes: int) -> EncodeJob:
+        if self.latent.layout is None:
+            raise ValueError("load a StyleGAN2 model first")
+        if "encoder" not in self.parts and not self.encoder_path:
+            raise ValueError("this HyperStyle file has no encoder of its own: choose its W-encoder file (Encoder...)")
+        if self.photo is None or self.square is None:
+            raise ValueError("open a photo first")
+        face = warp_face(self.photo, self.square, PUBLISHED_INPUT_SIZE)
+        return EncodeJob(image=face, refine_passes=passes, encoder_path=self.encoder_path, model_path=self.latent.model_path)
+
     def refine(self) -> int:
-        """Project the aligned face in W+ from the encoder's guess (or the mean w without an encoder); returns the job id."""
-        job = ProjectJob(target=self.aligned(), steps=int(self.refine_steps), w_plus=True, encoder_path=self.encoder(),
+        """HyperStyle's passes when the file has a hypernetwork, else the W+ projection from the encoder's guess
+        (from the mean w when the encoder is part of the file); returns the job id."""
+        if self.has_hypernet:
+            return self._submit(self._published_job(int(self.refine_passes)), "hyperstyle")
+        encoder = "" if self.published and not self.encoder_path else self.encoder()
+        job = ProjectJob(target=self.aligned(), steps=int(self.refine_steps), w_plus=True, encoder_path=encoder,
                          model_path=self.latent.model_path, channel=REFINE_CHANNEL)
         return self._submit(job, "refine")
 
@@ -238,7 +281,7 @@ class PortraitViewModel(QObject):
         self.reconstruction = np.asarray(out["image"])
         quality = float(out["psnr"] if "psnr_const_noise" not in out else out["psnr_const_noise"])
         self.latent_name = f"portrait {Path(self.photo_path).name or 'photo'}"
-        self.latent.show_projected(self.ws, self.latent_name)
+        self.latent.show_projected(self.ws, self.latent_name, weight_offsets=out.get("weight_offsets"))
         self.encoded.emit({"ws": self.ws, "image": self.reconstruction, "psnr": quality, "how": kind, "elapsed_ms": result.elapsed_ms})
 
     def _on_failed(self, job: Job, message: str) -> None:

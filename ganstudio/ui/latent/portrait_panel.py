@@ -99,7 +99,7 @@ class PortraitPanel(QWidget):
         self.encode_button.clicked.connect(lambda: self._start(viewmodel.encode, "Cannot encode the face"))
         self.refine_button.clicked.connect(lambda: self._start(viewmodel.refine, "Cannot refine the face"))
         self.cancel_button.clicked.connect(viewmodel.cancel)
-        self.steps_spin.valueChanged.connect(lambda value: setattr(viewmodel, "refine_steps", int(value)))
+        self.steps_spin.valueChanged.connect(self._on_steps)
         self.detail_check.toggled.connect(viewmodel.set_keep_detail)
         self.export_button.clicked.connect(self.export_dialog)
         viewmodel.cropChanged.connect(self._show_aligned)
@@ -107,12 +107,36 @@ class PortraitPanel(QWidget):
         viewmodel.pastedChanged.connect(self._show_pasted)
         viewmodel.runningChanged.connect(self._on_running)
         viewmodel.progressed.connect(self._on_progress)
+        how = {"refine": "Refined", "hyperstyle": "HyperStyle"}
         viewmodel.encoded.connect(lambda r: self.status.setText(
-            f"{'Refined' if r['how'] == 'refine' else 'Encoded'}: {r['psnr']:.1f} dB, {r['elapsed_ms'] / 1000:.1f} s; edit it with Directions"))
+            f"{how.get(r['how'], 'Encoded')}: {r['psnr']:.1f} dB, {r['elapsed_ms'] / 1000:.1f} s; edit it with Directions"))
         viewmodel.failed.connect(self._say)
-        viewmodel.latent.modelChanged.connect(lambda _info: (self._update_buttons(), self._show_aligned()))
+        viewmodel.latent.modelChanged.connect(lambda _info: (self._refine_kind(), self._update_buttons(), self._show_aligned()))
         viewmodel.photoChanged.connect(self._update_buttons)
+        self._refine_kind()
         self._update_buttons()
+
+    def _refine_kind(self) -> None:
+        """HyperStyle passes for a file with a hypernetwork, projection steps otherwise."""
+        self.steps_spin.blockSignals(True)
+        if self.vm.has_hypernet:
+            self.steps_spin.setRange(1, 20)
+            self.steps_spin.setSingleStep(1)
+            self.steps_spin.setSuffix(" passes")
+            self.steps_spin.setValue(self.vm.refine_passes)
+            self.refine_button.setText("HyperStyle")
+            self.refine_button.setToolTip("High fidelity: HyperStyle's hypernetwork tunes the generator's weights to the photo, pass by pass")
+        else:
+            self.steps_spin.setRange(10, 2000)
+            self.steps_spin.setSingleStep(50)
+            self.steps_spin.setSuffix(" steps")
+            self.steps_spin.setValue(self.vm.refine_steps)
+            self.refine_button.setText("Refine")
+            self.refine_button.setToolTip("Closer to the photo: optimise the latent from the encoder's guess (W+)")
+        self.steps_spin.blockSignals(False)
+
+    def _on_steps(self, value: int) -> None:
+        setattr(self.vm, "refine_passes" if self.vm.has_hypernet else "refine_steps", int(value))
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -121,6 +145,8 @@ class PortraitPanel(QWidget):
     def _update_buttons(self) -> None:
         ready = self.vm.photo is not None and self.vm.latent.layout is not None and not self.vm.running
         self.encode_button.setEnabled(ready and bool(self.vm.encoder()))
+        if self.vm.has_hypernet:  # HyperStyle refines the encoder's codes: it needs the encoder too
+            ready = ready and bool(self.vm.encoder())
         self.refine_button.setEnabled(ready)
         self.export_button.setEnabled(self.vm.edited_face() is not None)
 
