@@ -31,7 +31,7 @@ from trainer.evaluation.grids import tile_grid
 from trainer.evaluation.metrics import frechet_distance
 from trainer.synthetic import captions
 from trainer.synthetic.faces import FACE_ATTRIBUTES
-from trainer.synthetic.landscapes import CLASS_ID, LANDSCAPE_CLASSES, SEASONS, TIMES_OF_DAY, draw_styles
+from trainer.synthetic.landscapes import CLASS_ID, SEASONS, TIMES_OF_DAY, draw_styles
 
 RENDERED = 2000  # held-out renders searched for held-out combinations (about 12 % of landscapes have one)
 LOOK_TRAIN = (1500, 6)  # season / time-of-day classifier: images, epochs
@@ -56,9 +56,9 @@ def generate(model: LoadedModel, texts: list[str], seeds: list[int], batch: int 
 # ----------------------------------------------------------------------------- landscapes
 
 
-def look_classifier(size: int, cache_dir) -> measure_nets.SmallConvNet:
+def look_classifier(size: int, cache_dir, train_size: tuple[int, int] = LOOK_TRAIN) -> measure_nets.SmallConvNet:
     """Season (3 logits) then time of day (3 logits), on landscapes of data seed MEASURE_LANDSCAPE_SEED."""
-    n, epochs = LOOK_TRAIN
+    n, epochs = train_size
     spec = measure_nets.TrainSpec("landscape-look", size, n, epochs, 6)
 
     def train() -> measure_nets.SmallConvNet:
@@ -97,7 +97,9 @@ class LandscapeJudge:
 
     def __init__(self, ctx: EvalContext, size: int) -> None:
         self.features = ctx.landscape_features(size)
-        self.look = look_classifier(size, ctx.settings.cache_dir)
+        tiny = ctx.settings.n_fid < 100  # Settings.tiny(): seconds, for tests
+        self.look_train = ctx.settings.season_train if tiny else LOOK_TRAIN
+        self.look = look_classifier(size, ctx.settings.cache_dir, self.look_train)
 
     def read(self, images: np.ndarray) -> dict[str, np.ndarray]:
         fractions = torch.softmax(torch.from_numpy(measure_nets.run_batched(self.features, images)), 1).numpy()
@@ -171,7 +173,7 @@ def evaluate_landscapes(name: str, model: LoadedModel, ctx: EvalContext) -> Mode
                 "time": float(np.mean(seen_real["time"] == [TIMES_OF_DAY.index(f["time"]) for f in facts]))}
     ctx.measurements[f"landscape-look-{size}"] = {
         "what": f"season and time-of-day classifier ({size} px)",
-        "train": f"{LOOK_TRAIN[0]} landscapes of data seed {heldout.MEASURE_LANDSCAPE_SEED}, {LOOK_TRAIN[1]} epochs",
+        "train": f"{judge.look_train[0]} landscapes of data seed {heldout.MEASURE_LANDSCAPE_SEED}, {judge.look_train[1]} epochs",
         "test": f"{len(real)} held-out landscapes", "accuracy": accuracy}
     rows_shown = min(s.n_grid, len(texts))
     grid_texts = texts[:rows_shown]
@@ -217,4 +219,4 @@ def evaluate_text_to_image(name: str, model: LoadedModel, ctx: EvalContext) -> M
     return evaluate_landscapes(name, model, ctx)
 
 
-__all__ = ["evaluate_text_to_image", "generate", "LANDSCAPE_CLASSES"]
+__all__ = ["evaluate_text_to_image", "generate"]
