@@ -78,6 +78,7 @@ MIN_SIDE = 8  # pixels: smaller images are refused with a message
 STYLE_MODES = ("same", "per_image")  # folder runs: one style for every image, or style_seed + index per image
 VARIANT_PREVIEW = 128  # px, the long side a variant strip converts at (thumbnails; the chosen one runs full size)
 MAX_VARIANTS = 16
+VARIANT_BATCH_PIXELS = 6 * VARIANT_PREVIEW * VARIANT_PREVIEW  # pixels per forward pass of a strip (a batch of variants)
 STYLE_IMAGE_SIDE = 512  # px: a larger reference is downscaled before its style is encoded (the encoders pool globally)
 MAX_STYLE_DIM = 4096  # a style code longer than this is not a style code
 
@@ -342,16 +343,33 @@ class TranslateSession(Session):
         module, runtime = self.network(options.direction)
         if not is_styled(module):
             raise ValueError("this model gives one output per input: it has no styles to vary")
-        small = _resize_uint8(image, preview) if preview else image
-        images, codes = [], []
-        for i in range(int(count)):
-            code = self.random_style(module, int(first_seed) + i)
-            out, _info = self.convert(small, dataclasses.replace(options, style=tuple(code.tolist()), style_mode="same", preview=0))
-            images.append(out)
-            codes.append(code.numpy())
+        codes = torch.stack([self.random_style(module, int(first_seed) + i) for i in range(int(count))])
+        if not preview:
+            images = []
+            for i in range(int(count)):
+                out, _info = self.convert(image, dataclasses.replace(options, style=tuple(codes[i].tolist()), style_mode="same", preview=0))
+                images.append(out)
+                if on_variant is not None:
+                    on_variant(i + 1, int(count))
+            return np.stack(images), codes.numpy()
+        # at a preview size the variants go through the network in batches: the input once, one style per row
+        small = _resize_uint8(image, preview)
+        multiple = int(getattr(module, "size_multiple", 4))
+        x = image_to_tensor(small, runtime, input_channels(module))
+        per_batch = max(1, min(int(count), VARIANT_BATCH_PIXELS // (small.shape[0] * small.shape[1])))
+        images = []
+        for start in range(0, int(count), per_batch):
+            style = codes[start : start + per_batch].to(device=runtime.device, dtype=runtime.dtype)
+            batch = x.expand(style.shape[0], -1, -1, -1)
+            out = run_whole(lambda t, style=style: module(t, style), batch, multiple).float().cpu().numpy()
+            for values in out:
+                result = to_uint8(values)
+                if small.shape[2] == 4:
+                    result = np.concatenate([result, small[..., 3:4]], axis=2)
+                images.append(result)
             if on_variant is not None:
-                on_variant(i + 1, int(count))
-        return np.stack(images), np.stack(codes).astype(np.float32)
+                on_variant(len(images), int(count))
+        return np.stack(images), codes.numpy()
 
     # -- one image ---------------------------------------------------------------------
     def convert(

@@ -58,12 +58,17 @@ def test_a_variant_strip_is_the_style_numbers_at_a_preview_size(runner: JobRunne
     out = runner.run(job, RunContext(job, report=progress.append)).outputs
     images, styles = out["images"], out["styles"]
     assert images.shape == (4, 48, 64, 3) and styles.shape[0] == 4
-    assert [p.done for p in progress] == [1, 2, 3, 4]
+    assert progress[-1].done == progress[-1].total == 4
     pairwise = [np.abs(images[i].astype(int) - images[j].astype(int)).mean() for i in range(4) for j in range(i + 1, 4)]
     assert min(pairwise) > 0.5  # every variant differs from every other
     # variant i is style number first_seed + i
     full = _convert(runner, model, image, style_seed=12)
     np.testing.assert_allclose(full["style"], styles[2], atol=1e-6)
+    # the batched strip gives what converting one variant alone gives
+    small = smooth_image(48, 64)
+    strip = runner.run(StyleVariantsJob(image=small, model_path=str(model), first_seed=10, count=4, preview=64)).outputs["images"]
+    alone = _convert(runner, model, small, style_seed=12)["image"]
+    assert np.abs(strip[2].astype(int) - alone.astype(int)).max() <= 1
     with pytest.raises(ValueError, match="number of variants"):
         runner.run(StyleVariantsJob(image=image, model_path=str(model), count=0))
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from ganstudio.app.converter_viewmodel import SLOTS, ConverterViewModel
 
@@ -56,7 +56,8 @@ class StylePanel(QWidget):
         self.mix_slider = QSlider(Qt.Orientation.Horizontal)
         self.mix_slider.setRange(0, MIX_STEPS)
         self.mix_slider.setMinimumWidth(80)
-        self.status = QLabel("")
+        self.status = QLabel("")  # the chosen style ("style 3", "from photo.jpg", "A–B mix 40 %"), or the strip's progress
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status.setMinimumWidth(40)
 
         actions = QHBoxLayout()
@@ -104,7 +105,10 @@ class StylePanel(QWidget):
         self.vm.set_mix(value / MIX_STEPS, preview=self.mix_slider.isSliderDown())
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.status.setText(f"styles {done} of {total}..." if done < total else "")
+        self.status.setText(f"styles {done} of {total}..." if done < total else self._style_text())
+
+    def _style_text(self) -> str:
+        return f"Style: {self.vm.style_label}"
 
     def _show_variants(self) -> None:
         images = self.vm.variants
@@ -119,11 +123,12 @@ class StylePanel(QWidget):
                 button.setIcon(QIcon())
                 button.setToolTip("")
                 button.setEnabled(False)
-        if images is not None:
-            self.status.setText("")
         self._sync()
 
     def _sync(self) -> None:
+        if not self.vm.variants_pending:
+            self.status.setText(self._style_text())
+        self.status.setToolTip(self._style_text())
         chosen = self.vm.chosen_variant
         for i, button in enumerate(self.thumbs):
             button.setChecked(i == chosen)
