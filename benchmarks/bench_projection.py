@@ -19,6 +19,10 @@ the CPU seconds of the process (the wall time an otherwise idle core would take)
 (tests/fixtures/faces, public domain; a two-face photo made of both; one enlarged to 4000x3000),
 OpenCV face + eye + mouth detection, the FFHQ warp to 256 and 1024 px, and the full-resolution
 paste-back, in ms (median of `--repeat`), with how far the detected points are from the hand marks.
+
+`--encoders [--size 1024] [--passes 2]` times the published encoders' work on the CPU (issue 23):
+the e4e encoder on a 256 px photo, one render, and each HyperStyle pass, at the published widths
+with random weights.
 """
 from __future__ import annotations
 
@@ -109,7 +113,71 @@ def bench_faces(repeat: int) -> None:
         print(f"{name:28} {len(faces):5d} {t_detect:9.0f} {t_256:8.1f} {t_1024:9.1f} {t_paste:8.1f}  {error}", flush=True)
 
 
+def bench_encoders(size: int, passes: int, repeat: int) -> None:
+    """Seconds for the e4e encoder (256 px photo -> ws), one render, and each HyperStyle pass, at the published
+    widths (IR-SE50 base 64, w 512, a rosinality-style 1024 px generator: channel_base 32768, channel_max 512,
+    the published tuned layers), random weights (no face model ships with the studio), on this machine's CPU."""
+    from ganstudio.engine import encoders as E
+    from ganstudio.models import stylegan2 as sg2
+    from ganstudio.models.e4e import GradualStyleEncoder
+    from ganstudio.models.hyperstyle import HyperNetwork
+
+    torch.manual_seed(0)
+    num_ws = 2 * size.bit_length() - 4
+    gen = sg2.Generator(z_dim=512, c_dim=0, w_dim=512, img_resolution=size, img_channels=3,
+                        mapping_kwargs={"num_layers": 8},
+                        synthesis_kwargs={"channel_base": 32768, "channel_max": 512, "num_fp16_res": 0, "conv_clamp": None}).eval()
+    encoder = GradualStyleEncoder(n_styles=num_ws, e4e=True).eval()
+    count = 2 + 3 * (size.bit_length() - 3)
+    layers = ",".join(str(i) for i in (0, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24) if i < count)
+    hypernet = HyperNetwork(img_resolution=size, layers_to_tune=layers).eval()
+    with torch.no_grad():
+        for p in hypernet.parameters():
+            p.mul_(1e-3)  # random offsets of a sane size; the cost does not depend on the values
+    photo = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    x = E.encoder_input(photo)
+    n_params = {name: sum(p.numel() for p in net.parameters()) / 1e6 for name, net in
+                (("encoder", encoder), ("generator", gen), ("hypernet", hypernet))}
+    print(f"{size} px, {torch.get_num_threads()} thread(s); parameters (M): " + ", ".join(f"{k} {v:.0f}" for k, v in n_params.items()))
+    times: dict[str, list[tuple[float, float]]] = {"encode": [], "render": [], "pass": []}
+
+    def clock() -> tuple[float, float]:  # wall and CPU seconds: the machine is shared, CPU time is what an idle core takes
+        return time.perf_counter(), time.process_time()
+
+    def since(start: tuple[float, float]) -> tuple[float, float]:
+        now = clock()
+        return now[0] - start[0], now[1] - start[1]
+
+    with torch.inference_mode():
+        for _ in range(repeat):
+            started = clock()
+            ws = encoder(x)
+            times["encode"].append(since(started))
+            started = clock()
+            E.render(gen, ws)
+            times["render"].append(since(started))
+            marks = [clock()]
+            E.refine(gen, hypernet, x, ws, passes, lambda k, n, image: marks.append(clock()))
+            times["pass"] += [(b[0] - a[0], b[1] - a[1]) for a, b in zip(marks, marks[1:])]
+    for name, values in times.items():
+        print(f"{name:7} median {statistics.median(v[0] for v in values):6.2f} s wall, "
+              f"{statistics.median(v[1] for v in values):6.2f} s CPU  ({len(values)} runs)", flush=True)
+    print("a HyperStyle pass = hypernetwork on [photo, picture] + offsets W*(1+delta) + one render; "
+          "the first pass also renders the encoder's picture", flush=True)
+
+
 def main() -> None:
+    if "--encoders" in sys.argv:
+        parser = argparse.ArgumentParser(description="e4e encoder and HyperStyle pass times on the CPU")
+        parser.add_argument("--encoders", action="store_true")
+        parser.add_argument("--size", type=int, default=1024)
+        parser.add_argument("--passes", type=int, default=2)
+        parser.add_argument("--repeat", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=1)
+        options = parser.parse_args()
+        torch.set_num_threads(options.threads)
+        bench_encoders(options.size, options.passes, options.repeat)
+        return
     if "--faces" in sys.argv:
         parser = argparse.ArgumentParser(description="detect + align time per photo")
         parser.add_argument("--faces", action="store_true")
