@@ -3,19 +3,18 @@
 `styled_model()` is a tiny MUNIT trained so that its style codes carry colour
 casts (tests/fixtures/convert/, made by tests/fixtures/tools/make_convert_style_munit.py):
 random styles give visibly different outputs and a reference's encoded style
-moves the output's colours toward it. `prepare(monkeypatch)` is kept for tests
-that need a stand-in (styled_double.py); the real MUNIT needs nothing.
+moves the output's colours toward it (a random-weight style encoder would not).
+`bicyclegan_model()` is a tiny random-weight BicycleGAN (one way only), with or
+without its encoder part.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import pytest
+import torch
 
-import styled_double
-from translation_models import save_cyclegan, smooth_image
-
+from translation_models import smooth_image
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "convert" / "munit-colour-style.safetensors"
 
@@ -25,16 +24,15 @@ def styled_model(folder: Path | None = None) -> Path:
     return FIXTURE
 
 
-def prepare(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing to prepare for the real MUNIT family."""
+def bicyclegan_model(folder: Path, *, encoder: bool = True) -> Path:
+    from ganstudio.checkpoints import save_model
+    from ganstudio.models.bicyclegan import BicycleGenerator, ResNetEncoder
 
-
-def styled_model_without_encoder(folder: Path) -> Path:
-    return save_cyclegan(folder / "no-encoder.safetensors", resolution=32)
-
-
-def prepare_without_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
-    styled_double.install(monkeypatch, encoder=False)
+    torch.manual_seed(0)
+    generator = BicycleGenerator(ngf=4, nz=8, num_downs=6)
+    parts = {"encoder": ResNetEncoder(nef=4, nz=8, n_blocks=2)} if encoder else {}
+    name = "bicyclegan.safetensors" if encoder else "bicyclegan-no-encoder.safetensors"
+    return save_model(generator, folder / name, parts=parts, resolution=64)
 
 
 def reference_pair() -> tuple[np.ndarray, np.ndarray]:

@@ -22,11 +22,8 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return styled_model(tmp_path_factory.mktemp("m"))
 
 
-@pytest.fixture
-def runner(model: Path, monkeypatch: pytest.MonkeyPatch) -> JobRunner:
-    from styled_models import prepare
-
-    prepare(monkeypatch)
+@pytest.fixture(scope="module")
+def runner() -> JobRunner:
     return JobRunner(device="cpu", threads=1)
 
 
@@ -167,3 +164,20 @@ def test_models_without_styles_keep_their_path(tmp_path: Path) -> None:
         runner.run(StyleVariantsJob(image=smooth_image(32, 32), model_path=str(path)))
     with pytest.raises(ValueError, match="cannot take a style"):
         runner.run(EncodeStyleJob(image=smooth_image(32, 32), model_path=str(path)))
+
+
+def test_bicyclegan_converts_one_way_with_styles_and_encodes_only_with_its_encoder(runner: JobRunner, tmp_path: Path) -> None:
+    from styled_models import bicyclegan_model
+
+    image = smooth_image(70, 90)
+    with_encoder = bicyclegan_model(tmp_path, encoder=True)
+    a = _convert(runner, with_encoder, image, style_seed=0)
+    b = _convert(runner, with_encoder, image, style_seed=1)
+    assert a["image"].shape == (70, 90, 3) and np.abs(a["image"].astype(int) - b["image"].astype(int)).mean() > 0.25
+    with pytest.raises(ValueError, match="one way only"):
+        _convert(runner, with_encoder, image, direction="BtoA")
+    code = runner.run(EncodeStyleJob(image=smooth_image(64, 64, seed=3), model_path=str(with_encoder))).outputs["style"]
+    assert code.shape == (8,)
+    without = bicyclegan_model(tmp_path, encoder=False)
+    with pytest.raises(ValueError, match="cannot take a style"):
+        runner.run(EncodeStyleJob(image=image, model_path=str(without)))

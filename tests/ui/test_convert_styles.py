@@ -13,7 +13,7 @@ from ganstudio.app.inference import InferenceController
 from ganstudio.document.image_io import read_image_settings
 from ganstudio.engine.runner import JobRunner
 from ganstudio.ui.convert.workspace import ConverterWorkspace
-from styled_models import prepare, reference_pair, styled_model
+from styled_models import bicyclegan_model, reference_pair, styled_model
 from translation_models import smooth_image
 
 TIMEOUT_MS = 60_000
@@ -25,8 +25,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def workspace(qtbot, dialogs, model, monkeypatch):  # type: ignore[no-untyped-def]
-    prepare(monkeypatch)
+def workspace(qtbot, dialogs, model):  # type: ignore[no-untyped-def]
     controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
     vm = ConverterViewModel(controller)
     ws = ConverterWorkspace(vm, dialogs)
@@ -184,7 +183,7 @@ def test_the_chosen_style_is_saved_and_reused_for_folder_runs(qtbot, workspace: 
     assert _diff(np.asarray(Image.open(each[1])), np.asarray(Image.open(first[1]))) > 0.5
 
 
-def test_a_model_without_styles_hides_the_style_row(qtbot, workspace: ConverterWorkspace, dialogs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_model_without_styles_hides_the_style_row(qtbot, workspace: ConverterWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from translation_models import save_pix2pix
 
     ws = workspace
@@ -209,16 +208,21 @@ def test_nothing_is_clipped_with_the_style_row(qtbot, workspace: ConverterWorksp
         assert ws.compare.height() >= 200 and ws.compare.width() >= 400, size
 
 
-def test_no_encoder_disables_style_from_image_with_a_reason(qtbot, dialogs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from styled_models import prepare_without_encoder, styled_model_without_encoder
-
-    prepare_without_encoder(monkeypatch)
-    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
-    vm = ConverterViewModel(controller)
-    ws = ConverterWorkspace(vm, dialogs)
-    qtbot.addWidget(ws)
-    ws.show()
-    _load(qtbot, ws, dialogs, styled_model_without_encoder(tmp_path))
+def test_bicyclegan_variants_and_no_encoder_disables_style_from_image(qtbot, workspace: ConverterWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, vm = workspace, workspace.vm
+    _load(qtbot, ws, dialogs, bicyclegan_model(tmp_path, encoder=True))
+    assert ws.styles.isVisible() and ws.styles.from_image_button.isEnabled()
+    assert not ws.direction_combo.isEnabled()  # one way only
+    _open_image(qtbot, ws, dialogs, _save_png(tmp_path, "labels.png", smooth_image(70, 90)))
+    pairwise = [_diff(vm.variants[i], vm.variants[j]) for i in range(len(vm.variants)) for j in range(i + 1, len(vm.variants))]
+    assert min(pairwise) > 0.25, pairwise
+    assert vm.output.shape == (70, 90, 3)  # padded to the U-Net's 64 px multiple inside, cropped back
+    dialogs.open_answers.append(str(_save_png(tmp_path, "photo.png", smooth_image(64, 64, seed=9))))
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(ws.styles.from_image_button, Qt.MouseButton.LeftButton)
+    assert vm.style_code is not None and len(vm.style_code) == 8
+    # the same generator without its encoder part: styles, but none from an image
+    _load(qtbot, ws, dialogs, bicyclegan_model(tmp_path, encoder=False))
     assert ws.styles.isVisible() and not ws.styles.from_image_button.isEnabled()
     assert "no style encoder" in ws.styles.from_image_button.toolTip()
-    controller.shutdown()
+    assert vm.style_code is None and not vm.can_mix  # a new model starts its styles over
