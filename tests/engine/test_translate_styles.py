@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from ganstudio.document.image_io import read_image_settings
@@ -181,3 +182,22 @@ def test_bicyclegan_converts_one_way_with_styles_and_encodes_only_with_its_encod
     without = bicyclegan_model(tmp_path, encoder=False)
     with pytest.raises(ValueError, match="cannot take a style"):
         runner.run(EncodeStyleJob(image=image, model_path=str(without)))
+
+
+def test_unit_converts_both_ways_through_its_translator_without_styles(runner: JobRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ganstudio.engine.translate as translate
+    from ganstudio.checkpoints import save_model
+    from ganstudio.models.unit import VAEGen
+
+    torch.manual_seed(0)
+    path = save_model(VAEGen(dim=4, n_downsample=1, n_res=1), tmp_path / "unit.safetensors", parts={"domain_b": VAEGen(dim=4, n_downsample=1, n_res=1)}, resolution=32)
+    image = smooth_image(90, 100)
+    a2b = _convert(runner, path, image, style_seed=5)
+    b2a = _convert(runner, path, image, direction="BtoA")
+    assert "style" not in a2b and a2b["image"].shape == (90, 100, 3)
+    assert np.abs(a2b["image"].astype(int) - b2a["image"].astype(int)).mean() > 0.5
+    monkeypatch.setattr(translate, "WHOLE_IMAGE_PIXELS", 10)
+    tiled = _convert(runner, path, image, tile=32)
+    assert tiled["tiles"] > 1 and tiled["image"].shape == a2b["image"].shape
+    with pytest.raises(ValueError, match="no styles"):
+        runner.run(StyleVariantsJob(image=image, model_path=str(path)))
