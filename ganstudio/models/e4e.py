@@ -29,7 +29,7 @@ Each network returns absolute codes, like `StyleGAN2Encoder`: `module(images [B,
 relative to the generator's average latent in the official files; it is kept here as the
 buffer `latent_avg` and added when `add_latent_avg` (pSp's `start_from_latent_avg`; always
 for e4e and the W encoder). The published networks take 256x256 faces; the heads end at 1x1
-for any input of at most 256 pixels (smaller inputs serve the tests).
+for any input of at most 256 pixels (smaller inputs serve the tests); larger ones are resized to 256.
 """
 from __future__ import annotations
 
@@ -119,8 +119,16 @@ class StyleHead(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.convs(x)
         if x.shape[-2:] != (1, 1):
-            raise ValueError(f"the encoder takes images of at most {MAX_INPUT} pixels; its head ended at {tuple(x.shape[-2:])}")
+            raise ValueError(f"the encoder takes square pictures; its head ended at {tuple(x.shape[-2:])}, not 1x1")
         return self.linear(x.flatten(1))
+
+
+def fit_input(x: torch.Tensor) -> torch.Tensor:
+    """Pictures larger than the published 256 px input are resized to it (bilinear, antialiased: what the
+    reference's PIL Resize((256, 256)) does to a photo), so a generator-sized face can be passed as it is."""
+    if max(x.shape[-2:]) <= MAX_INPUT:
+        return x
+    return F.interpolate(x, size=(MAX_INPUT, MAX_INPUT), mode="bilinear", align_corners=False, antialias=True)
 
 
 def upsample_add(coarse: torch.Tensor, lateral: torch.Tensor) -> torch.Tensor:
@@ -158,7 +166,7 @@ class _IRBackboneEncoder(nn.Module):
 
     def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(c1, c2, c3): the outputs of units 6, 20 and 23."""
-        x = self.input_layer(x)
+        x = self.input_layer(fit_input(x))
         taps = []
         for index, unit in enumerate(self.body):
             x = unit(x)
@@ -209,6 +217,6 @@ class WEncoder(_IRBackboneEncoder):
         self.linear = EqualLinear(self.widths[3], style_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.body(self.input_layer(x)).mean(dim=(2, 3))
+        x = self.body(self.input_layer(fit_input(x))).mean(dim=(2, 3))
         w = self.linear(x)
         return self.absolute(w[:, None].expand(-1, self.n_styles, -1))
