@@ -1,4 +1,7 @@
-"""Training speed of every recipe: iterations/s at a fixed config.
+"""Training speed of every recipe: iterations/s at a fixed config, and what augmenting D's
+inputs costs: stylegan2 with ADA off (--aug noaug) and with the bgc pipeline at a fixed p
+(0.5, and 1: every transform on every image; ADA's adjusted p lies in between), pix2pix and
+stargan with DiffAugment (color,translation,cutout).
 
     python benchmarks/bench_train.py                      # CPU, and CUDA when present
     python benchmarks/bench_train.py --reference PATH     # also run the official
@@ -37,8 +40,20 @@ CONFIGS = {
     "spade": ("land", ["--resolution", "64", "--batch", "2", "--ngf", "16", "--ndf", "32", "--no-vgg"]),
     "sean": ("land", ["--resolution", "64", "--batch", "2", "--ngf", "16", "--ndf", "32", "--no-vgg"]),
     "stylegan2": ("land/images", ["--resolution", "64", "--batch", "4", "--channel-base", "4096", "--channel-max", "128",
-                                  "--map-layers", "2", "--z-dim", "128", "--w-dim", "128"]),
+                                  "--map-layers", "2", "--z-dim", "128", "--w-dim", "128", "--aug", "noaug"]),
 }
+# the same configs with augmentation of D's inputs; a name's part before "+" is the recipe
+_SG2 = CONFIGS["stylegan2"][1][:-2]
+CONFIGS.update({
+    "stylegan2+ada-p0.5": ("land/images", [*_SG2, "--aug", "fixed", "--aug-p", "0.5"]),
+    "stylegan2+ada-p1": ("land/images", [*_SG2, "--aug", "fixed", "--aug-p", "1"]),
+    "pix2pix+diffaugment": ("pix2pix_ab", [*CONFIGS["pix2pix"][1], "--diffaugment", "color,translation,cutout"]),
+    "stargan+diffaugment": ("faces", [*CONFIGS["stargan"][1], "--diffaugment", "color,translation,cutout"]),
+})
+
+
+def recipe_of(name: str) -> str:
+    return name.split("+")[0]
 
 
 def make_data(root: Path, count: int) -> None:
@@ -56,14 +71,15 @@ def make_data(root: Path, count: int) -> None:
         Image.fromarray(np.concatenate([a, b], 1)).save(root / "pix2pix_ab" / "train" / a_path.name)
 
 
-def bench_ours(recipe: str, data: Path, out: Path, device: str, warmup: int, iters: int) -> float:
+def bench_ours(name: str, data: Path, out: Path, device: str, warmup: int, iters: int) -> float:
     from trainer.cli import load_recipe
     from trainer.loop import run_recipe
 
+    recipe = recipe_of(name)
     module = load_recipe(recipe)
     parser = argparse.ArgumentParser()
     module.add_arguments(parser)
-    folder, options = CONFIGS[recipe]
+    folder, options = CONFIGS[name]
     args = parser.parse_args(["--data", str(data / folder), "--out", str(out), "--iters", str(warmup + iters), "--device", device,
                               "--sample-every", "0", "--checkpoint-every", "1000000", "--no-progress", *options])
     cls = next(v for v in vars(module).values() if isinstance(v, type) and getattr(v, "name", None) == recipe)
@@ -124,7 +140,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
         tmp_path = Path(tmp)
         make_data(tmp_path / "data", max(8, args.warmup + args.iters))
-        print(f"{'recipe':<10} {'device':<6} {'it/s':>8}  {'reference it/s':>14}  {'ratio':>6}  config")
+        print(f"{'recipe':<20} {'device':<6} {'it/s':>8}  {'reference it/s':>14}  {'ratio':>6}  config")
         for recipe in args.recipes:
             for device in devices:
                 ours, ref = 0.0, 0.0
@@ -140,7 +156,7 @@ def main() -> int:
                         except (RuntimeError, subprocess.TimeoutExpired) as exc:
                             ref_text = "failed"
                             print(f"  reference {recipe}: {exc}", file=sys.stderr)
-                print(f"{recipe:<10} {device:<6} {ours:>8.3f}  {ref_text:>14}  {ratio_text:>6}  {' '.join(CONFIGS[recipe][1])}", flush=True)
+                print(f"{recipe:<20} {device:<6} {ours:>8.3f}  {ref_text:>14}  {ratio_text:>6}  {' '.join(CONFIGS[recipe][1])}", flush=True)
     return 0
 
 

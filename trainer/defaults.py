@@ -60,6 +60,8 @@ LANDSCAPES = Dataset("landscapes", 128, 3000, 1, ("--cyclegan-n", "1500"))
 # the class-mean baseline when trained on LANDSCAPES), so it learns one look.
 SUMMER_DAY_LANDSCAPES = Dataset("landscapes", 128, 3000, 3, ("--cyclegan-n", "0"), season="summer", time_of_day="day")
 FACES = Dataset("faces", 64, 4000, 2)
+# Captioned landscapes for the text-to-image models (captions.json beside images/), rendered at their 64 px
+CAPTIONED_LANDSCAPES = Dataset("landscapes", 64, 8000, 1, ("--cyclegan-n", "0", "--no-pix2pix"))
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,20 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-pix2pix", "pix2pix", SUMMER_DAY_LANDSCAPES, "pix2pix", 20000, (
         "--resolution", "128", "--ngf", "24", "--ndf", "32", "--batch", "4", "--checkpoint-every", "200", "--sample-every", "500"),
         ("label map", "photo")),
+    # BicycleGAN on LANDSCAPES, whose photos take a random season and time of day: the style code carries the
+    # look pix2pix had to average away. Reference losses and two 2-scale discriminators; G ngf 16 + E nef 32
+    # (3.0 M weights, 6 MB in float16), batch 2 (one encoded, one random code), ~0.3 s per iteration on one CPU thread.
+    DefaultModel("landscape-bicyclegan", "bicyclegan", LANDSCAPES, "pix2pix", 8000, (
+        "--resolution", "128", "--ngf", "16", "--nef", "32", "--ndf", "32", "--batch", "2", "--checkpoint-every", "200",
+        "--sample-every", "500"), ("label map", "photo")),
     DefaultModel("summer2winter-cyclegan", "cyclegan", LANDSCAPES, "cyclegan", 30000, (
         "--resolution", "64", "--load-size", "72", "--ngf", "16", "--ndf", "32", "--n-blocks", "6", "--batch", "1",
         "--checkpoint-every", "500", "--sample-every", "1000"), ("summer", "winter")),
+    # MUNIT at the CycleGAN default's scale (64 px, width 16) with the published losses and weights; 3 residual blocks,
+    # a 64-wide MLP and a two-scale discriminator keep an iteration ~0.4 s on one busy CPU thread.
+    DefaultModel("summer2winter-munit", "munit", LANDSCAPES, "cyclegan", 6000, (
+        "--resolution", "64", "--dim", "16", "--n-res", "3", "--mlp-dim", "64", "--dis-dim", "16", "--dis-n-layer", "3",
+        "--dis-scales", "2", "--batch", "1", "--checkpoint-every", "250", "--sample-every", "500"), ("summer", "winter")),
     DefaultModel("faces-stargan", "stargan", FACES, "", 30000, (
         "--resolution", "64", "--g-conv-dim", "32", "--d-conv-dim", "32", "--g-repeat", "4", "--batch", "16",
         "--checkpoint-every", "200", "--sample-every", "500")),
@@ -118,6 +131,12 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     # The latent explorer's image -> ws encoder for landscape-stylegan2, on the generator's own samples. On a CPU the
     # image loss back through the generator costs most, so only 4 of each 16 targets take it (the ws loss takes all);
     # ~1-2 s per iteration on one busy CPU thread.
+    # GAN-INT-CLS (text to image) at 64 px, ngf/ndf 32 (1.4 M generator weights + the text encoder, 2.9 MB in float16); the
+    # text encoder trains alone for 200 iterations first. ~1.2 s per iteration (batch 32) on one busy CPU thread; stopped
+    # at the 40-minute budget of this machine.
+    DefaultModel("landscape-gan-int-cls", "gan_int_cls", CAPTIONED_LANDSCAPES, "", 1200, (
+        "--resolution", "64", "--ngf", "32", "--ndf", "32", "--batch", "32", "--text-warmup", "200", "--checkpoint-every", "100",
+        "--sample-every", "200")),
     DefaultModel("landscape-stylegan2-encoder", "encoder", None, "", 2000, (
         "--batch", "16", "--image-batch", "4", "--checkpoint-every", "100", "--sample-every", "250"),
         generator="landscape-stylegan2"),

@@ -72,4 +72,5 @@ class IntervalEvaluation:
             finally:
                 for name, net in recipe.nets.items():
                     net.train(modes[name])
-        return {"fd": frechet_distance(self.features(torch.cat(fakes)), self.features(torch.cat(reals)))}
+            # inside the fork too: building the feature network draws its initial weights
+            return {"fd": frechet_distance(self.features(torch.cat(fakes)), self.features(torch.cat(reals)))}

@@ -400,7 +400,8 @@ class Trainer:
         if not filled:
             raise ValueError(f"--init {self.args.init}: the file holds none of the {recipe.name} recipe's networks ({', '.join(recipe.nets)})")
         fresh = [name for name in recipe.nets if name not in filled]
-        self._say(ctx, f"initialised {', '.join(filled)} from {self.args.init}" + (f"; {', '.join(fresh)} start fresh" if fresh else ""))
+        fresh_text = f"; {', '.join(fresh)} {'starts' if len(fresh) == 1 else 'start'} fresh (not in the file)" if fresh else ""
+        self._say(ctx, f"initialised {', '.join(filled)} from {self.args.init}{fresh_text}")
 
     @staticmethod
     def _write_samples(recipe: Recipe, runtime: Runtime, batch: dict[str, torch.Tensor], path: Path) -> torch.Tensor:

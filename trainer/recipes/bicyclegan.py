@@ -103,7 +103,11 @@ class BicycleGANRecipe(Recipe):
         side = a.resolution
         if side & (side - 1) or side < 32:
             raise SystemExit(f"bicyclegan: --resolution must be a power of two of at least 32 (the encoder averages an 8x8 map), got {side}")
-        num_downs = a.num_downs or max(6, int(math.log2(side)))
+        least = 6 if a.where_add == "all" else 5  # the add-all U-Net always has the level around the innermost
+        num_downs = a.num_downs or max(least, int(math.log2(side)))
+        if side % 2**num_downs:
+            raise SystemExit(f"bicyclegan: --resolution {side} is not a multiple of 2**{num_downs} (the U-Net's halvings); "
+                             f"use at least {2**least} or fewer --num-downs")
         self.nets["G"] = BicycleGenerator(input_nc=3, output_nc=3, nz=a.nz, num_downs=num_downs, ngf=a.ngf, norm=a.norm,
                                           upsample=a.upsample, use_dropout=not a.no_dropout, where_add=a.where_add)
         self.nets["E"] = ResNetEncoder(input_nc=3, nz=a.nz, nef=a.nef, n_blocks=int(math.log2(side)) - 3, norm=a.norm)
