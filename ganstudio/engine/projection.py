@@ -370,11 +370,12 @@ def stylegan_generator(loaded: Any) -> torch.nn.Module:
 
 
 def load_encoder(path: str, device: torch.device | str = "cpu") -> torch.nn.Module:
-    """The network of an encoder file (images [B,3,H,W] in [-1,1] -> ws); CheckpointError/ValueError when unusable."""
+    """The network of an encoder file (images [B,3,H,W] in [-1,1] -> ws); CheckpointError/ValueError when unusable.
+    A file that carries its encoder as the part "encoder" beside a generator (pSp / e4e) gives that part."""
     from ganstudio.checkpoints import load_model  # the engine loads files through the checkpoints package only
 
     loaded = load_model(path, device=device)
-    return loaded.module
+    return loaded.parts["encoder"].module if "encoder" in loaded.parts else loaded.module
 
 
 # ---------------------------------------------------------------------------------- the session

@@ -115,3 +115,15 @@ def test_refusals(files: dict[str, Path]) -> None:
         runner.run(E.EncodeJob(image=image, model_path=str(files["hyperstyle_128"])))
     with pytest.raises(ValueError, match="needs"):  # a 10-ws encoder for a 12-ws generator
         runner.run(E.EncodeJob(image=image, model_path=str(files["hyperstyle_128"]), encoder_path=str(files["e4e_64"])))
+
+
+def test_a_psp_e4e_file_starts_a_projection_from_its_encoder(files: dict[str, Path]) -> None:
+    from ganstudio.engine.projection import encoder_start, load_encoder, to_tensor
+
+    encoder = load_encoder(str(files["e4e_64"]))  # the part, not the file's generator
+    assert type(encoder).__name__ == "GradualStyleEncoder"
+    face = photo_u8("e4e_64")
+    ws = encoder_start(encoder, to_tensor(face, "cpu"), 10, 16)
+    with torch.no_grad():
+        expected = load_model(files["e4e_64"]).parts["encoder"].module(torch.from_numpy(face).permute(2, 0, 1)[None] / 127.5 - 1)[0]
+    assert rel_err(ws, expected) <= TOLERANCE
