@@ -25,6 +25,7 @@ RECIPE_HELP = {
     "cyclegan": "unpaired translation between two image domains (e.g. summer <-> winter)",
     "munit": "multimodal unpaired translation: content + style per domain, many looks per input (MUNIT)",
     "unit": "unpaired translation through a latent space shared by two VAE-GANs (UNIT)",
+    "bicyclegan": "paired translation with many looks per input: a style code z and a photo -> z encoder (BicycleGAN)",
     "stargan": "multi-attribute face editing from a CelebA-style attribute list",
     "spade": "semantic image synthesis from label maps (SPADE / GauGAN)",
     "sean": "semantic image synthesis with per-region styles (SEAN)",

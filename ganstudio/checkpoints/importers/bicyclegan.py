@@ -11,9 +11,10 @@ published config) unless batch weights are there; the non-linearity (relu by
 default) and dropout leave no weights either.
 
 G_Unet_add_input nests like pix2pix's U-Net (``model.model.1.model...``): such a
-file is taken for BicycleGAN only when the caller asks for ``arch=
-"bicyclegan_unet"`` (or its convs carry biases beside BatchNorm, which pix2pix's
-never do); otherwise the pix2pix importer reads it.
+file is taken for BicycleGAN when its convs carry biases beside BatchNorm or
+its levels nest without a norm slot (pix2pix's never do), or when the caller
+asks for ``arch="bicyclegan_unet"``; with instance norm it reads like a pix2pix
+file and the pix2pix importer takes it unless asked.
 
 E_ResNet: ``conv.0`` (4x4), residual blocks ``conv.1..`` with a ``shortcut``,
 ``fc``/``fcVar`` linear heads; the index of a block's first 3x3 conv tells
@@ -125,8 +126,11 @@ def _add_all(state: State, hints: Mapping[str, Any]) -> ImportResult:
 def _add_input_wanted(state: State, hints: Mapping[str, Any]) -> bool:
     if hints.get("arch") == ARCH:
         return True
-    # pix2pix's convs feeding a BatchNorm have no bias; BicycleGAN's always do
-    return hints.get("arch") is None and "model.model.1.model.1.bias" in state and "model.model.1.model.2.weight" in state
+    # pix2pix's convs feeding a BatchNorm have no bias, and its 'none' keeps an empty slot (the inner level at 3);
+    # BicycleGAN's convs always have biases and no norm leaves no slot (the inner level at 2)
+    if hints.get("arch") is not None or "model.model.1.model.1.bias" not in state:
+        return False
+    return "model.model.1.model.2.weight" in state or "model.model.1.model.2.model.1.weight" in state
 
 
 def _add_input(state: State, hints: Mapping[str, Any]) -> ImportResult:
