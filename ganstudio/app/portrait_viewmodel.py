@@ -3,7 +3,8 @@
 Open a photo: the worker finds its faces (`engine.faces.DetectFacesJob`);
 each gets a square cut as the model's training faces were
 (`document.face_align.alignment_for_model`: FFHQ for StyleGAN2 unless the
-model's provenance says otherwise) and the first (largest) is selected. The
+model's provenance says otherwise; FFHQ's blurred, faded padding where the
+square leaves the photo) and the first (largest) is selected. The
 square can be moved, scaled and turned by hand in the crop view (the one the
 Attributes workspace uses); a photo without a face is said so, and the user
 may place the square by hand.
@@ -215,7 +216,7 @@ class PortraitViewModel(QObject):
         """The face as the model sees it (its resolution, upright); ValueError without a model or photo."""
         if self.photo is None or self.square is None:
             raise ValueError("open a photo first")
-        return warp_face(self.photo, self.square, self.resolution)
+        return warp_face(self.photo, self.square, self.resolution, soft_padding=self.alignment == "ffhq")
 
     # ------------------------------------------------------------------ encode and refine
     def encode(self) -> int:
@@ -235,7 +236,7 @@ class PortraitViewModel(QObject):
             raise ValueError("this HyperStyle file has no encoder of its own: choose its W-encoder file (Encoder...)")
         if self.photo is None or self.square is None:
             raise ValueError("open a photo first")
-        face = warp_face(self.photo, self.square, PUBLISHED_INPUT_SIZE)
+        face = warp_face(self.photo, self.square, PUBLISHED_INPUT_SIZE, soft_padding=self.alignment == "ffhq")
         return EncodeJob(image=face, refine_passes=passes, encoder_path=self.encoder_path, model_path=self.latent.model_path)
 
     def refine(self) -> int:

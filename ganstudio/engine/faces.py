@@ -22,7 +22,8 @@ Warping and pasting use Pillow's affine transform with the square's own
 matrix (`document.face_align`): a large face is first reduced by a whole
 factor (box filter) and sampled at twice the output size, then halved, so a
 downscaled face does not alias; outside the photo the pixels are mirrored, as
-the FFHQ script pads (it also blurs that padding, which we do not). Pasting
+the FFHQ script pads, and with `soft_padding` also blurred and faded to the
+median colour as it does. Pasting
 works at the photo's full resolution, only inside the square's bounds: the
 edited face (or only its change) is sampled back bicubically and blended in
 with the feathered square as its mask.
@@ -230,18 +231,79 @@ def _region(photo: np.ndarray, square: FaceSquare, margin: int) -> tuple[np.ndar
     return np.ascontiguousarray(cut), left, top
 
 
-def warp_face(photo: np.ndarray, square: FaceSquare, resolution: int) -> np.ndarray:
-    """(resolution, resolution, 3) uint8: the square cut from an RGB(A) photo, turned upright, resampled without aliasing."""
+def _gaussian_blur(pixels: np.ndarray, sigma: float) -> np.ndarray:
+    """(h, w, c) float32 blurred with a Gaussian of `sigma` px (mirrored edges), separably."""
+    import torch  # the engine's own dependency; only the soft padding needs it here
+    import torch.nn.functional as F
+
+    radius = max(1, int(math.ceil(4 * sigma)))
+    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float32) / sigma) ** 2)
+    taps = (taps / taps.sum()).view(1, 1, -1)
+    x = torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))[:, None]  # channels as a batch
+    for dim in (3, 2):
+        pad = (radius, radius, 0, 0) if dim == 3 else (0, 0, radius, radius)
+        kernel = taps.view(1, 1, 1, -1) if dim == 3 else taps.view(1, 1, -1, 1)
+        x = F.conv2d(F.pad(x, pad, mode="reflect" if min(x.shape[2:]) > radius else "replicate"), kernel)
+    return x[:, 0].numpy().transpose(1, 2, 0)
+
+
+def _soften_padding(region: np.ndarray, square: FaceSquare, left: int, top: int, shrink: int, photo_size: tuple[int, int]) -> np.ndarray:
+    """The FFHQ script's treatment of what lies outside the photo, on a (reduced) region that mirrors it there.
+
+    Outside each photo edge the square crosses, a weight rises from 0 at the
+    edge to 1 at the padding's width (at least 0.3 of the square's side, as
+    the script pads); the mirrored pixels are blurred (sigma 0.02 of the side)
+    with 3x that weight, starting a third of the width inside the photo, and
+    then faded to the region's median colour with the weight itself.
+    """
+    w, h = photo_size
+    qsize = square.size / shrink
+    x0, y0, x1, y1 = square.bounds()
+    border = max(round(qsize * 0.1), 3)
+    least = round(qsize * 0.3)
+    rh, rw = region.shape[:2]
+    # photo coordinates of the region's pixel centres, and how far each lies outside an edge (region pixels)
+    px = ((np.arange(rw) + 0.5) * shrink - 0.5 + left)
+    py = ((np.arange(rh) + 0.5) * shrink - 0.5 + top)
+    sides = [((-0.5 - x0) / shrink, (-0.5 - px) / shrink, "x"), ((x1 - (w - 0.5)) / shrink, (px - (w - 0.5)) / shrink, "x"),
+             ((-0.5 - y0) / shrink, (-0.5 - py) / shrink, "y"), ((y1 - (h - 0.5)) / shrink, (py - (h - 0.5)) / shrink, "y")]
+    mask = np.full((rh, rw), -np.inf, np.float32)
+    for beyond, distance, axis in sides:
+        if beyond <= 0:
+            continue  # the square stays inside on this side
+        width = max(beyond + border, least)
+        ramp = (distance / width).astype(np.float32)
+        mask = np.maximum(mask, ramp[None, :] if axis == "x" else ramp[:, None])
+    if not np.isfinite(mask).any():
+        return region
+    img = region.astype(np.float32)
+    img += (_gaussian_blur(img, qsize * 0.02) - img) * np.clip(mask * 3.0 + 1.0, 0.0, 1.0)[..., None]
+    img += (np.median(img, axis=(0, 1)) - img) * np.clip(mask, 0.0, 1.0)[..., None]
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def warp_face(photo: np.ndarray, square: FaceSquare, resolution: int, *, soft_padding: bool = False) -> np.ndarray:
+    """(resolution, resolution, 3) uint8: the square cut from an RGB(A) photo, turned upright, resampled without aliasing.
+
+    Outside the photo the pixels are mirrored; with `soft_padding` they are
+    also blurred and faded to the median colour as the FFHQ script does
+    (`_soften_padding`), which is what FFHQ models saw at their borders.
+    """
     rgb = np.asarray(photo)[..., :3]
     step = square.size / resolution
     shrink = max(1, int(step // 2))  # whole-factor box reduction first, so the rest is at most about 2:1
-    region, left, top = _region(rgb, square, margin=2 * shrink + 2)
+    margin = 2 * shrink + 2
+    if soft_padding:  # room for the blur beyond the square, as the script's border gives it
+        margin += shrink * max(3, round(square.size / shrink * 0.1))
+    region, left, top = _region(rgb, square, margin=margin)
     image = Image.fromarray(region)
     matrix = square.matrix(resolution * 2)  # sampled at twice the size, then halved
     matrix[:, 2] -= (left, top)
     if shrink > 1:
         image = image.reduce(shrink)
         matrix = (matrix + np.array([[0, 0, 0.5], [0, 0, 0.5]])) / shrink - np.array([[0, 0, 0.5], [0, 0, 0.5]])
+    if soft_padding:
+        image = Image.fromarray(_soften_padding(np.asarray(image), square, left, top, shrink, (rgb.shape[1], rgb.shape[0])))
     big = image.transform((resolution * 2, resolution * 2), Image.Transform.AFFINE, _pil_affine(matrix), Image.Resampling.BILINEAR)
     return np.asarray(big.reduce(2))
 

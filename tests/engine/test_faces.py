@@ -138,6 +138,20 @@ def test_the_warp_mirrors_what_lies_outside_the_photo() -> None:
     assert aligned.min(axis=(0, 1)).max() > 0  # no black fill
 
 
+def test_soft_padding_blurs_and_fades_what_lies_outside_the_photo_as_ffhq_does() -> None:
+    img = photo("grace_hopper.jpg")
+    inside = ffhq_square(marked("grace_hopper.jpg"))
+    assert np.array_equal(warp_face(img, inside, 128, soft_padding=True), warp_face(img, inside, 128))  # nothing to pad
+    square = FaceSquare(120.0, 150.0, 400.0, 0.0)  # 80 px beyond the left edge, 50 px beyond the top
+    plain, soft = warp_face(img, square, 200), warp_face(img, square, 200, soft_padding=True)
+    # 200 px for 400: one output pixel is two photo pixels; the photo starts at output x 40, y 25
+    assert np.abs(plain[60:, 60:].astype(int) - soft[60:, 60:]).mean() < 1.0  # well inside: as it was
+    corner_plain, corner_soft = plain[:15, :15].astype(float), soft[:15, :15].astype(float)
+    median = np.median(img[:, :320].reshape(-1, 3), axis=0)  # about the region the script takes its median over
+    assert np.abs(corner_soft.mean(axis=(0, 1)) - median).max() < np.abs(corner_plain.mean(axis=(0, 1)) - median).max()
+    assert corner_soft.std(axis=(0, 1)).mean() < 0.5 * corner_plain.std(axis=(0, 1)).mean()  # blurred and faded
+
+
 def test_pasting_back_an_unedited_face_reproduces_the_photo() -> None:
     img = photo("astronaut.jpg")
     square = ffhq_square(marked("astronaut.jpg"))  # 168 px
