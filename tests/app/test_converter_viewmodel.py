@@ -97,7 +97,7 @@ def test_a_shipped_sample_follows_the_model_but_the_users_image_stays(qtbot, vm:
 def test_a_stargan_model_is_refused(qtbot, vm: ConverterViewModel, models) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(vm.notice, timeout=TIMEOUT_MS) as note:
         vm.load_model(models["stargan"])
-    assert "pix2pix or CycleGAN" in note.args[0] and vm.model.info is None
+    assert "conversion needs a pix2pix, CycleGAN" in note.args[0] and vm.model.info is None  # and the multimodal families after them
 
 
 def _photos(folder: Path, count: int, size: tuple[int, int] = (72, 96)) -> None:

@@ -201,3 +201,15 @@ def test_unit_converts_both_ways_through_its_translator_without_styles(runner: J
     assert tiled["tiles"] > 1 and tiled["image"].shape == a2b["image"].shape
     with pytest.raises(ValueError, match="no styles"):
         runner.run(StyleVariantsJob(image=image, model_path=str(path)))
+
+
+def test_bicyclegan_tiles_span_two_strides_of_its_unet(tmp_path: Path) -> None:
+    from ganstudio.engine.model_cache import ModelCache
+    from ganstudio.engine.translate import TranslateSession
+    from styled_models import bicyclegan_model
+
+    ready = ModelCache().get(bicyclegan_model(tmp_path), "cpu")
+    session = TranslateSession(ready, ready.runtime)
+    module, _ = session.network("AtoB")
+    assert module.size_multiple == 64 and session.tile_size(module) == 128  # InstanceNorm down to a 1x1 bottleneck
+    assert session.tile_size(module, 64) == 64  # an explicit tile is kept
