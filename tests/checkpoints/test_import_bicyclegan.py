@@ -62,10 +62,19 @@ def test_damaged_encoder_beside_it_leaves_a_note(tmp_path: Path) -> None:
     assert "latest_net_E.pth" in loaded.meta["notes"][0]
 
 
-def test_preset_names_domains_and_size() -> None:
-    loaded = load_model(BICYCLE / "all6_instance_net_G.pth", preset="edges2shoes")
-    assert loaded.meta["resolution"] == 256
-    assert loaded.meta["provenance"]["domains"] == {"A": "edges", "B": "shoes"}
+@pytest.mark.parametrize("preset, resolution, domains", [
+    ("edges2shoes", 256, ("edges", "shoes")), ("edges2handbags", 256, ("edges", "handbags")), ("night2day", 256, ("night", "day")),
+    ("facades", 256, ("labels", "facades")), ("map2aerial", 512, ("map", "aerial photo")),
+])
+def test_preset_names_domains_and_size(preset: str, resolution: int, domains: tuple[str, str]) -> None:
+    loaded = load_model(BICYCLE / "all6_instance_net_G.pth", preset=preset)
+    assert loaded.meta["resolution"] == resolution
+    assert loaded.meta["provenance"]["domains"] == {"A": domains[0], "B": domains[1]}
+
+
+def test_unknown_preset_is_refused_in_our_words() -> None:
+    with pytest.raises(CheckpointError, match="not a known preset.*night2day"):
+        load_model(BICYCLE / "all6_instance_net_G.pth", preset="day2night")
 
 
 def test_pix2pix_files_stay_pix2pix() -> None:

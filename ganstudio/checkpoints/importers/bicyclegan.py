@@ -40,29 +40,29 @@ ENCODER_ARCH = "bicyclegan_encoder"
 @dataclass(frozen=True)
 class BicyclePreset:
     domains: tuple[str, str]  # what the model takes, what it makes (after the script's --direction)
-    resolution: int  # the test script's crop size
-    input_nc: int
+    resolution: int  # the test script's crop size (the input channels, 1 for edges, are read from the weights)
 
 
-# From the repository's scripts/test_<name>.sh (crop size, input_nc, direction)
+# From the repository's scripts/test_<name>.sh (crop size, direction)
 PRESETS: dict[str, BicyclePreset] = {
-    "edges2shoes": BicyclePreset(("edges", "shoes"), 256, 1),
-    "edges2handbags": BicyclePreset(("edges", "handbags"), 256, 1),
-    "night2day": BicyclePreset(("night", "day"), 256, 3),
-    "facades": BicyclePreset(("labels", "facades"), 256, 3),  # BtoA: the label image is the input
-    "maps": BicyclePreset(("map", "aerial photo"), 512, 3),  # BtoA, map2aerial; published without --no_encode's encoder use
+    "edges2shoes": BicyclePreset(("edges", "shoes"), 256),
+    "edges2handbags": BicyclePreset(("edges", "handbags"), 256),
+    "night2day": BicyclePreset(("night", "day"), 256),
+    "facades": BicyclePreset(("labels", "facades"), 256),  # BtoA: the label image is the input
+    "maps": BicyclePreset(("map", "aerial photo"), 512),  # BtoA, map2aerial; published without --no_encode's encoder use
 }
 
 
-def _preset(hints: Mapping[str, Any]) -> tuple[str, BicyclePreset] | None:
-    name = hints.get("preset")
+def find_preset(name: Any) -> tuple[str, BicyclePreset] | None:
+    """(name, preset) for a published model's name (case-insensitive; map2aerial is maps), or None."""
     if not isinstance(name, str):
         return None
-    key = name.strip().lower().replace("-", "_").replace("map2aerial", "maps")
-    for known, preset in PRESETS.items():
-        if known == key:
-            return known, preset
-    return None
+    key = name.strip().lower().replace("-", "").replace("_", "").replace("map2aerial", "maps")
+    return next(((known, preset) for known, preset in PRESETS.items() if known == key), None)
+
+
+def _preset(hints: Mapping[str, Any]) -> tuple[str, BicyclePreset] | None:
+    return find_preset(hints.get("preset"))
 
 
 def detect(state: State, hints: Mapping[str, Any]) -> ImportResult | None:
