@@ -226,3 +226,32 @@ def test_bicyclegan_variants_and_no_encoder_disables_style_from_image(qtbot, wor
     assert ws.styles.isVisible() and not ws.styles.from_image_button.isEnabled()
     assert "no style encoder" in ws.styles.from_image_button.toolTip()
     assert vm.style_code is None and not vm.can_mix  # a new model starts its styles over
+
+
+BUNDLED_MUNIT = Path(__file__).resolve().parents[2] / "resources" / "models" / "summer2winter-munit.safetensors"
+
+
+def test_the_bundled_munit_takes_a_winter_photos_colours(qtbot, workspace: ConverterWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The shipped summer -> winter MUNIT on a held-out synthetic summer photo (data seeds 9101-9103, unlike
+    its training data's): its variants differ, and a winter dusk or night photo's encoded style brings the
+    output's colour statistics much closer to that photo than random styles do."""
+    from trainer.synthetic.landscapes import render
+
+    ws, vm = workspace, workspace.vm
+    _load(qtbot, ws, dialogs, BUNDLED_MUNIT)
+    assert vm.can_style_from_image and ws.direction_combo.currentText() == "summer → winter"
+    _, summer = render(9101, 9101, 128, "summer", "day")
+    _open_image(qtbot, ws, dialogs, _save_png(tmp_path, "summer.png", summer))
+    variants = vm.variants
+    pairwise = [_diff(variants[i], variants[j]) for i in range(len(variants)) for j in range(i + 1, len(variants))]
+    assert min(pairwise) > 2.0 and float(np.mean(pairwise)) > 10.0, pairwise
+    for index, time in ((1, "dusk"), (2, "night")):
+        _, winter = render(9101 + index, 9201 + index, 128, "winter", time)
+        target = _colour_stats(winter)
+        random_styles = float(np.mean([np.linalg.norm(_colour_stats(v) - target) for v in variants]))
+        dialogs.open_answers.append(str(_save_png(tmp_path, f"winter-{time}.png", winter)))
+        with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(ws.styles.from_image_button, Qt.MouseButton.LeftButton)
+        assert vm.style_label == f"from winter-{time}.png"
+        encoded = float(np.linalg.norm(_colour_stats(vm.output) - target))
+        assert encoded < 0.75 * random_styles, (time, encoded, random_styles)
