@@ -49,7 +49,7 @@ PRESETS: dict[str, BicyclePreset] = {
     "edges2handbags": BicyclePreset(("edges", "handbags"), 256),
     "night2day": BicyclePreset(("night", "day"), 256),
     "facades": BicyclePreset(("labels", "facades"), 256),  # BtoA: the label image is the input
-    "maps": BicyclePreset(("map", "aerial photo"), 512),  # BtoA, map2aerial; published without --no_encode's encoder use
+    "maps": BicyclePreset(("map", "aerial photo"), 512),  # BtoA, map2aerial; its test script runs with --no_encode
 }
 
 
