@@ -150,3 +150,28 @@ def test_the_window_opens_a_text_model_in_describe_and_exports_from_it(qtbot, ma
     dialogs.save_answers.append(str(target))
     window.act_export.trigger()
     assert read_image_settings(target)["prompt"] == "a lake at dusk"
+
+
+BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "models" / "landscape-gan-int-cls.safetensors"
+
+
+@pytest.mark.skipif(not BUNDLED.is_file(), reason="the bundled text-to-image model is not there")
+def test_the_bundled_model_starts_describe_and_draws_a_typed_sentence(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = tmp_path / "bundled"
+    folder.mkdir()
+    shutil.copy(BUNDLED, folder / BUNDLED.name)
+    window = make_window(bundled_model_folder=str(folder))
+    with qtbot.waitSignal(window.describe_vm.modelChanged, timeout=TIMEOUT_MS):
+        window.start()
+    ws = window.describe
+    assert ws.vm.model.path.endswith(BUNDLED.name) and len(ws.vm.vocabulary) > 50
+    window.workspaces.setCurrentWidget(ws)
+    _type(qtbot, ws, "a winter landscape at night with a lake on the left")
+    out = ws.vm.output
+    assert out.images.shape == (4, 64, 64, 3) and ws.note_label.text() == ""
+    night = out.images.astype(float).mean()
+    with qtbot.waitSignal(ws.vm.outputChanged, timeout=TIMEOUT_MS):
+        ws.prompt_edit.setText("a summer landscape during the day with a lake on the left")
+    assert ws.vm.output.images.astype(float).mean() > night + 20  # daylight is brighter than night
