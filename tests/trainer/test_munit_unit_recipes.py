@@ -109,3 +109,15 @@ def test_two_process_gloo_run_keeps_replicas_identical(tmp_path):
                 assert torch.equal(value, rank1[recipe][net][key]), f"{recipe}: {net}.{key} differs between ranks"
         assert (out / recipe / f"{recipe}.safetensors").is_file()
         assert len((out / recipe / "losses.csv").read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize("recipe", sorted(TINY_TWO_DOMAIN))
+def test_init_starts_both_generators_from_an_export(recipe, tiny_data, tmp_path):
+    data = tiny_data("unpaired")
+    first = run_recipe(recipe_class(recipe), two_domain_args(recipe, data, tmp_path / "first", iters=2))
+    second = run_recipe(recipe_class(recipe), two_domain_args(recipe, data, tmp_path / "second", "--init", str(first.export_path),
+                                                              "--lr", "0", iters=1))
+    gen, exported = second.recipe.nets["gen"], load_model(first.export_path)
+    for ours, theirs in ((gen.gen_a, exported.module), (gen.gen_b, exported.parts["domain_b"].module)):
+        for key, value in theirs.state_dict().items():
+            torch.testing.assert_close(ours.state_dict()[key], value)  # lr 0: the step leaves the initial weights

@@ -180,6 +180,22 @@ class TwoDomainRecipe(Recipe):
         set_requires_grad(dis, False)
         return lsgan_sum(dis.dis_a(x_ba), 1.0), lsgan_sum(dis.dis_b(x_ab), 1.0)
 
+    def init_weights(self, path: str) -> list[str]:
+        """--init: gen_a from the file's main network, gen_b from its domain_b part (both inside the "gen" pair)."""
+        from ganstudio.checkpoints import load_model
+
+        from ..checkpoint import check_meta, copy_weights
+
+        loaded = load_model(path)
+        check_meta(loaded, self.init_expectations())
+        gen = self.nets["gen"]
+        copy_weights(loaded.module, gen.gen_a, f"domain A network ({loaded.arch})")
+        other = loaded.parts.get("domain_b")
+        if other is None:
+            return []  # one domain only: nothing the run can start from as a pair
+        copy_weights(other.module, gen.gen_b, f"domain_b ({other.arch})")
+        return ["gen"]
+
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
         gen = self.nets["gen"]
         return gen.gen_a, {"domain_b": gen.gen_b}, {"resolution": self.args.resolution}
