@@ -52,6 +52,8 @@ def child() -> int:
         app.processEvents()
         marks["window"] = time.time()
         window.vm.outputChanged.connect(lambda: marks.setdefault("picture", time.time()))
+        # when each workspace's model was ready: the painting's picture waits for loads queued before it
+        controller.modelLoaded.connect(lambda info: marks.setdefault(f"loaded {info.get('name')}", time.time()))
         window.start()
         deadline = time.monotonic() + 300
         while "picture" not in marks and time.monotonic() < deadline:
