@@ -3,14 +3,20 @@
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/bench_models.py [--quick] [--reference-root /work/ref]
 
 For each architecture that imports (SPADE, SEAN, OASIS, StyleGAN2 at 256x256, the
-CycleGAN ResNet-9 and pix2pix U-Net-256 at 256x256, StarGAN at 128x128) it
+CycleGAN ResNet-9 and pix2pix U-Net-256 at 256x256, StarGAN at 128x128, MUNIT and
+UNIT A->B translation and the BicycleGAN U-Net (z at every level) at 256x256) it
 prints the median forward time over repeated runs after a warm-up, batch 1,
 fp32, eval mode under torch.inference_mode(), on the CPU and on CUDA when
 present. With --reference-root (a folder holding the reference checkouts) it
 also builds the reference network, loads our random weights into it with
 strict=True, times it the same way and prints the ratio ours/reference and the
 relative L2 difference of the two outputs. --quick shrinks the widths and runs
-once, to check that everything works.
+once, to check that everything works. Batch norms' running statistics come from
+one forward on the input (`calibrate_norms`), as after training. With
+--precision auto ours runs in the precision the app's policy measures for it
+(ganstudio.engine.precision: bf16 autocast, channels_last...), the reference in
+fp32, and the line under each result says which, its speed-up over our fp32 and
+its error in levels of 255.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ import sys
 import time
 import types
 from argparse import Namespace
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -189,6 +195,28 @@ def stargan_reference(root: Path, ours: nn.Module) -> nn.Module:
     return load_strict(model.Generator(**ours.config), ours).train()
 
 
+def munit_reference(root: Path, ours: nn.Module) -> nn.Module:
+    networks = load_file_module("munit_networks", find_checkout(root, "NVlabs+MUNIT", "MUNIT", "munit_ref") / "networks.py")
+    c = dict(ours["a"].config)
+    gen = {k: c[k] for k in ("dim", "style_dim", "n_downsample", "n_res", "activ", "pad_type", "mlp_dim")}
+    return load_strict(nn.ModuleDict({"a": networks.AdaINGen(c["input_dim"], gen), "b": networks.AdaINGen(c["input_dim"], gen)}), ours)
+
+
+def unit_reference(root: Path, ours: nn.Module) -> nn.Module:
+    networks = load_file_module("unit_networks", find_checkout(root, "mingyuliutw+UNIT", "UNIT", "unit_ref") / "networks.py")
+    c = dict(ours["a"].config)
+    gen = {k: c[k] for k in ("dim", "n_downsample", "n_res", "activ", "pad_type")}
+    return load_strict(nn.ModuleDict({"a": networks.VAEGen(c["input_dim"], gen), "b": networks.VAEGen(c["input_dim"], gen)}), ours)
+
+
+def bicyclegan_reference(root: Path, ours: nn.Module) -> nn.Module:
+    networks = load_file_module("bicyclegan_networks", find_checkout(root, "junyanz+BicycleGAN", "BicycleGAN", "bicyclegan_ref") / "models" / "networks.py")
+    c = ours.config
+    net = networks.G_Unet_add_all(c["input_nc"], c["output_nc"], c["nz"], c["num_downs"], c["ngf"], norm_layer=junyanz_norm(c["norm"]),
+                                  nl_layer=functools.partial(nn.ReLU, inplace=True), use_dropout=c["use_dropout"], upsample=c["upsample"])
+    return load_strict(net, ours)
+
+
 # ----------------------------------------------------------------------------- cases
 
 
@@ -307,6 +335,41 @@ def cases(quick: bool) -> list[Case]:
         lambda: StarGAN(**stargan), stargan_inputs, lambda net, args: net(*args),
         stargan_reference, lambda net, args: net(*args),
         notes=["the reference is timed in train mode, as its official test runs it"]))
+
+    # MUNIT / UNIT: one translation A -> B as the Convert workspace runs it (A's content encoder, B's decoder;
+    # MUNIT with a given style); the published edges2shoes / summer2winter generator config
+    from ganstudio.models import munit, unit
+
+    munit_config = dict(dim=64 // width, style_dim=8, n_downsample=2, n_res=4, activ="relu", pad_type="reflect", mlp_dim=256 // width)
+
+    def munit_inputs(device: torch.device) -> tuple:
+        return image(3, 256, device), torch.randn(1, 8, generator=torch.Generator().manual_seed(2)).to(device)
+
+    found.append(Case(
+        "MUNIT A->B 256x256", f"dim={64 // width}, mlp_dim={256 // width}, style 8, 2 downsamplings, 4 residual blocks",
+        lambda: nn.ModuleDict({"a": munit.AdaINGen(**munit_config), "b": munit.AdaINGen(**munit_config)}), munit_inputs,
+        lambda net, args: munit.translator(net["a"], {"domain_b": net["b"]}, "AtoB")(*args),
+        munit_reference, lambda net, args: net["b"].decode(net["a"].encode(args[0])[0], args[1].view(1, -1, 1, 1))))
+    unit_config = dict(dim=64 // width, n_downsample=2, n_res=4, activ="relu", pad_type="reflect")
+    found.append(Case(
+        "UNIT A->B 256x256", f"dim={64 // width}, 2 downsamplings, 4 residual blocks",
+        lambda: nn.ModuleDict({"a": unit.VAEGen(**unit_config), "b": unit.VAEGen(**unit_config)}), lambda device: (image(3, 256, device),),
+        lambda net, args: unit.translator(net["a"], {"domain_b": net["b"]}, "AtoB")(*args),
+        unit_reference, lambda net, args: net["b"].decode(net["a"].enc(args[0]))))
+    # BicycleGAN: the published G_Unet_add_all (unet_256, z at every level, instance norm), one random code
+    from ganstudio.models import bicyclegan
+
+    bicycle = dict(input_nc=3, output_nc=3, nz=8, num_downs=8, ngf=64 // width, norm="instance", nl="relu", upsample="basic",
+                   use_dropout=True, where_add="all")
+
+    def bicycle_inputs(device: torch.device) -> tuple:
+        return image(3, 256, device), torch.randn(1, 8, generator=torch.Generator().manual_seed(2)).to(device)
+
+    found.append(Case(
+        "BicycleGAN G 256x256", f"ngf={64 // width}, nz 8, z at every level, instance norm",
+        lambda: bicyclegan.BicycleGenerator(**bicycle), bicycle_inputs,
+        lambda net, args: bicyclegan.translator(net, {}, "AtoB")(*args),
+        bicyclegan_reference, lambda net, args: net(*args)))
     return found
 
 
@@ -358,10 +421,82 @@ def cpu_cuda_calls(device: torch.device) -> Iterator[None]:
         torch.Tensor.cuda = original  # type: ignore[method-assign]
 
 
-def run(case: Case, device: torch.device, reference_root: Path | None, warmup: int, repeats: int, budget_s: float) -> None:
+def calibrate_norms(net: nn.Module, call: Callable[[nn.Module, tuple], torch.Tensor], args: tuple) -> None:
+    """Batch norms' running statistics from one forward on the inputs, as training leaves them.
+
+    With fresh statistics (mean 0, variance 1) untrained deep networks grow
+    their activations block after block (SEAN's reach 1e25 before the tanh), so
+    every output saturates and a single rounding flips a pixel from -1 to 1:
+    comparisons of such outputs measure noise, not the networks.
+    """
+    norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not norms:
+        return
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average: one batch sets the statistics
+        m.train()
+    with torch.no_grad():
+        call(net, args)
+    for m in norms:
+        m.momentum = 0.1
+    net.eval()
+
+
+def precision_runner(case: Case, ours: nn.Module, args: tuple, device: torch.device, mode: str = "auto") -> tuple[Runner, str]:
+    """Ours in the precision the app's policy measures for it (ganstudio.engine.precision), or in bf16
+    autocast + channels_last whatever its error (mode "bf16"), and a description."""
+    from ganstudio.engine.precision import (
+        FP32,
+        Candidate,
+        Gate,
+        autocast_context,
+        candidates,
+        fp32_island_classes,
+        keep_in_fp32,
+        measure,
+    )
+
+    def with_candidate(candidate):  # type: ignore[no-untyped-def]
+        def call(net: nn.Module, call_args: tuple) -> torch.Tensor:
+            if candidate.channels_last:
+                call_args = tuple(a.contiguous(memory_format=torch.channels_last)
+                                  if isinstance(a, torch.Tensor) and a.dim() == 4 and a.is_floating_point() else a for a in call_args)
+            with autocast_context(device, candidate.autocast):
+                return case.call(net, call_args)
+        return call
+
+    def apply(candidate) -> None:  # type: ignore[no-untyped-def]
+        ours.to(memory_format=torch.channels_last if candidate.channels_last else torch.contiguous_format)
+        keep_in_fp32(ours, candidate.keep_fp32, device.type)
+
+    def probe() -> list:
+        # the autocast of the candidate is already on (measure() enters it)
+        return [case.call(ours, args).float().clamp(-1, 1).cpu().numpy()]
+
+    if mode == "auto":
+        choice = measure(probe, apply, device, candidates(device), Gate(), fp32_island_classes(ours))
+    else:
+        forced = Candidate(torch.bfloat16, channels_last=True)
+        choice = measure(probe, apply, device, [FP32, forced], Gate(float("inf"), float("inf")))
+        row = next(m for m in choice.table if m.candidate == forced)
+        fp32_row = next(m for m in choice.table if m.candidate == FP32)
+        choice = replace(choice, candidate=forced, error=row.error, speedup=fp32_row.seconds / row.seconds)
+        apply(forced)
+    text = f"{choice.candidate.name}: {choice.speedup:.2f}x fp32, error mean {choice.error.mean:.2f} p99 {choice.error.p99:.1f} max {choice.error.max:.0f} levels"
+    fp32_s = next(m.seconds for m in choice.table if m.candidate.autocast is None and not m.candidate.channels_last)
+    text += " (measured: " + "; ".join(
+        f"{m.candidate.name} " + (f"{fp32_s / m.seconds:.2f}x" if m.passed else "failed") + f" {m.error.mean:.2f}/{m.error.p99:.1f}"
+        for m in choice.table) + ")"
+    return (ours, with_candidate(choice.candidate)), text
+
+
+def run(case: Case, device: torch.device, reference_root: Path | None, warmup: int, repeats: int, budget_s: float,
+        precision: str = "fp32") -> None:
     torch.manual_seed(0)
     ours = case.build().eval().requires_grad_(False)
     args = case.inputs(device)
+    calibrate_norms(ours, case.call, args)
     runners: list[Runner] = [(ours, case.call)]
     problem = ""
     if reference_root is not None and case.reference is not None:
@@ -370,6 +505,9 @@ def run(case: Case, device: torch.device, reference_root: Path | None, warmup: i
         except Exception as exc:  # a reference that cannot be built here is reported, not fatal
             problem = f"  reference unavailable ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
     ours.to(device)
+    chosen = ""
+    if precision != "fp32":
+        runners[0], chosen = precision_runner(case, ours, args, device, precision)
     with cpu_cuda_calls(device):
         results = time_forwards(runners, args, device, warmup, repeats, budget_s)
     ours_s, ours_n, ours_out = results[0]
@@ -378,6 +516,10 @@ def run(case: Case, device: torch.device, reference_root: Path | None, warmup: i
         ref_s, ref_n, ref_out = results[1]
         diff = float((ours_out.float() - ref_out.float()).norm() / ref_out.float().norm().clamp_min(1e-12))
         line += f"  reference {ref_s * 1000:9.1f} ms (n={ref_n})  ours/ref {ours_s / ref_s:5.2f}  rel L2 diff {diff:.1e}"
+        if chosen:
+            line += f"  ref/ours {ref_s / ours_s:4.2f}x"
+    if chosen:
+        line += f"\n{'':<35}precision {chosen}"
     if not torch.isfinite(ours_out).all():
         # untrained weights can overflow; timings of inf/nan arithmetic may not be representative
         line += "  [output not finite with these random weights]"
@@ -392,6 +534,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=4.0, help="stop timing a network once its runs took this many seconds (default 4)")
     parser.add_argument("--device", choices=["cpu", "cuda", "all"], default="all")
     parser.add_argument("--only", help="run only architectures whose name contains this text")
+    parser.add_argument("--precision", choices=["fp32", "auto", "bf16"], default="fp32",
+                        help="auto: ours runs in the precision the app's policy measures for it; bf16: in bf16 autocast + "
+                             "channels_last whatever its error (the reference stays fp32)")
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.quick else 5)
     warmup = 1
@@ -402,15 +547,17 @@ def main() -> None:
         devices.append(torch.device("cuda"))
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} CPU threads"
           + (f", CUDA: {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no CUDA"))
-    print(f"# batch 1, fp32, eval, inference_mode; median of up to {repeats} run(s) (n=, stopping after {args.budget:g} s) "
-          f"after {warmup} warm-up; ours and the reference alternate")
+    ours_precision = {"auto": "the precision measured by the app's policy (reference fp32)",
+                      "bf16": "bf16 autocast + channels_last (reference fp32)"}.get(args.precision, "fp32")
+    print(f"# batch 1, ours in {ours_precision}, eval, inference_mode; median of up to {repeats} run(s) (n=, stopping after "
+          f"{args.budget:g} s) after {warmup} warm-up; ours and the reference alternate; batch norms calibrated on the input")
     selected = [c for c in cases(args.quick) if not args.only or args.only.lower() in c.name.lower()]
     for case in selected:
         print(f"# {case.name}: {case.config_text}" + "".join(f"; {note}" for note in case.notes))
     started = time.perf_counter()
     for device in devices:
         for case in selected:
-            run(case, device, args.reference_root, warmup, repeats, args.budget)
+            run(case, device, args.reference_root, warmup, repeats, args.budget, args.precision)
     print(f"# total {time.perf_counter() - started:.0f} s")
 
 

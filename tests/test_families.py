@@ -137,7 +137,7 @@ def test_detection_order_keeps_every_constraint() -> None:
 
 
 # fixture folders not named after the family whose importer reads them
-FIXTURE_FAMILIES = {"patchgan": "pix2pix", "rosinality": "stylegan2"}
+FIXTURE_FAMILIES = {"patchgan": "pix2pix", "rosinality": "stylegan2", "e4e": "stylegan2"}
 
 
 def official_fixtures() -> dict[str, tuple[str, dict[str, torch.Tensor]]]:
@@ -145,7 +145,7 @@ def official_fixtures() -> dict[str, tuple[str, dict[str, torch.Tensor]]]:
     from ganstudio.checkpoints.containers import canonical_state_dict
 
     found = {}
-    patterns = ("*/*.pth", "*/*.ckpt", "*/*.pth.xz", "*/*.pt.xz")
+    patterns = ("*/*.pth", "*/*.ckpt", "*/*.pth.xz", "*/*.pt.xz", "*/*gen_0*.pt")  # MUNIT/UNIT: gen_XXXXXXXX.pt
     for path in sorted(p for pattern in patterns for p in (ROOT / "tests" / "fixtures").glob(pattern)):
         data = lzma.decompress(path.read_bytes()) if path.suffix == ".xz" else path.read_bytes()
         state = canonical_state_dict(torch.load(io.BytesIO(data), weights_only=True, map_location="cpu"))
@@ -229,7 +229,8 @@ def test_app_tables_come_from_the_declarations() -> None:
             if network.arch != family.main:
                 assert families.workspace_for(network.arch) is None and not families.capabilities(network.arch)
     assert PAINTING_ARCHS == ("spade", "sean", "oasis")
-    assert WORKSPACE_ARCHS["convert"] == ("cyclegan_resnet", "pix2pix_unet")  # CycleGAN's bundled model starts Convert
+    assert WORKSPACE_ARCHS["convert"][:2] == ("cyclegan_resnet", "pix2pix_unet")  # CycleGAN's bundled model starts Convert
+    assert {"munit", "unit"} <= set(WORKSPACE_ARCHS["convert"][2:])
     assert convert_sample_kind("pix2pix_unet") == "label-maps" and convert_sample_kind("cyclegan_resnet") == "landscapes"
     assert convert_sample_kind(None) in CONVERT_KINDS
     assert families.workspace_for("teleporter") is None and families.workspace_for(None) is None
@@ -237,7 +238,7 @@ def test_app_tables_come_from_the_declarations() -> None:
 
 def test_refusals_name_every_family_of_the_workspace() -> None:
     assert families.needs_message("paint") == "painting needs a SPADE, SEAN or OASIS model"
-    assert families.needs_message("convert") == "conversion needs a pix2pix or CycleGAN model"
+    assert families.needs_message("convert").startswith("conversion needs a pix2pix, CycleGAN, MUNIT, UNIT")
     for workspace in WORKSPACES:
         message = families.needs_message(workspace)
         for arch in families.archs_for_workspace(workspace):

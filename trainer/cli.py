@@ -32,6 +32,8 @@ RECIPE_HELP = {
     "oasis": "semantic image synthesis with adversarial supervision only and 3D noise (OASIS)",
     "stylegan2": "unconditional image generation (StyleGAN2-ADA)",
     "encoder": "an image -> latent encoder for a trained StyleGAN2 model (pSp/e4e)",
+    "gan_int_cls": "text to image: GAN-INT-CLS with our own text encoder, on captioned images (make-data writes captions.json)",
+    "gigagan": "text to image: a GigaGAN-style StyleGAN2 with text cross-attention and adaptive kernels",
 }
 
 _EPILOG = """examples:
@@ -89,9 +91,10 @@ def _add_make_data(subparsers: argparse._SubParsersAction) -> None:
 Writes OUT/labels/NNNNN.png (grayscale class ids), OUT/images/NNNNN.png (photos),
 OUT/palette.json (class names and colours), OUT/pix2pix/A and B (colour label
 map -> photo pairs), OUT/cyclegan/trainA (summer) and trainB (winter) from
-disjoint layouts, and OUT/meta.json (seeds and parameters).
+disjoint layouts, OUT/captions.json (captions of every photo, from what was
+rendered; held-out combinations marked) and OUT/meta.json (seeds and parameters).
 Train with: spade/sean --data OUT, pix2pix --data OUT/pix2pix,
-cyclegan --data OUT/cyclegan, stylegan2 --data OUT/images.""",
+cyclegan --data OUT/cyclegan, stylegan2 --data OUT/images, gan_int_cls/gigagan --data OUT.""",
     )
     land.add_argument("out", metavar="OUT", help="output folder (created if missing)")
     land.add_argument("--n", type=_count, default=1000, help="number of label map + photo pairs (default 1000)")
@@ -117,7 +120,8 @@ cyclegan --data OUT/cyclegan, stylegan2 --data OUT/images.""",
 Eyeglasses, Male, Smiling, Young.
 
 Writes OUT/images/NNNNN.png, OUT/list_attr.txt in the CelebA list_attr_celeba.txt
-format and OUT/meta.json. Train with: stargan --data OUT.""",
+format, OUT/captions.json (captions from the attributes) and OUT/meta.json.
+Train with: stargan --data OUT, gan_int_cls/gigagan --data OUT.""",
     )
     faces.add_argument("out", metavar="OUT", help="output folder (created if missing)")
     faces.add_argument("--n", type=_count, default=1000, help="number of faces (default 1000)")

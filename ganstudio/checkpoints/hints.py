@@ -11,6 +11,7 @@ from ganstudio.models.config_schema import SCHEMAS, Bool, Choice, ConfigError, I
 from ganstudio.models.registry import ARCHITECTURES
 
 from .presets import PRESETS, get_preset
+from .translation_presets import TRANSLATION_PRESETS, get_translation_preset
 
 
 class HintError(ValueError):
@@ -26,7 +27,11 @@ class PresetName:
         try:
             get_preset(value)
         except KeyError:
-            raise ConfigError(name, f"is {show(value)}, not a known preset ({', '.join(sorted(PRESETS))})") from None
+            from .importers.bicyclegan import PRESETS as BICYCLEGAN_PRESETS, find_preset
+
+            if get_translation_preset(value) is None and find_preset(value) is None:  # MUNIT / UNIT / BicycleGAN: edges2shoes, ...
+                known = ", ".join(sorted({*PRESETS, *TRANSLATION_PRESETS, *BICYCLEGAN_PRESETS}))
+                raise ConfigError(name, f"is {show(value)}, not a known preset ({known})") from None
 
 
 def _arg(arch: str, name: str, group: str | None = None) -> Spec:
@@ -48,6 +53,10 @@ HINTS: dict[str, Spec | PresetName] = {
     # pix2pix / CycleGAN
     "use_dropout": _arg("pix2pix_unet", "use_dropout"),
     "padding_type": _arg("cyclegan_resnet", "padding_type"),
+    # MUNIT / UNIT: the activation leaves no weights (PReLU aside); padding_type above is their pad_type too
+    "activ": _arg("munit", "activ"),
+    # BicycleGAN: the generator's up-path non-linearity leaves no weights
+    "nl": _arg("bicyclegan_unet", "nl"),
     # StarGAN
     "image_size": _arg("stargan_discriminator", "image_size"),
     "attributes": Strings(),
@@ -57,6 +66,10 @@ HINTS: dict[str, Spec | PresetName] = {
     "conv_clamp": _arg("stylegan2_discriminator", "conv_clamp"),
     "mapping_lr_multiplier": _arg("stylegan2", "lr_multiplier", "mapping_kwargs"),
     "mbstd_group_size": _arg("stylegan2_discriminator", "mbstd_group_size", "epilogue_kwargs"),
+    # pSp / e4e (read from the file's opts when it has them): which encoder its weights are
+    "encoder_type": Choice(("GradualStyleEncoder", "Encoder4Editing", "BackboneEncoderUsingLastLayerIntoW",
+                            "SingleStyleCodeEncoder", "WEncoder")),
+    "start_from_latent_avg": Bool(),
     # any family: the image size recorded in the metadata
     "resolution": Int(1, 16384),
 }

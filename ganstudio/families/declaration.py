@@ -16,6 +16,7 @@ WORKSPACES: Mapping[str, str] = {
     "latent": "the latent explorer",
     "attributes": "attribute editing",
     "convert": "conversion",
+    "describe": "text to image",
 }
 
 # What a family's main network can do. Code asks these instead of comparing names.
@@ -31,7 +32,10 @@ CAPABILITIES: Mapping[str, str] = {
     "attribute_detection": "tells which attributes a photo has (StarGAN needs its `discriminator` part)",
     "image_translation": "converts a photo of one domain into another (the Convert workspace)",
     "reverse_direction": "converts back, B to A, as well (CycleGAN needs its `reverse` part)",
+    "text_input": "makes pictures from a typed sentence, through its own text encoder and vocabulary (the Describe workspace)",
     "reference_test_mode": "can run as the reference's test script does (dropout and batch statistics on)",
+    "photo_encoder": "maps a photo to its latent in one pass (pSp / e4e files: StyleGAN2 needs its `encoder` part)",
+    "weight_refinement": "refines a photo's inversion with per-photo weight offsets (HyperStyle: needs its `hypernet` part)",
 }
 
 # Roles of a family's networks; only a "generator" is ever a family's main network.

@@ -167,7 +167,21 @@ class Group:
         check_args(self.args, value, prefix=f"{name}.")
 
 
-Spec = Union[Int, Float, Bool, Choice, Taps, Strings, Group]
+@dataclass(frozen=True)
+class IndexList:
+    """Comma-separated whole numbers in [0, hi), as HyperStyle's options write its tuned layers ("0,2,3"); "" = all."""
+
+    hi: int
+
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, str) or len(value) > 8 * self.hi:
+            raise ConfigError(name, f"must be a comma-separated list of layer numbers, not {show(value)}")
+        for part in value.split(",") if value.strip() else []:
+            if not part.strip().isdigit() or not 0 <= int(part) < self.hi:
+                raise ConfigError(name, f"holds {show(part)}, not a layer number below {self.hi}")
+
+
+Spec = Union[Int, Float, Bool, Choice, Taps, Strings, Group, IndexList]
 # A rule across arguments: the configuration with the constructor's defaults filled in ->
 # None, or (argument, problem) naming the argument to blame.
 Rule = Callable[[Mapping[str, Any]], Union[tuple[str, str], None]]
@@ -296,6 +310,13 @@ def _stylegan_channels(kwargs_key: str | None) -> Rule:
     return rule
 
 
+def _munit_widest(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """MUNIT/UNIT: the content code has dim * 2**n_downsample channels; keep it within the widest published layers' range."""
+    if config["dim"] * 2 ** config["n_downsample"] > 8192:
+        return "n_downsample", f"is {config['n_downsample']}: dim * 2**n_downsample = {config['dim'] * 2 ** config['n_downsample']} channels, over 8192"
+    return None
+
+
 # ----------------------------------------------------------------------------- the schemas
 
 _SPADE_COMMON: dict[str, Spec] = {
@@ -339,6 +360,85 @@ _SG2_SYNTHESIS: dict[str, Spec] = {
     "num_fp16_res": Int(0, 16),
 }
 _SG2_RESOLUTION = Int(4, 16384, power_of_two=True, size=True)
+
+_MUNIT_COMMON: dict[str, Spec] = {
+    "input_dim": IMAGE_CHANNELS,
+    "dim": BASE_WIDTH,
+    "n_downsample": Int(0, 8, size=True),
+    "n_res": Int(0, 64, size=True),
+    "activ": Choice(("relu", "lrelu", "prelu", "selu", "tanh", "none")),
+    "pad_type": Choice(("reflect", "replicate", "zero")),
+}
+
+def _bicyclegan_levels(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """BicycleGAN's add-all U-Net always has the level around the innermost one: 6 levels at least."""
+    if config.get("where_add", "all") == "all" and isinstance(config.get("num_downs"), int) and config["num_downs"] < 6:
+        return "num_downs", f"is {config['num_downs']}, but a U-Net with z at every level has at least 6"
+    return None
+
+
+def _gigagan_channels(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The top resolution must keep at least one channel (min(channel_base // resolution, channel_max))."""
+    if config["channel_base"] // config["resolution"] < 1:
+        return "channel_base", f"is {config['channel_base']}, which leaves no channels at resolution {config['resolution']}"
+    return None
+
+
+def _gigagan_scales(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The smallest scale's discriminator needs an 8 px image and channels at its top resolution."""
+    smallest = config["resolution"] // 2 ** (config["scales"] - 1)
+    if smallest < 8:
+        return "scales", f"is {config['scales']}, which halves {config['resolution']} px below 8 px"
+    if config["channel_base"] // 2 ** (config["scales"] - 1) // smallest < 1:
+        return "channel_base", f"is {config['channel_base']}, which leaves no channels at the smallest scale"
+    return None
+
+
+# Text-to-image models: a word vocabulary (one embedding row each) and a power-of-two side from 8 px.
+_TEXT_ENCODER: dict[str, "Spec"] = {
+    "vocabulary": Strings(max_items=20000, max_length=40),
+    "word_dim": Int(1, 1024, size=True),
+    "text_channels": Int(1, 2048, size=True),
+    "text_dim": WIDTH,
+    "max_words": Int(1, 512),
+}
+TEXT_IMAGE_SIDE = Int(8, 4096, power_of_two=True, size=True)
+
+
+
+_IR_ENCODER: dict[str, Spec] = {
+    "n_styles": Int(1, 64, size=True),  # 18 at 1024 px
+    "style_dim": WIDTH,
+    "input_nc": IMAGE_CHANNELS,
+    "mode": Choice(("ir", "ir_se")),
+    "base_width": Int(1, 512, size=True),
+    "se_reduction": Int(1, 512),
+    "add_latent_avg": Bool(),
+}
+
+
+def _se_width(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The squeeze-excitation's narrowest layer keeps at least one channel."""
+    if config.get("mode", "ir_se") == "ir_se" and config.get("base_width", 64) // config.get("se_reduction", 16) < 1:
+        return "se_reduction", f"is {config.get('se_reduction')}: it leaves no channel of {config.get('base_width')}"
+    return None
+
+
+def _hypernet_layers(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The tuned layers exist in the generator, and the shared ones (3x3 convs up to 64 px) are channel_max wide."""
+    resolution, base, widest = config.get("img_resolution", 1024), config.get("channel_base", 32768), config.get("channel_max", 512)
+    count = 2 + 3 * (resolution.bit_length() - 3)
+    text = config.get("layers_to_tune", "")
+    layers = [int(p) for p in text.split(",")] if text.strip() else list(range(count))
+    if max(layers) >= count:
+        return "layers_to_tune", f"names layer {max(layers)}; a {resolution} px generator has layers 0-{count - 1}"
+    shared = [i for i in (0, 2, 3, 5, 6, 8, 9, 11, 12) if i in layers]
+    for index in shared:
+        res = 4 if index == 0 else 4 * 2 ** ((index - 2) // 3 + 1)
+        cin = min(base // (res if index == 0 or (index - 2) % 3 else res // 2), widest)
+        if cin != widest or min(base // res, widest) != widest:
+            return "layers_to_tune", f"tunes layer {index}, which is narrower than channel_max {widest} (shared layers must not be)"
+    return None
 
 SCHEMAS: dict[str, ConfigSchema] = {
     "spade": ConfigSchema(
@@ -420,6 +520,22 @@ SCHEMAS: dict[str, ConfigSchema] = {
         rules=(_stylegan_channels(None),),
     ),
     # an image -> W+ encoder trained for one StyleGAN2 generator (stylegan2_encoder.py)
+    # pSp / e4e / HyperStyle encoders (e4e.py): IR-SE50 at widths base * (1, 2, 4, 8)
+    "psp_encoder": ConfigSchema(dict(_IR_ENCODER, e4e=Bool()), rules=(_se_width,)),
+    "psp_w_encoder": ConfigSchema(dict(_IR_ENCODER), rules=(_se_width,)),
+    # HyperStyle's hypernetwork (hyperstyle.py) for a StyleGAN2 of the given channel rule
+    "hyperstyle_hypernet": ConfigSchema({
+        "img_resolution": Int(8, 16384, power_of_two=True, size=True),
+        "channel_base": Int(1, 2 ** 20, size=True),
+        "channel_max": WIDTH,
+        "layers_to_tune": IndexList(2 + 3 * 12),
+        "input_nc": IMAGE_CHANNELS,
+        "base_width": Int(1, 512, size=True),
+        "code_dim": WIDTH,
+        "shared_inner": WIDTH,
+        "inner": WIDTH,
+        "separable": Bool(),
+    }, rules=(_hypernet_layers,)),
     "stylegan2_encoder": ConfigSchema({
         "resolution": Int(8, 16384, power_of_two=True, size=True),
         "num_ws": Int(1, 64, size=True),  # 18 at 1024 px; a 16384 px generator has 26
@@ -467,6 +583,42 @@ SCHEMAS: dict[str, ConfigSchema] = {
         },
         rules=(_stargan_kernel,),
     ),
+    # BicycleGAN (junyanz/BicycleGAN): z beside every level's input ("all") or the image's only
+    "bicyclegan_unet": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "output_nc": IMAGE_CHANNELS,
+        "nz": Int(0, 1024, size=True),
+        "num_downs": Int(5, 14, size=True),
+        "ngf": BASE_WIDTH,
+        "norm": JUNYAN_NORMS,
+        "nl": Choice(("relu", "lrelu", "elu")),
+        "upsample": Choice(("basic", "bilinear")),
+        "use_dropout": Bool(),
+        "where_add": Choice(("all", "input")),
+    }, rules=(_bicyclegan_levels,)),
+    "bicyclegan_encoder": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "nz": Int(1, 1024, size=True),
+        "nef": BASE_WIDTH,
+        "n_blocks": Int(2, 11, size=True),  # 8 * 2**11 = a 16384 px side
+        "norm": JUNYAN_NORMS,
+        "vae_like": Bool(),
+    }),
+    # MUNIT / UNIT (NVlabs/MUNIT, mingyuliutw/UNIT): activ and pad_type leave the same keys (prelu aside)
+    "munit": ConfigSchema({**_MUNIT_COMMON, "style_dim": Int(1, 1024, size=True), "mlp_dim": Int(1, 8192, size=True)}, rules=(_munit_widest,)),
+    "unit": ConfigSchema(dict(_MUNIT_COMMON), rules=(_munit_widest,)),
+    # text to image (gan_int_cls.py, text_encoder.py): the vocabulary is an argument, so the file carries it
+    "gan_int_cls": ConfigSchema({**_TEXT_ENCODER, "z_dim": WIDTH, "proj_dim": WIDTH, "ngf": BASE_WIDTH, "resolution": TEXT_IMAGE_SIDE,
+                                 "img_channels": IMAGE_CHANNELS}),
+    "gan_int_cls_discriminator": ConfigSchema({"text_dim": WIDTH, "proj_dim": WIDTH, "ndf": BASE_WIDTH, "resolution": TEXT_IMAGE_SIDE,
+                                               "img_channels": IMAGE_CHANNELS}),
+    "gigagan": ConfigSchema({**_TEXT_ENCODER, "z_dim": WIDTH, "w_dim": WIDTH, "map_layers": Int(1, 16, size=True),
+                             "resolution": TEXT_IMAGE_SIDE, "channel_base": Int(1, 2**24, size=True), "channel_max": Int(1, 4096, size=True),
+                             "num_kernels": Int(1, 64, size=True), "attn_max_res": Int(0, 4096), "img_channels": IMAGE_CHANNELS},
+                            rules=(_gigagan_channels,)),
+    "gigagan_discriminator": ConfigSchema({"text_dim": WIDTH, "resolution": TEXT_IMAGE_SIDE, "channel_base": Int(1, 2**24, size=True),
+                                           "channel_max": Int(1, 4096, size=True), "scales": Int(1, 6, size=True),
+                                           "img_channels": IMAGE_CHANNELS}, rules=(_gigagan_scales,)),
 }
 
 

@@ -17,6 +17,7 @@ from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_project_part import LatentProjectPart
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_import import ModelImporter
+from ganstudio.app.describe_viewmodel import DescribeViewModel
 from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.samples import convert_sample_kind, sample_files
@@ -26,10 +27,12 @@ from .actions import make_action
 from .dialogs import MODEL_FILTER, OPEN_FILTER, Dialogs
 from .help_texts import DOCS_DIR, about_text, shortcuts_text
 from .icons import icon
+from .describe.workspace import DescribeWorkspace
 from .latent.workspace import LatentWorkspace
 from .face_and_convert_tabs import FaceAndConvertTabs
 from .models_dock import ModelsPanel
 from .painting.workspace import PaintingWorkspace
+from .precision_menu import PrecisionControl
 from .workspace_commands import WorkspaceCommands, WorkspaceList
 
 APP_NAME = "GAN Studio"
@@ -76,6 +79,9 @@ class MainWindow(QMainWindow):
         self.latent_vm.notice.connect(self.notify)
         self.document.add_part(LatentProjectPart(self.latent_vm))
         self.face_and_convert = FaceAndConvertTabs(self.workspaces, self.controller, self.dialogs, self.notify, self)
+        self.describe_vm = DescribeViewModel(self.controller, self)
+        self.describe = DescribeWorkspace(self.describe_vm, self.dialogs)
+        self.workspaces.addTab(self.describe, icon("fa5s.keyboard"), DescribeWorkspace.title)
         self.setCentralWidget(self.workspaces)
         self.workspace_list = self._describe_workspaces()
         self.inference_ms: dict[str, float] = {}  # channel -> last inference time, shown for the workspace on screen
@@ -107,6 +113,7 @@ class MainWindow(QMainWindow):
         workspaces.add(WorkspaceCommands(
             "convert", tabs.converter, "convert", lambda: tabs.converter_vm.model.info, export=tabs.converter.save_dialog,
             zoom_in=lambda: compare.zoom_by(1.25), zoom_out=lambda: compare.zoom_by(1 / 1.25), fit=compare.fit, actual_size=compare.actual_size))
+        workspaces.add(WorkspaceCommands("describe", self.describe, "describe", lambda: self.describe_vm.model.info, export=self.describe.export_dialog))
         return workspaces
 
     @property
@@ -199,6 +206,9 @@ class MainWindow(QMainWindow):
         for item in (self.act_open_model, self.act_import_model, self.act_model_folder, None, painting.act_style_image, painting.act_random_style,
                      self.tools_panel.reroll_region_action, self.tools_panel.reroll_all_action):
             model_menu.addSeparator() if item is None else model_menu.addAction(item)
+        self.precision = PrecisionControl(self.controller, lambda: self.current_workspace.model_path() or "", self)
+        model_menu.addSeparator()
+        model_menu.addMenu(self.precision.menu)
         help_menu = self.menuBar().addMenu("&Help")
         for item in (self.act_docs, self.act_shortcuts, None, self.act_about):
             help_menu.addSeparator() if item is None else help_menu.addAction(item)
@@ -238,6 +248,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cursor_label)
         bar.addPermanentWidget(self.model_label)
         bar.addPermanentWidget(self.time_label)
+        bar.addPermanentWidget(self.precision.label)
         bar.addPermanentWidget(self.device_label)
         if self.controller.device_description:
             self._on_device(self.controller.device_description, self.controller.device_note)
@@ -257,7 +268,8 @@ class MainWindow(QMainWindow):
         self.models_panel.importRequested.connect(self.import_model_dialog)
         self.canvas.cursorMoved.connect(self._show_cursor)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
-        for model_changed in (self.latent_vm.modelChanged, self.face_and_convert.attributes_vm.modelChanged, self.face_and_convert.converter_vm.modelChanged):
+        for model_changed in (self.latent_vm.modelChanged, self.face_and_convert.attributes_vm.modelChanged, self.face_and_convert.converter_vm.modelChanged,
+                              self.describe_vm.modelChanged):
             model_changed.connect(self._refresh_model_indicators)
 
     def _painting_docks(self) -> tuple[QDockWidget, ...]:
@@ -333,6 +345,7 @@ class MainWindow(QMainWindow):
         else:
             self.model_label.setText(f"Model: {info.get('name') or Path(str(info.get('path', ''))).name} ({str(info.get('arch', '')).upper()})")
         self.models_panel.set_current(current.model_path())
+        self.precision.refresh()
 
     def _show_cursor(self, x: int, y: int, class_id: int) -> None:
         self.cursor_label.setText(f"{x}, {y}  {self.vm.palette[class_id].name}" if class_id >= 0 else "")
@@ -349,6 +362,9 @@ class MainWindow(QMainWindow):
         if workspace == "latent":
             self.workspaces.setCurrentWidget(self.latent)
             self.latent_vm.load_model(path)
+        elif workspace == "describe":
+            self.workspaces.setCurrentWidget(self.describe)
+            self.describe_vm.load_model(path)
         elif workspace != "paint":
             # Attributes or Convert; an official state dict goes to whichever of them is on screen, else to Paint
             workspace = self.face_and_convert.route_model(path, entry.arch) or "paint"
@@ -367,6 +383,8 @@ class MainWindow(QMainWindow):
             WorkspaceModel("latent", self.latent_vm.load_model, self.latent_vm.modelChanged, self.latent_vm.modelRejected, lambda: self.latent_vm.model_path),
             WorkspaceModel("attributes", attributes.load_model, attributes.model.modelChanged, attributes.model.modelRejected, lambda: attributes.model.path),
             WorkspaceModel("convert", converter.load_model, converter.model.modelChanged, converter.model.modelRejected, lambda: converter.model.path),
+            WorkspaceModel("describe", self.describe_vm.load_model, self.describe_vm.model.modelChanged, self.describe_vm.model.modelRejected,
+                           lambda: self.describe_vm.model.path),
         ):
             self.model_defaults.add_workspace(workspace)
         self.model_defaults.notice.connect(self.notify)

@@ -36,7 +36,7 @@ SNAPSHOT = ROOT / "tests" / "fixtures" / "stylegan2" / "network-snapshot-skip.pk
 
 def tiny_networks() -> dict[str, torch.nn.Module]:
     """One small network per registered architecture (the sizes the trainer's tests use)."""
-    from ganstudio.models import cyclegan, oasis, patchgan, pix2pix, sean, spade, stargan, stylegan2, stylegan2_encoder
+    from ganstudio.models import bicyclegan, cyclegan, e4e, gan_int_cls, gigagan, hyperstyle, munit, oasis, patchgan, pix2pix, sean, spade, stargan, stylegan2, stylegan2_encoder, unit
 
     torch.manual_seed(0)
     return {
@@ -53,11 +53,26 @@ def tiny_networks() -> dict[str, torch.nn.Module]:
                                                            channel_base=32, channel_max=4),
         "stylegan2_encoder": stylegan2_encoder.StyleGAN2Encoder(resolution=8, num_ws=4, w_dim=4, channels=2, channel_max=4,
                                                                 head_channels=2),
+        "psp_encoder": e4e.GradualStyleEncoder(n_styles=4, style_dim=2, base_width=2, se_reduction=2, e4e=True),
+        "psp_w_encoder": e4e.WEncoder(n_styles=4, style_dim=2, base_width=2, se_reduction=2),
+        "hyperstyle_hypernet": hyperstyle.HyperNetwork(img_resolution=8, channel_base=32, channel_max=4, layers_to_tune="0,1,2,4",
+                                                       base_width=1, code_dim=2, shared_inner=2, inner=2),
         "pix2pix_unet": pix2pix.UnetGenerator(ngf=2, num_downs=5),
         "cyclegan_resnet": cyclegan.ResnetGenerator(ngf=2, n_blocks=1),
         "patchgan": patchgan.NLayerDiscriminator(ndf=2, n_layers=1),
         "stargan": stargan.Generator(conv_dim=4, c_dim=5, repeat_num=1),
         "stargan_discriminator": stargan.Discriminator(image_size=16, conv_dim=2, c_dim=5, repeat_num=2),
+        "munit": munit.AdaINGen(dim=2, style_dim=2, n_downsample=1, n_res=1, mlp_dim=4),
+        "unit": unit.VAEGen(dim=2, n_downsample=1, n_res=1),
+        "bicyclegan_unet": bicyclegan.BicycleGenerator(ngf=1, nz=2, num_downs=6),
+        "bicyclegan_encoder": bicyclegan.ResNetEncoder(nef=1, nz=2, n_blocks=2),
+        "gan_int_cls": gan_int_cls.TextToImageGenerator(vocabulary=["a", "lake"], word_dim=2, text_channels=2, text_dim=2,
+                                                        max_words=4, z_dim=2, proj_dim=2, ngf=1, resolution=8),
+        "gan_int_cls_discriminator": gan_int_cls.MatchingDiscriminator(text_dim=2, proj_dim=2, ndf=1, resolution=8),
+        "gigagan": gigagan.TextStyleGenerator(vocabulary=["a", "lake"], word_dim=2, text_channels=4, text_dim=2, max_words=4, z_dim=2,
+                                              w_dim=2, map_layers=1, resolution=8, channel_base=32, channel_max=4, num_kernels=2,
+                                              attn_max_res=4),
+        "gigagan_discriminator": gigagan.MultiScaleTextDiscriminator(text_dim=2, resolution=16, channel_base=32, channel_max=4),
     }
 
 
