@@ -1,13 +1,14 @@
 """The whole window at the smallest supported size and a large one: it keeps its size on every tab and clips nothing."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from layout_checks import clipped_widgets, shown_without_scrolling
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from tests.stylegan_models import save_tiny_stylegan2
 from tests.translation_models import save_cyclegan, save_stargan
-
-from layout_checks import clipped_widgets, shown_without_scrolling
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +18,8 @@ def bundled(tmp_path_factory, spade_model_path):  # type: ignore[no-untyped-def]
     save_tiny_stylegan2(folder / "tiny-stylegan2.safetensors")
     save_cyclegan(folder / "tiny-cyclegan.safetensors", resolution=32)
     save_stargan(folder / "tiny-stargan.safetensors")
+    bundled_text_model = Path(__file__).resolve().parents[2] / "resources" / "models" / "landscape-gan-int-cls.safetensors"
+    (folder / bundled_text_model.name).write_bytes(bundled_text_model.read_bytes())  # the Describe workspace's model
     return folder
 
 

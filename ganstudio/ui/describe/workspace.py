@@ -12,12 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtWidgets import (QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ganstudio.app.describe_viewmodel import MAX_SAMPLES, MAX_SEED, DescribeViewModel
+from ganstudio.document.errors import DocumentError
 
-from ..file_prompts import EXPORT_FILTER, STATE_DICT_MODEL_FILTER, FileDialogs, ask_open, ask_save
+from ..file_prompts import (
+    EXPORT_FILTER,
+    STATE_DICT_MODEL_FILTER,
+    FileDialogs,
+    ask_open,
+    ask_save,
+)
 from .sample_grid import SampleGrid
 
 SLIDER_STEPS = 100
@@ -100,7 +117,13 @@ class DescribeWorkspace(QWidget):
         ask_open(self.dialogs, "Open a text-to-image model", STATE_DICT_MODEL_FILTER, self.vm.load_model)
 
     def export_dialog(self) -> None:
-        ask_save(self.dialogs, "Export the picked picture", EXPORT_FILTER, "described.png", lambda path: self.vm.export(path, self.grid.selected))
+        ask_save(self.dialogs, "Export the picked picture", EXPORT_FILTER, "described.png", self._export_to)
+
+    def _export_to(self, path: str) -> None:
+        try:
+            self.vm.export(path, self.grid.selected)
+        except (DocumentError, OSError) as exc:  # nothing drawn yet, a full disk: say so, never a traceback
+            self.note_label.setText(f"Not exported: {getattr(exc, 'reason', None) or exc}")
 
     def _on_typed(self, text: str) -> None:
         self.completion_model.setStringList(self.vm.completions(text)[:40])
