@@ -60,6 +60,8 @@ class DescribeWorkspace(QWidget):
         self.count_spin = QSpinBox()
         self.count_spin.setRange(1, MAX_SAMPLES)
         self.count_spin.setValue(vm.count)
+        for spin in (self.seed_spin, self.count_spin):  # never narrower than its largest value needs
+            spin.setMinimumWidth(max(72, spin.sizeHint().width()))
         self.other_edit = QLineEdit()
         self.other_edit.setPlaceholderText("a second sentence to blend towards")
         self.mix_slider = QSlider(Qt.Orientation.Horizontal)
