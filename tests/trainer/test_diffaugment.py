@@ -10,7 +10,7 @@ import torch
 from trainer.augment import DiffAugment, parse_policy
 from trainer.augment.diffaugment import color, cutout
 from trainer.loop import run_recipe
-from train_helpers import TINY, recipe_class, tiny_args
+from train_helpers import EVERY_TINY, recipe_class, tiny_args
 
 PALETTE = torch.tensor([[0.9, -0.5, 0.2], [-0.7, 0.6, 0.4], [0.3, 0.8, -0.9]])
 
@@ -83,9 +83,9 @@ def test_tile_gives_each_group_the_same_draws() -> None:
     assert torch.equal(tiled, cutout(image))
 
 
-@pytest.mark.parametrize("recipe", sorted(TINY))
+@pytest.mark.parametrize("recipe", sorted(EVERY_TINY))
 def test_every_recipe_trains_with_diffaugment(recipe: str, tiny_data, tmp_path: Path) -> None:
-    data = tiny_data(TINY[recipe][0])
+    data = tiny_data(EVERY_TINY[recipe][0])
     cls = recipe_class(recipe)
     plain = run_recipe(cls, tiny_args(recipe, data, tmp_path / "plain", iters=2))
     augmented = run_recipe(cls, tiny_args(recipe, data, tmp_path / "aug", "--diffaugment", "color,translation,cutout", iters=2))

@@ -10,7 +10,7 @@ import torch
 
 import trainer.interval_eval as interval_eval
 from trainer.loop import run_recipe
-from train_helpers import TINY, recipe_class, tiny_args
+from train_helpers import EVERY_TINY, recipe_class, tiny_args
 
 
 @pytest.fixture
@@ -28,9 +28,9 @@ def cheap_features(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("recipe", ["stylegan2", "pix2pix", "stargan", "oasis"])
+@pytest.mark.parametrize("recipe", ["stylegan2", "pix2pix", "stargan", "oasis", "munit", "unit", "bicyclegan"])
 def test_figures_are_logged_and_the_run_is_unchanged(recipe: str, cheap_features, tiny_data, tmp_path: Path) -> None:
-    data = tiny_data(TINY[recipe][0])
+    data = tiny_data(EVERY_TINY[recipe][0])
     cls = recipe_class(recipe)
     plain = run_recipe(cls, tiny_args(recipe, data, tmp_path / "plain", "--export-dtype", "float32", iters=4))
     measured = run_recipe(cls, tiny_args(recipe, data, tmp_path / "run", "--export-dtype", "float32", "--eval-every", "2",
@@ -41,7 +41,7 @@ def test_figures_are_logged_and_the_run_is_unchanged(recipe: str, cheap_features
     assert [int(r["iteration"]) for r in rows] == [2, 4]
     assert [float(r["kimg"]) for r in rows] == [0.004, 0.008]
     assert all(math.isfinite(float(r["fd"])) and float(r["fd"]) >= 0 for r in rows)
-    assert cheap_features == [("landscapes", 32)]  # built once
+    assert cheap_features == [("landscapes", measured.recipe.args.resolution)]  # built once, at the run's size
 
 
 def test_evaluation_rows_after_a_resume_point_are_dropped(cheap_features, tiny_data, tmp_path: Path) -> None:

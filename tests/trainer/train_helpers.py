@@ -103,6 +103,15 @@ TINY = {
     "stylegan2": ("folder", ["--z-dim", "8", "--w-dim", "8", "--map-layers", "2", "--channel-base", "128", "--channel-max", "8",
                              "--d-reg-interval", "2", "--g-reg-interval", "2"]),
 }
+# Recipes whose own test files cover resume/torchrun/export: tiny options for the tests that go over every
+# recipe's hooks (--diffaugment, --eval-every) without repeating those runs.
+MORE_TINY = {
+    "munit": ("unpaired", ["--dim", "2", "--n-res", "1", "--mlp-dim", "4", "--style-dim", "3", "--dis-dim", "2", "--dis-n-layer", "2",
+                           "--dis-scales", "2"]),
+    "unit": ("unpaired", ["--dim", "2", "--n-res", "1", "--dis-dim", "2", "--dis-n-layer", "2", "--dis-scales", "2"]),
+    "bicyclegan": ("paired", ["--resolution", "64", "--ngf", "2", "--nef", "2", "--ndf", "2", "--nz", "4"]),
+}
+EVERY_TINY = {**TINY, **MORE_TINY}
 
 
 def recipe_class(recipe: str):
@@ -113,6 +122,6 @@ def recipe_class(recipe: str):
 
 
 def tiny_args(recipe: str, data: Path, out: Path, *extra: str, iters: int = 4) -> argparse.Namespace:
-    options = TINY[recipe][1]
+    options = EVERY_TINY[recipe][1]
     return parse(recipe, ["--data", str(data), "--out", str(out), "--resolution", "32", "--batch", "2", "--iters", str(iters),
                           "--sample-every", "0", "--no-progress", "--seed", "3", *options, *extra])

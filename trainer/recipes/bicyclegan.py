@@ -138,8 +138,8 @@ class BicycleGANRecipe(Recipe):
             z_encoded = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
             fakes = G(torch.cat([real_a, real_a]), torch.cat([z_encoded, z_random]))
             fake_encoded, fake_random = fakes[:half], fakes[half:]
-            g_gan = self.gan(self.nets["D"](fake_encoded), True)
-            g_gan2 = self.gan(self.nets["D2"](fake_random), True)
+            g_gan = self.gan(self.nets["D"](self.augment_d(fake_encoded)), True)
+            g_gan2 = self.gan(self.nets["D2"](self.augment_d(fake_random)), True)
             # E's mean of the random-code output, with E's weights detached: the gradient reaches G only
             frozen = {name: p.detach() for name, p in self.nets["E"].named_parameters()}
             mu2 = functional_call(self.nets["E"], frozen, (fake_random,))[0]
@@ -157,11 +157,18 @@ class BicycleGANRecipe(Recipe):
             set_requires_grad(self.nets[key], True)
             self.optimizers[key].zero_grad(set_to_none=True)
             with self.rt.autocast():
-                d_loss = self.gan(self.train_nets[key](fake.detach()), False) + self.gan(self.train_nets[key](real), True)
+                d_loss = (self.gan(self.train_nets[key](self.augment_d(fake.detach())), False)
+                          + self.gan(self.train_nets[key](self.augment_d(real)), True))
             self.rt.backward(d_loss)
             self.rt.step(self.optimizers[key])
             out[key] = d_loss
         return out
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Translations with fixed random codes (the app's default look) against the photos."""
+        real_a = batch["A"]
+        z = torch.randn(real_a.shape[0], self.args.nz, generator=torch.Generator().manual_seed(0)).to(real_a.device)
+        return self.nets["G"](real_a, z), batch["B"]
 
     @torch.no_grad()
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:

@@ -167,7 +167,8 @@ class TwoDomainRecipe(Recipe):
         with torch.no_grad(), self.rt.autocast():
             x_ba, x_ab = self.fakes(real_a, real_b)
         with self.rt.autocast():
-            fake_a, real_a_out, fake_b, real_b_out = self.train_nets["dis"](x_ba, real_a, x_ab, real_b)
+            seen = [self.augment_d(x) for x in (x_ba, real_a, x_ab, real_b)]
+            fake_a, real_a_out, fake_b, real_b_out = self.train_nets["dis"](*seen)
             d_a = lsgan_sum(fake_a, 0.0) + lsgan_sum(real_a_out, 1.0)
             d_b = lsgan_sum(fake_b, 0.0) + lsgan_sum(real_b_out, 1.0)
         self.rt.backward(a.gan_w * (d_a + d_b))
@@ -178,7 +179,7 @@ class TwoDomainRecipe(Recipe):
         """Generator LSGAN terms, through the bare discriminators (frozen; their step is separate)."""
         dis = self.nets["dis"]
         set_requires_grad(dis, False)
-        return lsgan_sum(dis.dis_a(x_ba), 1.0), lsgan_sum(dis.dis_b(x_ab), 1.0)
+        return lsgan_sum(dis.dis_a(self.augment_d(x_ba)), 1.0), lsgan_sum(dis.dis_b(self.augment_d(x_ab)), 1.0)
 
     def init_weights(self, path: str) -> list[str]:
         """--init: gen_a from the file's main network, gen_b from its domain_b part (both inside the "gen" pair)."""
@@ -195,6 +196,13 @@ class TwoDomainRecipe(Recipe):
             return []  # one domain only: nothing the run can start from as a pair
         copy_weights(other.module, gen.gen_b, f"domain_b ({other.arch})")
         return ["gen"]
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """A -> B translations (the exported direction) against the B photos."""
+        return self.translate_a_to_b(batch["A"]), batch["B"]
+
+    def translate_a_to_b(self, x_a: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
 
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
         gen = self.nets["gen"]
@@ -224,6 +232,12 @@ class MUNITRecipe(TwoDomainRecipe):
         s_a, s_b = self.styles(real_a.shape[0], real_a), self.styles(real_b.shape[0], real_b)
         c_a, c_b = gen.gen_a.enc_content(real_a), gen.gen_b.enc_content(real_b)
         return gen.gen_a.decode(c_b, s_a), gen.gen_b.decode(c_a, s_b)
+
+    def translate_a_to_b(self, x_a: torch.Tensor) -> torch.Tensor:
+        """With fixed prior styles, one per image (the same at every evaluation)."""
+        styles = torch.randn(x_a.shape[0], self.args.style_dim, 1, 1, generator=torch.Generator().manual_seed(0)).to(x_a.device)
+        gen = self.nets["gen"]
+        return gen.gen_b.decode(gen.gen_a.enc_content(x_a), styles)
 
     def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
         a = self.args

@@ -82,6 +82,11 @@ class UNITRecipe(TwoDomainRecipe):
         h_a, h_b = gen.gen_a.encode(real_a), gen.gen_b.encode(real_b)
         return gen.gen_a.decode(h_b + torch.randn_like(h_b)), gen.gen_b.decode(h_a + torch.randn_like(h_a))
 
+    def translate_a_to_b(self, x_a: torch.Tensor) -> torch.Tensor:
+        """The shared code's mean, without the sampling noise (as the app translates)."""
+        gen = self.nets["gen"]
+        return gen.gen_b.decode(gen.gen_a.encode(x_a))
+
     def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
         a = self.args
         real_a, real_b = batch["A"], batch["B"]
