@@ -90,8 +90,13 @@ class DefaultModel:
 # StyleGAN2 keeps R1 gamma 10: stylegan2-ada's "auto" 0.0002 * resolution**2 / batch (0.1
 # here) let D overpower G on these 3000 images without ADA's augmentation (D losses ~0.1,
 # G ~4.5, images darkening by 2500 iterations), where 10 stays balanced (D ~0.2-0.4, G ~2).
-# Sizes are chosen so that all defaults together stay well under 60 MB in float16
+# Sizes are chosen so that all defaults together stay under BUNDLE_BUDGET_MB in float16
 # and each trains in hours on one GPU (or, slowly, on a CPU).
+BUNDLE_BUDGET_MB = 100
+BUNDLE_BUDGET_REASON = (
+    "The budget was 60 MB while the app had 7 families; with 20 families each needing a default that works out of the "
+    "box (and companions: encoders, directions) it is 100 MB, still under a tenth of the installed torch. The largest "
+    "files (SPADE 13 MB, pix2pix 12 MB, SEAN 11 MB) are the first to shrink if it is reached.")
 DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-spade", "spade", LANDSCAPES, "", 20000, (
         "--resolution", "128", "--ngf", "16", "--spade-hidden", "32", "--ndf", "32", "--n-layers-d", "3", "--batch", "4", "--use-vae", "--z-dim", "64",

@@ -83,3 +83,9 @@ def test_ctrl_c_checkpoints_the_runs_and_ships_them(tmp_path: Path, monkeypatch:
     done = _shipped(dest)[0]["provenance"]["iterations"]
     assert 2 <= done < 1_000_000 and defaults.checkpoint_iteration(work / "tiny-cyclegan") == done
     assert "stopped by signal" in (work / "tiny-cyclegan" / "train.log").read_text()
+
+
+def test_the_shipped_models_fit_the_bundle_budget() -> None:
+    shipped = [f for f in (defaults.ROOT / "resources" / "models").iterdir() if f.is_file()]
+    total_mb = sum(f.stat().st_size for f in shipped) / 1e6
+    assert len(shipped) >= 10 and total_mb <= defaults.BUNDLE_BUDGET_MB, (total_mb, defaults.BUNDLE_BUDGET_MB)

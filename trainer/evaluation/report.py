@@ -101,6 +101,15 @@ def side_by_side(evaluations: Sequence[ModelEvaluation]) -> list[str]:
     return lines
 
 
+def bundle_size(model_files: dict[str, Path]) -> list[str]:
+    """The bundle's total against its budget, and why the budget is what it is."""
+    from trainer.defaults import BUNDLE_BUDGET_MB, BUNDLE_BUDGET_REASON
+
+    folders = {p.parent for p in model_files.values()}
+    total = sum(f.stat().st_size for folder in folders for f in folder.iterdir() if f.is_file()) / 1e6
+    return ["", f"All bundled files together: {total:.1f} MB of the {BUNDLE_BUDGET_MB} MB budget. {BUNDLE_BUDGET_REASON}"]
+
+
 def write_page(
     evaluations: Sequence[ModelEvaluation],
     records: dict[str, dict[str, Any]],
@@ -130,6 +139,7 @@ def write_page(
         size = model_files[ev.name].stat().st_size / 1e6
         lines.append(f"| [{ev.name}](#{ev.name}) | {KIND_TITLES.get(ev.kind, ev.kind)} ({ev.arch}) | {rec['iterations']} | "
                      f"{size:.1f} MB | {headline(ev)} |")
+    lines += bundle_size(model_files)
     lines += side_by_side(evaluations)
     for ev in evaluations:
         rec = records[ev.name]
