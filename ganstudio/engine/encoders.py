@@ -70,7 +70,9 @@ class EncodeJob(BatchJob):
 # ---------------------------------------------------------------------------------- plain torch
 def encoder_input(image: np.ndarray, device: torch.device | str = "cpu", size: int = INPUT_SIZE) -> torch.Tensor:
     """RGB uint8 (H, W, 3) -> [1, 3, size, size] in [-1, 1] (bilinear, antialiased when shrinking)."""
-    x = torch.from_numpy(np.ascontiguousarray(image)).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1
+    # a copy when the array is read-only (a frozen job's photo): torch refuses to wrap those without a warning
+    pixels = image if image.flags.writeable and image.flags.c_contiguous else np.array(image, order="C")
+    x = torch.from_numpy(pixels).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1
     if x.shape[-2:] != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     return x
