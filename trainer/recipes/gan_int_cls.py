@@ -89,6 +89,21 @@ class TextRecipe(Recipe):
     def fixed_noise(self, n: int, z_dim: int, device: torch.device, offset: int = 0) -> torch.Tensor:
         return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(1234 + offset)).to(device)
 
+    def _generate(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """Images for captions `tokens` from the fixed noise draw `offset` (the same at every sample)."""
+        raise NotImplementedError
+
+    def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        """Each row: a real image, then two draws for its caption."""
+        x, tokens = batch["image"], batch["tokens"]
+        return torch.stack([x, self._generate(tokens), self._generate(tokens, 1)], 1).flatten(0, 1), 3
+
+    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        return self._generate(batch["tokens"]), batch["image"]
+
+    def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
+        return self.model, {}, {"resolution": self.args.resolution}
+
     def init_expectations(self) -> dict[str, Any]:
         return {"resolution": self.args.resolution}
 
@@ -159,17 +174,6 @@ class GanIntClsRecipe(TextRecipe):
     def _generate(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
         z = self.fixed_noise(len(tokens), self.args.z_dim, tokens.device, offset)
         return self.nets["G"](z, self.nets["T"](tokens))
-
-    def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
-        """Each row: a real image, then two draws for its caption."""
-        x, tokens = batch["image"], batch["tokens"]
-        return torch.stack([x, self._generate(tokens), self._generate(tokens, 1)], 1).flatten(0, 1), 3
-
-    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
-        return self._generate(batch["tokens"]), batch["image"]
-
-    def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
-        return self.model, {}, {"resolution": self.args.resolution}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,10 +10,8 @@ per-pixel noise; the export draws without it, so a seed gives one picture.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 import torch
-import torch.nn as nn
 
 from ganstudio.models.gan_int_cls import ImageEmbedder
 from ganstudio.models.gigagan import MultiScaleTextDiscriminator, TextStyleGenerator, pack
@@ -119,17 +117,6 @@ class GigaGANRecipe(TextRecipe):
     def _generate(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
         z = self.fixed_noise(len(tokens), self.args.z_dim, tokens.device, offset)
         return self.nets["G"](z, self.conditioning(tokens)[0], noise_mode="none")
-
-    def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
-        """Each row: a real image, then two draws for its caption."""
-        x, tokens = batch["image"], batch["tokens"]
-        return torch.stack([x, self._generate(tokens), self._generate(tokens, 1)], 1).flatten(0, 1), 3
-
-    def evaluation_pair(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor] | None:
-        return self._generate(batch["tokens"]), batch["image"]
-
-    def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
-        return self.model, {}, {"resolution": self.args.resolution}
 
 
 def run(args: argparse.Namespace) -> int:
