@@ -181,6 +181,29 @@ class TwoDomainRecipe(Recipe):
         set_requires_grad(dis, False)
         return lsgan_sum(dis.dis_a(self.augment_d(x_ba)), 1.0), lsgan_sum(dis.dis_b(self.augment_d(x_ab)), 1.0)
 
+    def generator_terms(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """The generator pair's outputs (with x_ba and x_ab) and its non-adversarial loss terms, NAME_a / NAME_b."""
+        raise NotImplementedError
+
+    def term_weights(self) -> dict[str, float]:
+        """NAME -> weight of the terms NAME_a and NAME_b in the generators' loss."""
+        raise NotImplementedError
+
+    def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
+        real_a, real_b = batch["A"], batch["B"]
+        d_a, d_b = self.dis_step(real_a, real_b)
+
+        self.optimizers["gen"].zero_grad(set_to_none=True)
+        o, terms = self.generator_terms(real_a, real_b)
+        with self.rt.autocast():
+            adv_a, adv_b = self.adversarial(o["x_ba"], o["x_ab"])
+        weights = self.term_weights()
+        total = self.args.gan_w * (adv_a + adv_b) + sum(weights[name.rsplit("_", 1)[0]] * value for name, value in terms.items())
+        self.rt.backward(total)
+        self.rt.step(self.optimizers["gen"])
+        set_requires_grad(self.nets["dis"], True)
+        return {"D_a": d_a, "D_b": d_b, "G_adv_a": adv_a, "G_adv_b": adv_b, **terms}
+
     def init_weights(self, path: str) -> list[str]:
         """--init: gen_a from the file's main network, gen_b from its domain_b part (both inside the "gen" pair)."""
         from ganstudio.checkpoints import load_model
@@ -239,16 +262,10 @@ class MUNITRecipe(TwoDomainRecipe):
         gen = self.nets["gen"]
         return gen.gen_b.decode(gen.gen_a.enc_content(x_a), styles)
 
-    def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
-        a = self.args
-        real_a, real_b = batch["A"], batch["B"]
-        d_a, d_b = self.dis_step(real_a, real_b)
-
-        self.optimizers["gen"].zero_grad(set_to_none=True)
+    def generator_terms(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         s_a, s_b = self.styles(real_a.shape[0], real_a), self.styles(real_b.shape[0], real_b)
         with self.rt.autocast():
             o = self.train_nets["gen"](real_a, real_b, s_a, s_b)
-            adv_a, adv_b = self.adversarial(o["x_ba"], o["x_ab"])
         terms = {
             "recon_x_a": losses.l1(o["x_a_recon"], real_a), "recon_x_b": losses.l1(o["x_b_recon"], real_b),
             "recon_s_a": losses.l1(o["s_a_recon"], s_a), "recon_s_b": losses.l1(o["s_b_recon"], s_b),
@@ -257,13 +274,11 @@ class MUNITRecipe(TwoDomainRecipe):
         zero = real_a.new_zeros(())
         terms["cyc_x_a"] = losses.l1(o["x_aba"], real_a) if "x_aba" in o else zero
         terms["cyc_x_b"] = losses.l1(o["x_bab"], real_b) if "x_bab" in o else zero
-        total = (a.gan_w * (adv_a + adv_b) + a.recon_x_w * (terms["recon_x_a"] + terms["recon_x_b"])
-                 + a.recon_s_w * (terms["recon_s_a"] + terms["recon_s_b"]) + a.recon_c_w * (terms["recon_c_a"] + terms["recon_c_b"])
-                 + a.recon_x_cyc_w * (terms["cyc_x_a"] + terms["cyc_x_b"]))
-        self.rt.backward(total)
-        self.rt.step(self.optimizers["gen"])
-        set_requires_grad(self.nets["dis"], True)
-        return {"D_a": d_a, "D_b": d_b, "G_adv_a": adv_a, "G_adv_b": adv_b, **terms}
+        return o, terms
+
+    def term_weights(self) -> dict[str, float]:
+        a = self.args
+        return {"recon_x": a.recon_x_w, "recon_s": a.recon_s_w, "recon_c": a.recon_c_w, "cyc_x": a.recon_x_cyc_w}
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         gen = self.nets["gen"]

@@ -23,7 +23,6 @@ from ganstudio.models.unit import VAEGen
 from .. import losses
 from ..loop import cli_run
 from ..options import add_common_arguments
-from ..recipe import set_requires_grad
 from .munit import TwoDomainRecipe, add_shared_arguments
 
 DESCRIPTION = """Train UNIT on two unpaired image domains: DATA/trainA/ and DATA/trainB/.
@@ -87,28 +86,20 @@ class UNITRecipe(TwoDomainRecipe):
         gen = self.nets["gen"]
         return gen.gen_b.decode(gen.gen_a.encode(x_a))
 
-    def train_step(self, batch: dict[str, torch.Tensor], iteration: int) -> dict[str, torch.Tensor]:
-        a = self.args
-        real_a, real_b = batch["A"], batch["B"]
-        d_a, d_b = self.dis_step(real_a, real_b)
-
-        self.optimizers["gen"].zero_grad(set_to_none=True)
+    def generator_terms(self, real_a: torch.Tensor, real_b: torch.Tensor) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         with self.rt.autocast():
             o = self.train_nets["gen"](real_a, real_b)
-            adv_a, adv_b = self.adversarial(o["x_ba"], o["x_ab"])
         terms = {
             "recon_x_a": losses.l1(o["x_a_recon"], real_a), "recon_x_b": losses.l1(o["x_b_recon"], real_b),
             "kl_a": kl(o["h_a"]), "kl_b": kl(o["h_b"]),
             "cyc_x_a": losses.l1(o["x_aba"], real_a), "cyc_x_b": losses.l1(o["x_bab"], real_b),
             "kl_cyc_a": kl(o["h_a_recon"]), "kl_cyc_b": kl(o["h_b_recon"]),
         }
-        total = (a.gan_w * (adv_a + adv_b) + a.recon_x_w * (terms["recon_x_a"] + terms["recon_x_b"])
-                 + a.recon_kl_w * (terms["kl_a"] + terms["kl_b"]) + a.recon_x_cyc_w * (terms["cyc_x_a"] + terms["cyc_x_b"])
-                 + a.recon_kl_cyc_w * (terms["kl_cyc_a"] + terms["kl_cyc_b"]))
-        self.rt.backward(total)
-        self.rt.step(self.optimizers["gen"])
-        set_requires_grad(self.nets["dis"], True)
-        return {"D_a": d_a, "D_b": d_b, "G_adv_a": adv_a, "G_adv_b": adv_b, **terms}
+        return o, terms
+
+    def term_weights(self) -> dict[str, float]:
+        a = self.args
+        return {"recon_x": a.recon_x_w, "kl": a.recon_kl_w, "cyc_x": a.recon_x_cyc_w, "kl_cyc": a.recon_kl_cyc_w}
 
     def sample(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
         gen = self.nets["gen"]
