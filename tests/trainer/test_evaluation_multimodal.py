@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from trainer.evaluation.report import headline
 import torch
 
 from ganstudio.checkpoints import load_model, save_model
@@ -58,3 +60,5 @@ def test_page_figures_from_tiny_stand_ins(tmp_path: Path, arch: str):
         assert len(evaluation.tables) == 2 and evaluation.grid.shape[1] > evaluation.grid.shape[0]
     else:
         assert "diversity" not in figures and len(evaluation.tables) == 1
+    line = headline(evaluation)
+    assert line.startswith("season reached") and "CycleGAN default" in line and ("diversity" in line) == (arch == "munit")

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from trainer.evaluation.report import headline
+
 from ganstudio.checkpoints import load_model
 from trainer.evaluation.context import EvalContext, Settings
 from trainer.evaluation.text_to_image import LandscapeJudge, _other_caption, evaluate_text_to_image, heldout_landscapes
@@ -36,6 +38,7 @@ def test_evaluation_reports_mentions_baseline_and_frechet(model_path: Path, tmp_
     assert len(f["frechet"]) == 2 and all(np.isfinite(v) for v in f["frechet"].values())
     assert ev.grid.ndim == 3 and ev.grid.dtype == np.uint8
     assert any(k.startswith("landscape-look") for k in ctx.measurements)
+    assert headline(ev).startswith(f"caption's mentions seen {100 * f['mentioned_present']:.1f} %")
 
 
 def test_heldout_captions_are_heldout_combinations() -> None:

@@ -37,12 +37,21 @@ def _duration(seconds: Any) -> str:
     return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
 
 
+def _mean_share(score: Any) -> float:
+    """A text-to-image score: a share, or a dict of shares per kind of mention (their mean)."""
+    if isinstance(score, dict):
+        values = [v for v in score.values() if isinstance(v, (int, float))]
+        return sum(values) / len(values) if values else float("nan")
+    return float(score)
+
+
 def headline(ev: ModelEvaluation) -> str:
     """One line: the model's main figure beside the best baseline's."""
     f = ev.figures
     if ev.kind == "label-to-photo":
-        models = {k: v for k, v in f.items() if not k.startswith("baseline")}
-        bases = {k: v for k, v in f.items() if k.startswith("baseline")}
+        scored = {k: v for k, v in f.items() if isinstance(v, dict) and "psnr" in v}  # not diversity and such
+        models = {k: v for k, v in scored.items() if not k.startswith("baseline")}
+        bases = {k: v for k, v in scored.items() if k.startswith("baseline")}
         best = max(models.values(), key=lambda v: v["psnr"])
         mean_image, class_mean = bases.get("baseline: training-set mean image"), bases.get("baseline: class-mean colours")
         if mean_image is None or class_mean is None:
@@ -58,6 +67,23 @@ def headline(ev: ModelEvaluation) -> str:
             line += (f"; no-change edit PSNR {fmt(fidelity['model']['psnr'])} dB (mean face {fmt(fidelity['mean_face']['psnr'])}, "
                      f"input blurred 4x {fmt(fidelity['blurred_input']['psnr'])})")
         return line
+    if ev.kind in ("munit", "unit"):
+        m, cyclegan = f[ev.name], f.get("CycleGAN default (summer2winter-cyclegan)")
+        line = (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} %; cycle error "
+                f"{fmt((m['cycle_summer'] + m['cycle_winter']) / 2)}")
+        if cyclegan:
+            line += (f" (CycleGAN default {fmt(50 * (cyclegan['seen_winter'] + cyclegan['seen_summer']), 1)} %, "
+                     f"{fmt((cyclegan['cycle_summer'] + cyclegan['cycle_winter']) / 2)})")
+        if "diversity" in f:
+            line += f"; diversity {fmt(f['diversity']['diversity_s_to_w'], 1)}"
+        if "style_transfer" in f:
+            t = f["style_transfer"]
+            line += f"; colour distance to a reference {fmt(t['reference_style'], 1)} with its style vs {fmt(t['random_style'], 1)} random"
+        return line
+    if ev.kind == "text_to_image" and "mentioned_present" in f:
+        return (f"caption's mentions seen {fmt(100 * _mean_share(f['mentioned_present']), 1)} % vs "
+                f"{fmt(100 * _mean_share(f['baseline_other_caption']), 1)} % for another caption's pictures, "
+                f"{fmt(100 * _mean_share(f['real_photos']), 1)} % for real photos")
     if ev.kind == "cyclegan":
         m = f[ev.name]
         return (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} % (identity "
