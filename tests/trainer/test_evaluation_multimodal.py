@@ -6,8 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from trainer.evaluation.report import headline
 import torch
 
 from ganstudio.checkpoints import load_model, save_model
@@ -16,6 +14,7 @@ from ganstudio.models.munit import AdaINGen
 from ganstudio.models.unit import VAEGen
 from trainer.evaluation import multimodal
 from trainer.evaluation.context import EvalContext, Settings
+from trainer.evaluation.report import headline
 
 
 def test_diversity_is_zero_for_identical_outputs_and_the_mean_level_difference_otherwise():

@@ -6,17 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from trainer.evaluation.report import headline
+from test_text_recipes import captioned_data, text_args
+from train_helpers import recipe_class
 
 from ganstudio.checkpoints import load_model
 from trainer.evaluation.context import EvalContext, Settings
-from trainer.evaluation.text_to_image import LandscapeJudge, _other_caption, evaluate_text_to_image, heldout_landscapes
+from trainer.evaluation.report import headline
+from trainer.evaluation.text_to_image import (
+    LandscapeJudge,
+    _other_caption,
+    evaluate_text_to_image,
+    heldout_landscapes,
+)
 from trainer.loop import run_recipe
 from trainer.synthetic import captions
-
-from test_text_recipes import captioned_data, text_args
-from train_helpers import recipe_class
 
 
 @pytest.fixture(scope="module")
