@@ -169,8 +169,10 @@ def build_parser(recipe: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_make_data(commands)
     for name in available_recipes():
+        dashed = name.replace("_", "-")  # the papers' spelling (gan-int-cls, wgan-gp) works too
         sub = commands.add_parser(
-            name, help=RECIPE_HELP.get(name, f"train {name}"), formatter_class=argparse.RawDescriptionHelpFormatter
+            name, help=RECIPE_HELP.get(name, f"train {name}"), formatter_class=argparse.RawDescriptionHelpFormatter,
+            aliases=[dashed] if dashed != name else [],
         )
         if name == recipe:
             module = load_recipe(name)
@@ -181,7 +183,8 @@ def build_parser(recipe: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    recipe = argv[0] if argv and argv[0] in available_recipes() else None
+    named = argv[0].replace("-", "_") if argv else ""
+    recipe = named if named in available_recipes() else None
     args = build_parser(recipe).parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -110,6 +110,14 @@ def test_command_line_trains_and_reports_bad_data(tiny_data, tmp_path, capsys):
     assert "no attribute list" in capsys.readouterr().err
 
 
+def test_recipes_answer_to_their_dashed_names_too() -> None:
+    from trainer.cli import build_parser
+
+    parser = build_parser("gan_int_cls")
+    args = parser.parse_args(["gan-int-cls", "--data", "d", "--out", "o"])
+    assert args.func.__module__ == "trainer.recipes.gan_int_cls" and args.data == "d"
+
+
 @pytest.mark.slow
 def test_spade_uses_vgg_loss_when_weights_are_given(tiny_data, tmp_path, vgg19_weights):
     args = tiny_args("spade", tiny_data("labelmap"), tmp_path / "run", "--vgg-weights", str(vgg19_weights), iters=1)
