@@ -66,6 +66,17 @@ def test_recipe_trains_and_exports_a_model_the_app_opens(recipe: str, data: Path
         assert image.abs().max() <= 1  # tanh output; StyleGAN2's (GigaGAN's) is unbounded and clipped when shown
 
 
+def test_gigagan_exports_its_moving_average_generator(data: Path, tmp_path: Path) -> None:
+    # a half-life of 2 images and no ramp-up: the average visibly lags G after 4 iterations
+    result = run_recipe(recipe_class("gigagan"), text_args("gigagan", data, tmp_path / "run", "--export-dtype", "float32",
+                                                           "--ema-kimg", "0.002", "--ema-rampup", "0"))
+    nets = result.recipe.nets
+    exported = load_model(result.export_path).module.image.state_dict()
+    averaged, trained = nets["G_ema"].state_dict(), nets["G"].state_dict()
+    assert all(torch.equal(exported[k], averaged[k].cpu()) for k in averaged)
+    assert any(not torch.equal(averaged[k], trained[k]) for k in averaged if averaged[k].is_floating_point())
+
+
 def _kill_at(iteration: int):
     class SimulatedKill(BaseException):
         pass

@@ -10,14 +10,19 @@ per-pixel noise; the export draws without it, so a seed gives one picture.
 from __future__ import annotations
 
 import argparse
+import copy
+from typing import Any
 
 import torch
+import torch.nn as nn
 
 from ganstudio.models.gan_int_cls import ImageEmbedder
 from ganstudio.models.gigagan import MultiScaleTextDiscriminator, TextStyleGenerator, pack
 
 from .. import losses
 from ..data.captioned import CaptionedDataset
+from ..distributed import DistContext
+from ..ema import EMA
 from ..loop import cli_run
 from ..options import add_common_arguments
 from ..recipe import set_requires_grad
@@ -45,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lambda-mismatch", type=float, default=1.0, help="weight of the matching-aware term (real image, wrong caption) (default 1)")
     group.add_argument("--r1-gamma", type=float, default=1.0, help="R1 weight (default 1)")
     group.add_argument("--d-reg-interval", type=int, default=16, help="R1 every N iterations (lazy, default 16)")
+    group.add_argument("--ema-kimg", type=float, default=10.0, help="generator EMA half-life in thousands of images (default 10)")
+    group.add_argument("--ema-rampup", type=float, default=0.05, help="EMA half-life ramp-up as a fraction of images seen, 0 to disable (default 0.05)")
 
 
 class GigaGANRecipe(TextRecipe):
@@ -60,6 +67,9 @@ class GigaGANRecipe(TextRecipe):
                                         attn_max_res=a.attn_max_res)
         self.nets["T"] = self.model.text
         self.nets["G"] = self.model.image
+        # samples, evaluation and the export use the moving average, as StyleGAN2's G_ema
+        self.ema = EMA(self.nets["G"], a.ema_kimg, a.ema_rampup or None)
+        self.nets["G_ema"] = self.ema.shadow
         self.nets["D"] = MultiScaleTextDiscriminator(text_dim=a.text_dim, resolution=a.resolution, channel_base=a.channel_base,
                                                      channel_max=a.channel_max, scales=a.d_scales)
         self.nets["E"] = ImageEmbedder(text_dim=a.text_dim, resolution=a.resolution)
@@ -111,12 +121,28 @@ class GigaGANRecipe(TextRecipe):
             g_fake = losses.logistic_nonsaturating(n["D"](self.augment_d(n["G"](z, packed)), sentence), True)
         self.rt.backward(g_fake)
         self.rt.step(self.optimizers["G"])
+        world = self.rt.ctx.world_size
+        self.ema.update(self.nets["G"], len(x) * world, self.images_seen + len(x) * world)
         out["G_fake"] = g_fake
         return out
 
     def _generate(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
         z = self.fixed_noise(len(tokens), self.args.z_dim, tokens.device, offset)
-        return self.nets["G"](z, self.conditioning(tokens)[0], noise_mode="none")
+        return self.nets["G_ema"](z, self.conditioning(tokens)[0], noise_mode="none")
+
+    def wrap(self, ctx: DistContext) -> None:
+        super().wrap(ctx)
+        self.ema.shadow = self.nets["G_ema"]  # the runtime may have moved it
+
+    def init_weights(self, path: str) -> list[str]:
+        filled = super().init_weights(path)
+        self.nets["G_ema"].load_state_dict(self.nets["G"].state_dict())
+        return [*filled, "G_ema"]
+
+    def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
+        exported = copy.deepcopy(self.model)
+        exported.image.load_state_dict(self.nets["G_ema"].state_dict())
+        return exported, {}, {"resolution": self.args.resolution}
 
 
 def run(args: argparse.Namespace) -> int:
