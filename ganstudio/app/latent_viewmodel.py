@@ -79,6 +79,9 @@ class Favourite:
     ws: np.ndarray  # [num_ws, w_dim] float32
     settings: dict[str, Any]
     thumbnail: np.ndarray  # (h, w, 3) uint8
+    # a photo's HyperStyle refinement that was on when it was bookmarked (kept while the app runs; a saved
+    # project keeps the ws only, since the offsets of a 1024 px generator run to hundreds of megabytes)
+    weight_offsets: WeightOffsets | None = None
 
 
 @dataclass
@@ -397,10 +400,15 @@ class LatentViewModel(QObject):
             blend = ((LatentSource.from_seed(self.seed), 1.0),)
         mixing = tuple(self.mixing) if any(self.layer_sources) else ()
         layer_sources = tuple(self.layer_sources) if mixing else ()
-        offsets = self.weight_offsets if self.base == "saved" and self.saved is not None and self.saved is self.offsets_for else None
+        offsets = self.current_offsets()
         return LatentRender(blend=blend, psi=self.psi, cutoff=self.cutoff, class_index=self.class_index,
                             mixing=mixing, layer_sources=layer_sources, noise=self.noise_settings(), edits=self.edits,
                             weight_offsets=offsets)
+
+    def current_offsets(self) -> WeightOffsets | None:
+        """The weight offsets that apply to the picture: those of the saved latent they were found for, while it shows."""
+        showing = self.base == "saved" and self.saved is not None and self.saved is self.offsets_for
+        return self.weight_offsets if showing else None
 
     def describe(self) -> dict[str, Any]:
         """The settings of the current picture, for PNG text and favourites."""
@@ -477,7 +485,8 @@ class LatentViewModel(QObject):
         name = name or (f"seed {settings['seed']}" if settings.get("seed") is not None else f"latent {len(self.favourites) + 1}")
         thumbnail = Image.fromarray(self.output.image)
         thumbnail.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
-        favourite = Favourite(name, np.array(self.output.ws, dtype=np.float32), settings, np.asarray(thumbnail.convert("RGB")))
+        favourite = Favourite(name, np.array(self.output.ws, dtype=np.float32), settings, np.asarray(thumbnail.convert("RGB")),
+                              self.current_offsets())
         self.favourites.append(favourite)
         self.favouritesChanged.emit()
         return favourite
@@ -510,6 +519,7 @@ class LatentViewModel(QObject):
             self.layer_sources = [int(v) for v in mixing["layer_sources"]]
         else:
             self.saved, self.base, self.saved_origin = LatentSource(w=fav.ws, name=fav.name), "saved", "favourite"
+            self.weight_offsets, self.offsets_for = fav.weight_offsets, (self.saved if fav.weight_offsets is not None else None)
             self.layer_sources = [0] * self.num_ws
         self._changed()
 

@@ -84,8 +84,12 @@ def test_hyperstyle_needs_its_w_encoder_then_refines_the_face(qtbot, dialogs, fi
         x0, y0, x1, y1 = pvm.square.bounds()
         ys, xs = np.nonzero(np.abs(full.astype(int) - photo).sum(axis=-1))
         assert len(xs) > 0 and xs.min() >= x0 - 1 and xs.max() <= x1 + 1 and ys.min() >= y0 - 1 and ys.max() <= y1 + 1
-        # another latent (a seed) is drawn without this photo's weight offsets
+        # a bookmark keeps the refinement; another latent (a seed) is drawn without this photo's weight offsets
+        tuned = vm.current_render().weight_offsets
+        vm.add_favourite("refined photo")
         vm.set_seed(3)
         assert vm.current_render().weight_offsets is None
+        vm.apply_favourite(len(vm.favourites) - 1)
+        assert vm.current_render().weight_offsets is tuned
     finally:
         controller.shutdown()
