@@ -249,3 +249,18 @@ def test_training_record_falls_back_to_the_defaults_table(tmp_path: Path):
     assert record["target_iterations"] == 30000
     unknown = training_record("someone-elses-model", load_model(tmp_path / "m.safetensors"), None)
     assert unknown["command"] is None and unknown["reproduce"] is None
+
+
+@pytest.mark.slow
+def test_docs_page_covers_every_bundled_model(tmp_path: Path):
+    """The page the docs are made from, over the shipped files in the tiny setting: every family's evaluator and
+    headline run (a new family's figures must not break the page), and every bundled model with an evaluation has
+    its section."""
+    root = Path(__file__).resolve().parents[2]
+    logged: list[str] = []
+    page = evaluate_all(root / "resources" / "models", None, tmp_path, Settings.tiny(tmp_path / "cache"), command="test", log=logged.append)
+    text = page.read_text()
+    skipped = {line.split(":")[0] for line in logged if "no evaluation for architecture" in line}
+    for name in find_models(root / "resources" / "models", None):
+        assert (f"## {name}" in text) != (name in skipped), name
+    assert "MB budget" in text

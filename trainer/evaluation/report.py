@@ -111,6 +111,8 @@ def side_by_side(evaluations: Sequence[ModelEvaluation]) -> list[str]:
         rows, baselines = [], {}
         for ev in group:
             for label, f in ev.figures.items():
+                if not isinstance(f, dict) or "psnr" not in f:  # a model's other figures (diversity, style recovery)
+                    continue
                 if label.startswith("baseline"):
                     baselines.setdefault(label, f)  # the same maps and training data: the same baselines
                     continue
@@ -221,7 +223,7 @@ def write_page(
         else:
             quality = (f"area-fraction error {fmt(m['area_fraction_mae'], 3)} (predicting the mean: "
                        f"{fmt(m['constant_mae'], 3)})")
-        lines.append(f"| {m['what']} | {m['train']} | {m['test']} | {quality} |")
+        lines.append(f"| {m['what']} | {m.get('train', '(reuses a network above)')} | {m['test']} | {quality} |")
     path = out / "models.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
