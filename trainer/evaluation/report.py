@@ -8,7 +8,9 @@ from trainer.evaluation import heldout
 from trainer.evaluation.context import ModelEvaluation, Table, fmt
 
 KIND_TITLES = {"label-to-photo": "label map → photo", "attributes": "face attribute editing",
-               "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes"}
+               "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes",
+               "munit": "summer ↔ winter translation with styles", "unit": "summer ↔ winter translation, shared latent",
+               "text_to_image": "text → image"}
 
 
 def _pix2pix_data() -> str:
