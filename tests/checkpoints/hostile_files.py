@@ -250,7 +250,7 @@ except OSError:
 base = peak_mb()
 for case_id, path, hints in json.load(sys.stdin):
     print(json.dumps({"start": case_id}), flush=True)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         load_model(path, **hints)
         outcome, message = "loaded", ""
@@ -258,8 +258,8 @@ for case_id, path, hints in json.load(sys.stdin):
         outcome, message = "CheckpointError", str(exc)
     except BaseException as exc:
         outcome, message = type(exc).__name__, str(exc)[:500]
-    seconds = time.perf_counter() - start
-    print(json.dumps({"id": case_id, "outcome": outcome, "message": message, "seconds": seconds,
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    print(json.dumps({"id": case_id, "outcome": outcome, "message": message, "seconds": seconds, "cpu_seconds": cpu_seconds,
                       "growth_mb": peak_mb() - base}), flush=True)
 print(json.dumps({"dynamo": "torch._dynamo" in sys.modules, "sympy": "sympy" in sys.modules}), flush=True)
 """
