@@ -19,10 +19,11 @@ import torch
 
 from ganstudio import families
 from ganstudio.checkpoints.loaded import LoadedModel
-from trainer.evaluation import heldout, measure_nets
+from trainer.evaluation import heldout
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Table, fmt
+from trainer.evaluation.domains import QUALITY_COLUMNS, season_test
 from trainer.evaluation.grids import tile_grid
-from trainer.evaluation.metrics import colour_shift, mean_abs_error, mean_pairwise_difference
+from trainer.evaluation.metrics import mean_pairwise_difference
 
 DIVERSITY_STYLES = 5  # random styles per input for the diversity figure
 CYCLEGAN_DEFAULT = "summer2winter-cyclegan.safetensors"  # compared with when it sits beside the evaluated model
@@ -86,17 +87,8 @@ def _evaluate(name: str, model: LoadedModel, ctx: EvalContext, styled: bool) -> 
     if "domain_b" not in model.parts:
         raise ValueError(f"{name}: the file has no 'domain_b' (winter) network")
     to_winter, to_summer = _translators(model)
-    summer = measure_nets.season_images(heldout.HELDOUT_LANDSCAPE_SEED, s.n_cycle, "summer", size, heldout.SUMMER_FIRST_INDEX)
-    winter = measure_nets.season_images(heldout.HELDOUT_LANDSCAPE_SEED, s.n_cycle, "winter", size, heldout.WINTER_FIRST_INDEX)
-    season_net = ctx.season_classifier(size)
-    accuracy = ctx.record_season_accuracy(size, summer, winter)
-    mean_summer = measure_nets.season_images(heldout.MEASURE_LANDSCAPE_SEED, s.n_stats, "summer", size, 500_000).astype(np.float64).mean(0)
-    mean_winter = measure_nets.season_images(heldout.MEASURE_LANDSCAPE_SEED, s.n_stats, "winter", size, 600_000).astype(np.float64).mean(0)
-    colour_s, colour_w = mean_summer.mean(axis=(0, 1)), mean_winter.mean(axis=(0, 1))
-
-    def p_winter(images: np.ndarray) -> np.ndarray:
-        return measure_nets.run_batched(season_net, images)[:, 0] > 0
-
+    test = season_test(ctx, size)
+    summer, winter, accuracy = test.summer, test.winter, test.accuracy
     n = len(summer)
     if styled:
         # one random prior style per photo (seeded); the way back uses the photo's own style, as MUNIT's cycle does
@@ -114,24 +106,13 @@ def _evaluate(name: str, model: LoadedModel, ctx: EvalContext, styled: bool) -> 
         g_w, g_s = cyclegan.module, cyclegan.parts["reverse"].module
         cw, cs = _run(g_w, summer, s.batch), _run(g_s, winter, s.batch)
         outcomes["CycleGAN default (summer2winter-cyclegan)"] = (cw, _run(g_s, cw, s.batch), cs, _run(g_w, cs, s.batch))
-    outcomes["baseline: identity"] = (summer, summer, winter, winter)
-    outcomes["baseline: mean image of the target season"] = (
-        np.broadcast_to(np.round(mean_winter).astype(np.uint8), summer.shape), np.broadcast_to(np.round(mean_summer).astype(np.uint8), summer.shape),
-        np.broadcast_to(np.round(mean_summer).astype(np.uint8), winter.shape), np.broadcast_to(np.round(mean_winter).astype(np.uint8), winter.shape))
-    rows, figures = [], {}
-    for label, (sw, sws, ws, wsw) in outcomes.items():
-        f = {"cycle_summer": mean_abs_error(sws, summer), "cycle_winter": mean_abs_error(wsw, winter),
-             "seen_winter": float(p_winter(sw).mean()), "seen_summer": float(1.0 - p_winter(ws).mean()),
-             "shift_to_winter": colour_shift(summer, sw, colour_s, colour_w), "shift_to_summer": colour_shift(winter, ws, colour_w, colour_s)}
-        figures[label] = f
-        rows.append([label, fmt(f["cycle_summer"]), fmt(f["cycle_winter"]), fmt(100 * f["seen_winter"], 1), fmt(100 * f["seen_summer"], 1),
-                     fmt(f["shift_to_winter"]), fmt(f["shift_to_summer"])])
+    outcomes.update(test.baselines())
+    rows, figures = test.score(outcomes)
     figures["season_classifier_accuracy"] = accuracy
     style_note = " MUNIT translates each photo with one random style and goes back with the photo's own encoded style." if styled else ""
     tables = [Table(
         f"Held-out quality ({n} summer and {n} winter photos, {size} px)",
-        ["mapping", "cycle error S→W→S ↓", "cycle error W→S→W ↓", "S→W seen as winter (%) ↑", "W→S seen as summer (%) ↑",
-         "colour shift S→W", "colour shift W→S"], rows,
+        QUALITY_COLUMNS, rows,
         "As for CycleGAN: cycle error is the mean absolute difference (0–255) between a photo and its round trip; 'seen as' "
         f"is the share a summer/winter classifier (held-out accuracy {fmt(100 * accuracy, 1)} %) assigns to the target season; "
         "colour shift is how far the mean colour moved towards the target season's (0 none, 1 the full difference)." + style_note)]
