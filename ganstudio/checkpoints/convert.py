@@ -17,8 +17,9 @@ from .native import save_model
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganstudio-convert",
-        description="Convert an official checkpoint (SPADE/SEAN/pix2pix/CycleGAN latest_net_G.pth, "
-        "StarGAN *-G.ckpt, StyleGAN2-ADA *.pkl) into a GAN Studio .safetensors model.",
+        description="Convert an official checkpoint of any family the app opens (SPADE/SEAN/OASIS/pix2pix/CycleGAN/"
+        "BicycleGAN *_net_G.pth, MUNIT/UNIT gen_*.pt, StarGAN *-G.ckpt, StyleGAN2-ADA *.pkl, rosinality, e4e/pSp/"
+        "HyperStyle .pt) into a GAN Studio .safetensors model.",
     )
     parser.add_argument("input", type=Path, help="the official file")
     parser.add_argument("output", type=Path, nargs="?", help="where to write (default: INPUT with .safetensors)")
