@@ -5,12 +5,20 @@ and returns pictures: a painting model paints two blocky label maps through
 the painting session (with its random style, so SEAN's encoder runs too), a
 StyleGAN2 renders three seeds through the latent session at full size, an
 attribute editor edits a smooth random face-sized picture, a translator
-converts one. The model's current `runtime` (set by the measurement for each
-candidate) formats the inputs. Models of other kinds have no probe and keep
-the default precision.
+converts one. A multimodal translator (MUNIT, BicycleGAN) converts a smooth
+picture with two random styles and with a style taken from another picture,
+each way it converts; a text-to-image model draws three seeds for each of two
+sentences made of its own vocabulary; a lone StyleGAN2 W encoder encodes two
+pictures, and the pictures are what its generator (the file beside it that
+`ganstudio-train encoder` names it after: X-encoder.safetensors -> X.safetensors)
+renders from those codes in fp32, so only the encoder's precision is measured.
+The model's current `runtime` (set by the measurement for each candidate)
+formats the inputs. Models of other kinds have no probe and keep the default
+precision.
 """
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -25,6 +33,9 @@ if TYPE_CHECKING:
 Probe = Callable[[], list[np.ndarray]]
 PAINT_MAPS = 2
 LATENT_SEEDS = 3
+STYLES = 2  # random styles per direction of a multimodal translator
+TEXT_SEEDS = 3  # samples per sentence of a text-to-image model
+ENCODER_PHOTOS = 2
 
 
 def blocky_labels(classes: int, size: int, seed: int, cells: int = 8) -> np.ndarray:
@@ -53,9 +64,14 @@ def probe_for(ready: ReadyModel) -> Probe | None:
         return _latent_probe(ready)
     if "attribute_editing" in capabilities:
         return _image_probe(ready, with_attributes=True)
-    # a translator composed from several networks (MUNIT) or driven by a style code has no one-call forward
-    if "image_translation" in capabilities and families.translator(loaded.arch) is None and "style_code" not in capabilities:
+    if "image_translation" in capabilities:
+        if families.translator(loaded.arch) is not None:
+            return _composed_probe(ready)  # MUNIT, UNIT, BicycleGAN: directions built from the file's networks
         return _image_probe(ready, with_attributes=False)
+    if "text_input" in capabilities:
+        return _text_probe(ready)
+    if loaded.arch == "stylegan2_encoder":
+        return _encoder_probe(ready)
     return None
 
 
@@ -102,5 +118,100 @@ def _image_probe(ready: ReadyModel, *, with_attributes: bool) -> Probe:
         else:
             out = module(x)
         return [runtime.numpy(out.float().clamp(-1, 1))]
+
+    return probe
+
+
+def _composed_probe(ready: ReadyModel) -> Probe:
+    from .translate import DIRECTIONS, is_styled, resolve_translator
+
+    loaded = ready.loaded
+    capabilities = set(loaded.capabilities)
+    target = families.translator(loaded.arch)
+    assert target is not None
+    parts = {name: part.module for name, part in loaded.parts.items()}
+    directions = DIRECTIONS if "reverse_direction" in capabilities else DIRECTIONS[:1]
+    # composed once: the networks are shared, so the candidate set by ready.use applies to them
+    modules = [resolve_translator(target)(loaded.module, parts, d) for d in directions]
+
+    def probe() -> list[np.ndarray]:
+        runtime = ready.runtime
+        size = int(loaded.resolution or 256)
+        pictures = []
+        for k, module in enumerate(modules):
+            x = runtime.tensor(smooth_image(int(loaded.config.get("input_nc", loaded.config.get("input_dim", 3))), size, seed=k))
+            if not is_styled(module):
+                pictures.append(runtime.numpy(module(x).float().clamp(-1, 1)))
+                continue
+            styles = [module.random_styles(1, seed) for seed in range(STYLES)]
+            if module.can_encode_style:  # the style encoder runs in the candidate too
+                reference = runtime.tensor(smooth_image(x.shape[1], size, seed=100 + k))
+                styles.append(module.encode_style(reference).float().cpu())
+            for style in styles:
+                out = module(x, style.to(device=runtime.device, dtype=runtime.dtype))
+                pictures.append(runtime.numpy(out.float().clamp(-1, 1)))
+        return pictures
+
+    return probe
+
+
+def probe_sentences(vocabulary: list[str], count: int = 2, words: int = 8) -> list[str]:
+    """`count` sentences of `words` words of the model's own vocabulary (every word known), different per sentence."""
+    step = max(1, len(vocabulary) // words)
+    return [" ".join(vocabulary[(k + i * step) % len(vocabulary)] for i in range(words)) for k in range(count)]
+
+
+def _text_probe(ready: ReadyModel) -> Probe:
+    from ganstudio.models.text_encoder import encode, pad_ids
+
+    from .describe import z_for_seeds
+
+    gen = ready.module
+
+    def probe() -> list[np.ndarray]:
+        device = ready.runtime.device
+        z = torch.from_numpy(z_for_seeds(0, TEXT_SEEDS, gen.z_dim)).to(device)
+        pictures = []
+        for sentence in probe_sentences(list(gen.vocabulary)):
+            tokens = pad_ids([encode(sentence, gen.vocabulary, gen.max_words).ids], gen.max_words).to(device)
+            embedding = gen.embed(tokens).float()  # as DescribeSession: the embedding is kept in fp32
+            pictures.append(ready.runtime.numpy(gen.synthesize(z, embedding.expand(TEXT_SEEDS, -1)).float().clamp(-1, 1)))
+        return pictures
+
+    return probe
+
+
+def companion_generator_path(encoder_path: str) -> str | None:
+    """The generator a W encoder file belongs to: X.safetensors beside X-encoder.safetensors, if it is there."""
+    stem, suffix = os.path.splitext(encoder_path)
+    if not stem.endswith("-encoder"):
+        return None
+    path = stem[: -len("-encoder")] + suffix
+    return path if os.path.isfile(path) else None
+
+
+def _encoder_probe(ready: ReadyModel) -> Probe | None:
+    from ganstudio.checkpoints import load_model
+
+    from .encoders import render
+
+    path = companion_generator_path(ready.loaded.path)
+    if path is None:
+        return None  # codes alone have no levels to gate: without its generator the encoder keeps the default
+    generator = load_model(path).module.to(ready.runtime.device).eval()
+    config = ready.loaded.config
+    if (getattr(generator, "num_ws", None), getattr(generator, "w_dim", None)) != (config.get("num_ws"), config.get("w_dim")):
+        return None  # a file of that name for another generator: nothing to render its codes with
+    side = int(config.get("resolution") or 256)
+
+    def probe() -> list[np.ndarray]:
+        runtime = ready.runtime
+        pictures = []
+        for seed in range(ENCODER_PHOTOS):
+            x = runtime.tensor(smooth_image(3, side, seed=seed))  # a photo as encoder_input gives it
+            ws = ready.module(x).float()
+            with torch.autocast(runtime.device.type, enabled=False):  # the generator stays in fp32: only the encoder is measured
+                pictures.append(runtime.numpy(render(generator, ws).float().clamp(-1, 1)))
+        return pictures
 
     return probe

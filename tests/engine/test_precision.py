@@ -189,7 +189,7 @@ def test_every_bundled_model_has_a_reduced_precision_within_the_gate(path: Path)
     ready = ModelCache().get(path, "cpu")
     probe = probe_for(ready)
     if probe is None:
-        pytest.skip(f"{ready.loaded.arch} has no probe (a companion network, or a kind measured by no probe yet): it keeps the default")
+        pytest.fail(f"{ready.loaded.arch} has no probe: its precision would never be measured")
     reduced = Candidate(torch.bfloat16, True)
     choice = measure(probe, ready.use, "cpu", [FP32, reduced], Gate(), fp32_island_classes(ready.module), rounds=0)
     passed = [m for m in choice.table if m.passed and m.candidate.autocast is torch.bfloat16]
@@ -198,7 +198,11 @@ def test_every_bundled_model_has_a_reduced_precision_within_the_gate(path: Path)
 
 
 def test_trainer_sampling_uses_the_policy_and_leaves_the_module_as_it_was() -> None:
-    from ganstudio.engine.precision import choose_for_sampling, sampling_context, training_autocast
+    from ganstudio.engine.precision import (
+        choose_for_sampling,
+        sampling_context,
+        training_autocast,
+    )
 
     net, x, _ = _setup()
     choice = choose_for_sampling(net, "cpu", lambda: net(x))
