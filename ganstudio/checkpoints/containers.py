@@ -5,9 +5,12 @@ from typing import Any, Mapping
 
 import torch
 
+from .safe_pickle import PickledConfig
+
 # Keys under which trainers nest the weights we want, in order of preference
 # (rosinality/stylegan2-pytorch: `g_ema`, else its training copy `g`).
-WRAPPER_KEYS = ("G_ema", "g_ema", "params_ema", "state_dict", "model", "netG", "G", "g", "generator", "params")
+# pytorch_GAN_zoo saves {config, netG, netD, avgG}: its test script runs the averaged `avgG`.
+WRAPPER_KEYS = ("G_ema", "g_ema", "params_ema", "state_dict", "model", "avgG", "netG", "G", "g", "generator", "params")
 # Tensors saved beside the weights that their importer needs, kept under the same key: the
 # average latent for truncation (stylegan2-pytorch's convert_weight.py, pSp / e4e).
 SIDE_TENSORS = ("latent_avg",)
@@ -62,12 +65,24 @@ def canonical_state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
 FILE_OPTIONS = {"encoder_type": str, "start_from_latent_avg": bool}
 
 
+# pytorch_GAN_zoo's `config` (read as an inert dict, safe_pickle.PickledConfig): a file saved mid fade-in blends
+# its last two scales by `alpha`, which no weight records.
+CONFIG_OPTIONS = {"alpha": (int, float)}
+
+
 def file_hints(obj: Any) -> dict[str, Any]:
-    """The FILE_OPTIONS found in a checkpoint's top-level ``opts`` mapping (short strings and booleans only)."""
+    """The FILE_OPTIONS found in a checkpoint's top-level ``opts`` mapping (short strings and booleans only), and
+    the CONFIG_OPTIONS of a pytorch_GAN_zoo `config` (numbers in [0, 1])."""
+    found: dict[str, Any] = {}
+    config = obj.get("config") if isinstance(obj, Mapping) else None
+    if isinstance(config, PickledConfig):
+        for name, kinds in CONFIG_OPTIONS.items():
+            value = config.get(name)
+            if isinstance(value, kinds) and not isinstance(value, bool) and 0.0 <= float(value) <= 1.0:
+                found[name] = float(value)
     opts = obj.get("opts") if isinstance(obj, Mapping) else None
     if not isinstance(opts, Mapping):
-        return {}
-    found = {}
+        return found
     for name, kind in FILE_OPTIONS.items():
         value = opts.get(name)
         if isinstance(value, kind) and (not isinstance(value, str) or len(value) <= 64):

@@ -70,6 +70,8 @@ HINTS: dict[str, Spec | PresetName] = {
     "encoder_type": Choice(("GradualStyleEncoder", "Encoder4Editing", "BackboneEncoderUsingLastLayerIntoW",
                             "SingleStyleCodeEncoder", "WEncoder")),
     "start_from_latent_avg": Bool(),
+    # ProGAN (read from a pytorch_GAN_zoo file's config when it has one): the fade-in blend of the last two scales
+    "alpha": _arg("progan", "alpha"),
     # any family: the image size recorded in the metadata
     "resolution": Int(1, 16384),
 }

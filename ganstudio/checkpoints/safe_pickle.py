@@ -244,9 +244,15 @@ class PickledNamespace(dict):
         self.update(state)
 
 
+class PickledConfig(PickledNamespace):
+    """Stand-in for pytorch_GAN_zoo's `models.utils.config.BaseConfig` (the `config` of its checkpoints): a plain
+    dict of the attributes the file recorded (noiseVectorDim, depthScale0, alpha, ...). That project's module is
+    never imported; the class is empty there too, so the attributes are all it ever had."""
+
+
 # Classes that torch.load(weights_only=True) may rebuild beyond tensors and plain containers:
 # "module.name" -> our side-effect-free stand-in (registered with torch below).
-TORCH_LOAD_ALLOWED: dict[str, type] = {"argparse.Namespace": PickledNamespace}
+TORCH_LOAD_ALLOWED: dict[str, type] = {"argparse.Namespace": PickledNamespace, "models.utils.config.BaseConfig": PickledConfig}
 # torch resolves each entry by its exact dotted name to our class; registered once, at import
 # (the loaders import this module), rather than per load: torch's `safe_globals` context manager
 # swaps a process-wide set, which would race between threads.
