@@ -34,6 +34,9 @@ RECIPE_HELP = {
     "encoder": "an image -> latent encoder for a trained StyleGAN2 model (pSp/e4e)",
     "gan_int_cls": "text to image: GAN-INT-CLS with our own text encoder, on captioned images (make-data writes captions.json)",
     "gigagan": "text to image: a GigaGAN-style StyleGAN2 with text cross-attention and adaptive kernels",
+    "dcgan": "unconditional image generation from z: DCGAN (pytorch/examples layout)",
+    "wgan_gp": "the DCGAN generator trained with a batch-norm-free critic and a gradient penalty (WGAN-GP)",
+    "progan": "unconditional image generation grown from 4x4 to full size with fade-ins (Progressive GAN)",
 }
 
 _EPILOG = """examples:
