@@ -45,9 +45,12 @@ from ganstudio.engine.latent_spec import (
     NoiseSettings,
     StyleLayout,
     WeightOffsets,
+    ZLatentAnimationJob,
+    ZLatentJob,
     crossover_of,
     crossover_sources,
     pad_weights,
+    z_only_layout,
 )
 
 from .inference import InferenceController
@@ -92,6 +95,7 @@ class LatentOutput:
     revision: int
     settings: dict[str, Any] = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    stages: tuple[np.ndarray, ...] = ()  # a ProGAN's picture at each growth stage, 4x4 first (full renders only)
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -161,6 +165,11 @@ class LatentViewModel(QObject):
         return 0 if self.layout is None else self.layout.num_ws
 
     @property
+    def z_only(self) -> bool:
+        """The current model's latent is z alone (DCGAN, ProGAN): no mixing, noise, truncation, directions or projection."""
+        return "z_only_latent" in families.capabilities_of(self.model_info)
+
+    @property
     def num_classes(self) -> int:
         return 0 if self.layout is None else self.layout.c_dim
 
@@ -176,7 +185,11 @@ class LatentViewModel(QObject):
         """Make a loaded StyleGAN2 model current (info as ReadyModel.info() describes it)."""
         if "latent_space" not in families.capabilities_of(info):
             raise ValueError(f"it is a {info.get('arch')} model; {families.needs_message('latent')}")
-        layout = StyleLayout.from_config(info.get("config") or {})
+        config = info.get("config") or {}
+        if "z_only_latent" in families.capabilities_of(info):  # DCGAN, ProGAN: z is the whole latent
+            layout = z_only_layout(int(info.get("resolution") or config.get("img_resolution") or 0), int(config["z_dim"]))
+        else:
+            layout = StyleLayout.from_config(config)
         self.model_info = dict(info)
         self.layout = layout
         self.noise_scales = [1.0] * len(layout.noise_layers)
@@ -443,7 +456,8 @@ class LatentViewModel(QObject):
         self._requests[self.revision] = self.describe()
         while len(self._requests) > 64:
             del self._requests[next(iter(self._requests))]
-        self.controller.submit(LatentJob(render=render, preview=preview, revision=self.revision, model_path=self.model_path))
+        job_type = ZLatentJob if self.z_only else LatentJob
+        self.controller.submit(job_type(render=render, preview=preview, revision=self.revision, model_path=self.model_path))
         return self.revision
 
     def _changed(self, preview: bool = False) -> None:
@@ -454,7 +468,8 @@ class LatentViewModel(QObject):
         if result.channel == CHANNEL and "image" in result.outputs:
             settings = self._requests.pop(result.revision, {})
             self.output = LatentOutput(np.asarray(result.outputs["image"]), np.asarray(result.outputs["ws"]),
-                                       bool(result.outputs.get("preview")), result.revision, settings, result.elapsed_ms)
+                                       bool(result.outputs.get("preview")), result.revision, settings, result.elapsed_ms,
+                                       tuple(np.asarray(stage) for stage in result.outputs.get("stages") or ()))
             self.outputChanged.emit()
         elif self.animation_job is not None and result.job_id == self.animation_job:
             self.animation_job = None
@@ -600,7 +615,7 @@ class LatentViewModel(QObject):
         stops = tuple(LatentRender(blend=((a.source, 1.0),), psi=base.psi, cutoff=base.cutoff, class_index=base.class_index,
                                    mixing=base.mixing, layer_sources=base.layer_sources, noise=base.noise, edits=base.edits)
                       for a in self.anchors)
-        job = LatentAnimationJob(stops=stops, path=path, frames_per_segment=frames_per_segment, frame_ms=frame_ms,
+        job = (ZLatentAnimationJob if self.z_only else LatentAnimationJob)(stops=stops, path=path, frames_per_segment=frames_per_segment, frame_ms=frame_ms,
                                  size=size, loop=loop, model_path=self.model_path)
         self.animation_job = job.job_id
         total = frames_per_segment * (len(stops) if loop else len(stops) - 1) + (0 if loop else 1)

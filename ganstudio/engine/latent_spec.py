@@ -203,6 +203,20 @@ class LatentAnimationJob(BatchJob):
     title: ClassVar[str] = "GIF animation"
 
 
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ZLatentJob(LatentJob):
+    """A LatentJob for a generator from z alone (DCGAN, ProGAN): the blend is in Z, the W settings do not apply."""
+
+    session: ClassVar[Any] = "ganstudio.engine.z_latent:ZLatentSession"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ZLatentAnimationJob(LatentAnimationJob):
+    """A LatentAnimationJob for a generator from z alone: frames interpolate in Z."""
+
+    session: ClassVar[Any] = "ganstudio.engine.z_latent:ZLatentSession"
+
+
 # ----------------------------------------------------------------------------- model layout
 
 
@@ -235,6 +249,11 @@ class StyleLayout:
         del architecture  # every architecture has the same w layout
         return cls(resolution, len(w_res), int(config["w_dim"]), int(config["z_dim"]), int(config.get("c_dim", 0)),
                    tuple(noise), tuple(w_res))
+
+
+def z_only_layout(resolution: int, z_dim: int) -> StyleLayout:
+    """The explorer's layout of a generator from z alone: one "w" per picture, z itself ([1, z_dim]), no noise inputs."""
+    return StyleLayout(int(resolution), 1, int(z_dim), int(z_dim), 0, (), (int(resolution),))
 
 
 def crossover_sources(num_ws: int, crossover: int, fine_source: int = 1) -> tuple[int, ...]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -30,6 +33,7 @@ from ganstudio.document.errors import DocumentError
 
 from ..dialogs import EXPORT_FILTER, MODEL_FILTER
 from ..icons import icon
+from ..image_widgets import rgb_qimage
 from .directions_panel import DirectionsPanel
 from .elided_label import ElidedLabel
 from .favourites_panel import FavouritesPanel
@@ -42,6 +46,9 @@ from .pad import InterpolationPad
 from .portrait_panel import PortraitPanel
 
 LATENT_FILTER = "Latents (*.npz);;All files (*)"
+# why the W controls are greyed out for a DCGAN or ProGAN model (tooltip of each)
+Z_ONLY_TIP = ("{what} needs StyleGAN2's mapping network (W space); this model ({family}) draws its pictures from z "
+              "alone, so only seeds, the interpolation pad, favourites and GIFs apply")
 GIF_FILTER = "GIF animation (*.gif)"
 
 
@@ -101,11 +108,16 @@ class LatentWorkspace(QWidget):
         column = QVBoxLayout(controls)
         column.setContentsMargins(0, 0, 2, 0)
         column.addWidget(_group("Latent", self.latent_panel))
-        column.addWidget(_group("Style mixing", self.mixing_panel))
-        column.addWidget(_group("Noise", self.noise_panel))
-        column.addWidget(_group("Photo \u2192 latent", self.projection_panel))
-        column.addWidget(_group("Portrait: edit a face in a photo", self.portrait_panel))
-        column.addWidget(_group("Directions", self.directions_panel))
+        # the groups that need W: disabled (with a tooltip saying why) for a model whose latent is z alone
+        self.w_only_groups = {
+            "Style mixing": _group("Style mixing", self.mixing_panel),
+            "Per-layer noise": _group("Noise", self.noise_panel),
+            "Projection": _group("Photo \u2192 latent", self.projection_panel),
+            "Portrait editing": _group("Portrait: edit a face in a photo", self.portrait_panel),
+            "Directions": _group("Directions", self.directions_panel),
+        }
+        for box in self.w_only_groups.values():
+            column.addWidget(box)
         column.addStretch(1)
         self.controls_scroll = ColumnScrollArea(controls)
 
@@ -160,6 +172,15 @@ class LatentWorkspace(QWidget):
         centre_column.setContentsMargins(0, 0, 0, 0)
         centre_column.setSpacing(2)
         centre_column.addWidget(self.view, 1)
+        # a ProGAN's picture at each growth stage (4x4, 8x8, ...: toRGB at each scale), hidden for other models
+        self.stages_box = QWidget()
+        self.stages_row = QHBoxLayout(self.stages_box)
+        self.stages_row.setContentsMargins(0, 0, 0, 0)
+        self.stages_row.setSpacing(4)
+        self.stage_labels: list[QLabel] = []
+        self.stages_box.setToolTip("The same z rendered at each growth stage: every scale's own toRGB output, 4x4 first")
+        self.stages_box.setVisible(False)
+        centre_column.addWidget(self.stages_box)
         centre_column.addWidget(self.status)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.controls_scroll)
@@ -206,6 +227,20 @@ class LatentWorkspace(QWidget):
             button.setEnabled(loaded)
         self.pad.setEnabled(loaded)
         self.view.set_waiting(loaded)
+        z_only = self.vm.z_only
+        family = str((self.vm.model_info or {}).get("family", "")).upper() or "this model"
+        for what, box in self.w_only_groups.items():
+            box.setEnabled(not z_only)
+            box.setToolTip(Z_ONLY_TIP.format(what=what, family=family) if z_only else "")
+        for widget, what in ((self.latent_panel.psi_slider, "Truncation psi"), (self.latent_panel.cutoff_spin, "Truncation cutoff")):
+            widget.setEnabled(not z_only)
+            if z_only:
+                widget.setProperty("w_tooltip", widget.property("w_tooltip") or widget.toolTip())
+                widget.setToolTip(Z_ONLY_TIP.format(what=what, family=family))
+            elif widget.property("w_tooltip"):
+                widget.setToolTip(widget.property("w_tooltip"))
+        if not z_only:
+            self._show_stages(())
 
     def _on_output(self) -> None:
         output = self.vm.output
@@ -213,6 +248,23 @@ class LatentWorkspace(QWidget):
         if output is not None:
             side = output.image.shape[0]
             self.status.setText(f"{'preview ' if output.preview else ''}{side}x{side}, {output.elapsed_ms:.0f} ms")
+            if not output.preview:
+                self._show_stages(output.stages)
+
+    def _show_stages(self, stages: tuple) -> None:  # type: ignore[type-arg]
+        """One thumbnail per growth stage, labelled with its side; hidden when the model has none."""
+        while len(self.stage_labels) < len(stages):
+            label = QLabel()
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.stages_row.addWidget(label)
+            self.stage_labels.append(label)
+        sides = [4 * 2**index for index in range(len(stages))]
+        for index, label in enumerate(self.stage_labels):
+            if index < len(stages):
+                label.setPixmap(QPixmap.fromImage(rgb_qimage(np.asarray(stages[index]))))
+                label.setToolTip(f"growth stage {index}: {sides[index]}x{sides[index]}")
+            label.setVisible(index < len(stages))
+        self.stages_box.setVisible(bool(stages))
 
     def _on_animation_started(self, total: int) -> None:
         self.gif_progress.setRange(0, total)
