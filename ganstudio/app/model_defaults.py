@@ -5,6 +5,14 @@ file still exists), else the bundled default for it (see
 ModelLibrary.defaults_for). Loading happens on the worker thread; if a
 candidate is refused (a broken file), the workspace has already said why and
 the next candidate is tried, so one bad file never leaves the others empty.
+
+The workspace on screen goes first: the worker runs jobs one at a time, so a
+load queued ahead of its first picture delays that picture (bench_startup: the
+text-to-image model's load came before the painting's picture). The other
+workspaces' loads are held until `release()` (the window calls it when the
+visible workspace shows its first result), until every candidate of the
+visible workspace failed, or at the latest FIRST_PICTURE_WAIT_MS after its
+model arrived (a workspace with nothing to show never holds the others up).
 """
 from __future__ import annotations
 
@@ -13,11 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QObject, QSettings, Signal, SignalInstance
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal, SignalInstance
 
 from .model_library import ModelLibrary
 
 LEGACY_LAST_KEY = "models/last"  # before there was one per workspace; it held the painting model
+# after the first workspace's model arrived, the others load at the latest this much later even if no
+# picture came (a painting with nothing drawn requests none); about two slow first pictures on a loaded CPU
+FIRST_PICTURE_WAIT_MS = 3000
 
 
 def last_model_key(workspace: str) -> str:
@@ -45,6 +56,12 @@ class ModelDefaults(QObject):
         self.library = library
         self.settings = settings
         self.workspaces: dict[str, WorkspaceModel] = {}
+        self.first = ""  # the workspace loading ahead of the others, while they are held
+        self.held: list[WorkspaceModel] = []  # waiting for release()
+        self._fallback = QTimer(self)
+        self._fallback.setSingleShot(True)
+        self._fallback.setInterval(FIRST_PICTURE_WAIT_MS)
+        self._fallback.timeout.connect(self.release)
 
     def add_workspace(self, workspace: WorkspaceModel) -> None:
         self.workspaces[workspace.name] = workspace
@@ -68,17 +85,36 @@ class ModelDefaults(QObject):
                 paths.append(entry.path)
         return paths
 
-    def start(self, skip: Iterable[str] = ()) -> None:
-        """Load a model in every workspace that has none (except those in `skip`, which got one by hand)."""
+    def start(self, skip: Iterable[str] = (), first: str = "") -> None:
+        """Load a model in every workspace that has none (except those in `skip`, which got one by hand).
+
+        `first`: the workspace on screen; when it needs a model, the others wait for `release()`.
+        """
         skipped = set(skip)
         for entry in self.library.entries:
             if entry.source == "bundled" and entry.error:
                 self.notice.emit(f"The bundled model {entry.name} cannot be used: {entry.error}")
+        waiting = []
         for workspace in self.workspaces.values():
             if workspace.name in skipped or workspace.current_path():
                 continue
             workspace.candidates = self.candidates(workspace.name)
-            self._try_next(workspace)
+            waiting.append(workspace)
+        ahead = next((w for w in waiting if w.name == first and w.candidates), None)
+        if ahead is None:
+            for workspace in waiting:
+                self._try_next(workspace)
+            return
+        self.first, self.held = ahead.name, [w for w in waiting if w is not ahead]
+        self._try_next(ahead)
+
+    def release(self) -> None:
+        """Start the loads held for the first workspace (once; later calls do nothing)."""
+        self._fallback.stop()
+        held, self.held, self.first = self.held, [], ""
+        for workspace in held:
+            if not workspace.current_path():  # it may have got a model by hand meanwhile
+                self._try_next(workspace)
 
     def _try_next(self, workspace: WorkspaceModel) -> None:
         workspace.trying = workspace.candidates.pop(0) if workspace.candidates else ""
@@ -91,6 +127,8 @@ class ModelDefaults(QObject):
         if info is None:
             return
         workspace.candidates, workspace.trying = [], ""  # it has a model: the start is over for it
+        if workspace.name == self.first and self.held:
+            self._fallback.start()  # its first picture normally releases the others sooner
         path = str(info.get("path", ""))
         if path:
             self.settings.setValue(last_model_key(workspace.name), path)
@@ -100,6 +138,8 @@ class ModelDefaults(QObject):
             if workspace.candidates:
                 self.notice.emit(f"Trying {Path(workspace.candidates[0]).name} instead")
             self._try_next(workspace)
+            if not workspace.trying and workspace.name == self.first:
+                self.release()  # nothing to show there: no reason to hold the others
 
 
 def _same_file(a: str, b: str) -> bool:

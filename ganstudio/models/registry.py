@@ -119,6 +119,10 @@ class _MetaBuild(TorchFunctionMode):
                 # random values are not needed, and meta randn is written in Python (it imports sympy)
                 kwargs.pop("generator", None)
                 return torch.empty(*args, **kwargs)
+        elif _meta_init_target(func, args, kwargs) is not None:
+            # torch.nn.init's functions pass the tensor by keyword; run on meta they reach its Python
+            # reference kernels, whose first call imports torch._dynamo (about 1.2 s of a model's load)
+            return _meta_init_target(func, args, kwargs)
         elif args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
             name = getattr(func, "__name__", "")
             if name.endswith("_") and not name.endswith("__") and name not in ("set_", "resize_", "as_strided_"):
@@ -128,6 +132,14 @@ class _MetaBuild(TorchFunctionMode):
             if func in _ELEMENTWISE and len(args) == 2 and not kwargs:
                 return _broadcast(*args)
         return func(*args, **kwargs)
+
+
+def _meta_init_target(func: Any, args: tuple, kwargs: dict) -> torch.Tensor | None:
+    """The meta tensor a torch.nn.init initialiser (normal_, kaiming_uniform_...) would fill, else None."""
+    if getattr(func, "__module__", "") != "torch.nn.init" or not getattr(func, "__name__", "").endswith("_"):
+        return None
+    tensor = args[0] if args else kwargs.get("tensor")
+    return tensor if isinstance(tensor, torch.Tensor) and tensor.is_meta else None
 
 
 def build_on_meta(arch: str, config: Mapping[str, Any]) -> nn.Module:

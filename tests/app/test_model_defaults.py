@@ -5,9 +5,9 @@ import json
 import struct
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 
-from ganstudio.app.model_defaults import LEGACY_LAST_KEY, ModelDefaults, last_model_key
+from ganstudio.app.model_defaults import LEGACY_LAST_KEY, ModelDefaults, WorkspaceModel, last_model_key
 from ganstudio.app.model_library import BUNDLED_ENV, ModelLibrary
 from translation_models import save_cyclegan
 
@@ -78,3 +78,58 @@ def test_the_library_says_how_a_bundled_model_was_trained(qapp, tmp_path: Path) 
     assert training_summary(None) == "" and training_summary({"source": "official"}) == ""
     path = save_cyclegan(tmp_path / "m.safetensors", resolution=32)
     assert describe_model_file(path, "user").training == ""  # no trainer provenance: nothing claimed
+
+
+class FakeWorkspace(QObject):
+    changed = Signal(object)
+    rejected = Signal(str, str)
+
+    def __init__(self, name: str, loads: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.name, self.path, self.loads = name, "", loads
+
+    def model(self) -> WorkspaceModel:
+        return WorkspaceModel(self.name, lambda path: self.loads.append((self.name, Path(path).name)), self.changed, self.rejected, lambda: self.path)
+
+
+def test_the_workspace_on_screen_loads_first_and_the_others_after_its_first_picture(qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    defaults = ModelDefaults(ModelLibrary(None, bundled_folder(tmp_path)), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    loads: list[tuple[str, str]] = []
+    fakes = {name: FakeWorkspace(name, loads) for name in ("paint", "latent", "convert")}
+    for fake in fakes.values():
+        defaults.add_workspace(fake.model())
+    defaults.start(first="convert")
+    assert loads == [("convert", "cyc.safetensors")]  # alone in the worker's queue: nothing runs before its picture
+    fakes["convert"].changed.emit({"path": str(tmp_path / "bundled" / "cyc.safetensors")})
+    assert defaults._fallback.isActive() and len(loads) == 1  # held until its picture (or the fallback)
+    fakes["latent"].path = "chosen by hand meanwhile"
+    defaults.release()
+    assert loads == [("convert", "cyc.safetensors"), ("paint", "a-spade.safetensors")]  # latent got one by hand
+    assert not defaults._fallback.isActive()
+    defaults.release()  # once only
+    assert len(loads) == 2
+
+
+def test_the_others_load_when_nothing_can_be_shown_first(qapp, qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import ganstudio.app.model_defaults as module
+
+    defaults = ModelDefaults(ModelLibrary(None, bundled_folder(tmp_path)), QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    defaults._fallback.setInterval(10)
+    loads: list[tuple[str, str]] = []
+    fakes = {name: FakeWorkspace(name, loads) for name in ("paint", "latent", "convert", "attributes")}
+    for fake in fakes.values():
+        defaults.add_workspace(fake.model())
+    defaults.start(first="latent")
+    assert loads == [("latent", "sg.safetensors")]
+    fakes["latent"].rejected.emit(str(tmp_path / "bundled" / "sg.safetensors"), "broken")  # its only candidate failed
+    assert [name for name, _ in loads] == ["latent", "paint", "convert", "attributes"]
+    # a first workspace that loads but never asks for a picture holds the others at most FIRST_PICTURE_WAIT_MS
+    loads.clear()
+    for fake in fakes.values():
+        fake.path = ""
+    assert module.FIRST_PICTURE_WAIT_MS <= 5000
+    defaults.start(first="paint")
+    fakes["paint"].changed.emit({"path": str(tmp_path / "bundled" / "a-spade.safetensors")})
+    qtbot.waitUntil(lambda: len(loads) == 4, timeout=5000)
+    defaults.start(first="describe")  # a workspace with no model to load does not hold the others
+    assert len(loads) == 8

@@ -151,3 +151,16 @@ def test_a_broken_bundled_file_gives_a_message_and_the_others_still_load(qtbot, 
     assert models["attributes"] == ""  # no usable StarGAN: the workspace stays empty
     assert any("a-broken-spade" in text for _title, text in window.dialogs.errors)
     assert any("faces-stargan.safetensors" in text and "cannot be used" in text for text in window.messages)
+
+
+def test_the_painting_shows_its_picture_before_the_other_workspaces_load(qtbot, make_window, bundled) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(bundled_model_folder=str(bundled))
+    events: list[str] = []
+    window.controller.modelLoaded.connect(lambda info: events.append(str(info.get("name"))))
+    window.vm.outputChanged.connect(lambda: events.append("picture") if "picture" not in events else None)
+    with qtbot.waitSignals(model_signals(window), timeout=TIMEOUT_MS):
+        window.start()
+    qtbot.waitUntil(lambda: "picture" in events, timeout=TIMEOUT_MS)
+    # the worker runs one job at a time: nothing but the painting's model came before its first picture
+    assert events[:2] == ["landscape-spade.safetensors", "picture"]
+    assert sorted(events[2:]) == ["faces-stargan.safetensors", "landscape-stylegan2.safetensors", "summer2winter-cyclegan.safetensors"]
