@@ -163,3 +163,26 @@ def test_pre_0_4_dcgan_file_without_batch_counts_loads(tmp_path: Path) -> None:
     with torch.no_grad():
         image = load_model(tmp_path / "old.pth").module.eval()(expected["z"])
     assert rel_err(image, expected["image"]) < TOLERANCE
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"depth_other_scales": [4] * 9}, "more than the largest supported 8"),
+    ({"depth_other_scales": [4, 10**6]}, "depth_other_scales[1]"),
+    ({"depth_other_scales": "4,4"}, "must be a list"),
+    ({"depth_other_scales": [4, True]}, "whole number"),
+    ({"alpha": 1.5}, "alpha"),
+])
+def test_native_progan_with_a_hostile_config_is_refused(change, says, tmp_path: Path) -> None:
+    from hostile_files import tensors_of, write_native
+
+    net = ProGANGenerator(z_dim=4, depth_scale0=4, depth_other_scales=[4])
+    path = write_native(tmp_path / "bad.safetensors", {"arch": "progan", "config": {**net.config, **change}}, tensors_of(net))
+    expect_error(path, says)
+
+
+def test_native_dcgan_resolution_must_be_a_power_of_two(tmp_path: Path) -> None:
+    from hostile_files import tensors_of, write_native
+
+    net = DCGANGenerator(z_dim=4, ngf=1, img_resolution=16)
+    path = write_native(tmp_path / "bad.safetensors", {"arch": "dcgan", "config": {**net.config, "img_resolution": 48}}, tensors_of(net))
+    expect_error(path, "img_resolution", "power of two")
