@@ -83,6 +83,19 @@ def test_wgan_gp_generator_steps_once_per_n_critic(folder, tmp_path):
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in recipe.nets["D"].modules())  # the critic has no batch norm
 
 
+def test_progan_stopped_in_its_last_fade_in_exports_that_blend(folder, tmp_path):
+    """5 iterations of batch 2 end 10 images in: the 32 px scale has just begun to fade in (alpha 1)."""
+    result = run_recipe(recipe_class("progan"), classic_args("progan", folder, tmp_path / "run", "--export-dtype", "float32", iters=5))
+    stage, alpha = result.recipe.growth()
+    assert (stage, alpha) == (3, 1.0)
+    loaded = load_model(result.export_path)
+    assert loaded.config["alpha"] == alpha
+    z = torch.randn(2, 8)
+    with torch.no_grad():
+        expected = result.recipe.nets["G_ema"](z, stage, alpha)
+        assert torch.allclose(loaded.module(z), expected, atol=1e-6)
+
+
 def test_progan_growth_schedule():
     assert growth(0, 100, 4) == (0, 0.0)
     assert growth(99, 100, 4) == (0, 0.0)

@@ -8,6 +8,7 @@ the images seen alone, so a resume continues the schedule exactly."""
 from __future__ import annotations
 
 import argparse
+import copy
 from typing import Any
 
 import torch
@@ -66,6 +67,7 @@ class ProGANRecipe(ZGeneratorRecipe):
     sample_net = "G_ema"
     # the scales above the current stage take no part until they are grown
     nets_with_unused_parameters = ("G", "D")
+    init_targets = {"": ("G", "G_ema")}  # the export may be a copy of G_ema (see export), so not found by identity
 
     def build(self, dataset: ImageFolderDataset) -> None:
         a = self.args
@@ -135,10 +137,15 @@ class ProGANRecipe(ZGeneratorRecipe):
         return F.interpolate(image, size=self.args.resolution, mode="nearest") if image.shape[-1] != self.args.resolution else image
 
     def export(self) -> tuple[nn.Module, dict[str, nn.Module], dict[str, Any]]:
-        stage, _alpha = self.growth()
+        """G_ema; stopped during the last fade-in, with that blend as its `alpha` (what training made it render)."""
+        stage, alpha = self.growth()
         if stage < self.nets["G"].num_stages - 1:
             print(f"warning: ProGAN exported at stage {stage} of {self.nets['G'].num_stages - 1}: the full-size output is not trained yet")
-        return self.nets["G_ema"], {}, {"resolution": self.args.resolution}
+        exported = self.nets["G_ema"]
+        if alpha > 0 and stage == exported.num_stages - 1:
+            exported = copy.deepcopy(exported)
+            exported.alpha = exported.config["alpha"] = float(alpha)
+        return exported, {}, {"resolution": self.args.resolution}
 
 
 def run(args: argparse.Namespace) -> int:
