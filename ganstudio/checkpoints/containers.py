@@ -66,20 +66,23 @@ FILE_OPTIONS = {"encoder_type": str, "start_from_latent_avg": bool}
 
 
 # pytorch_GAN_zoo's `config` (read as an inert dict, safe_pickle.PickledConfig): a file saved mid fade-in blends
-# its last two scales by `alpha`, which no weight records.
-CONFIG_OPTIONS = {"alpha": (int, float)}
+# its last two scales by `alpha`, and the loss it was trained with decides whether the output ends in tanh; no
+# weight records either. config attribute -> hint
+CONFIG_OPTIONS = {"alpha": "alpha", "lossCriterion": "loss_criterion"}
+ZOO_LOSSES = ("MSE", "WGANGP", "Logistic", "DCGAN")
 
 
 def file_hints(obj: Any) -> dict[str, Any]:
     """The FILE_OPTIONS found in a checkpoint's top-level ``opts`` mapping (short strings and booleans only), and
-    the CONFIG_OPTIONS of a pytorch_GAN_zoo `config` (numbers in [0, 1])."""
+    the CONFIG_OPTIONS of a pytorch_GAN_zoo `config` (alpha in [0, 1], a known loss name)."""
     found: dict[str, Any] = {}
     config = obj.get("config") if isinstance(obj, Mapping) else None
     if isinstance(config, PickledConfig):
-        for name, kinds in CONFIG_OPTIONS.items():
-            value = config.get(name)
-            if isinstance(value, kinds) and not isinstance(value, bool) and 0.0 <= float(value) <= 1.0:
-                found[name] = float(value)
+        alpha, loss = config.get("alpha"), config.get("lossCriterion")
+        if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0.0 <= float(alpha) <= 1.0:
+            found[CONFIG_OPTIONS["alpha"]] = float(alpha)
+        if isinstance(loss, str) and loss in ZOO_LOSSES:
+            found[CONFIG_OPTIONS["lossCriterion"]] = loss
     opts = obj.get("opts") if isinstance(obj, Mapping) else None
     if not isinstance(opts, Mapping):
         return found

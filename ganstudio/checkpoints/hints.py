@@ -72,6 +72,8 @@ HINTS: dict[str, Spec | PresetName] = {
     "start_from_latent_avg": Bool(),
     # ProGAN (read from a pytorch_GAN_zoo file's config when it has one): the fade-in blend of the last two scales
     "alpha": _arg("progan", "alpha"),
+    # pytorch_GAN_zoo (PGAN, DCGAN): the loss its file was trained with; MSE and DCGAN end the generator in tanh
+    "loss_criterion": Choice(("MSE", "WGANGP", "Logistic", "DCGAN")),
     # any family: the image size recorded in the metadata
     "resolution": Int(1, 16384),
 }

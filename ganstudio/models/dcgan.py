@@ -20,6 +20,7 @@ import torch.nn as nn
 
 RESOLUTIONS = (16, 32, 64, 128, 256)
 NORMS = ("batch", "none")
+OUTPUT_ACTIVATIONS = ("tanh", "none")  # pytorch_GAN_zoo drops the tanh when trained with its WGAN-GP loss
 
 
 def _blocks(img_resolution: int) -> int:
@@ -33,10 +34,12 @@ class DCGANGenerator(nn.Module):
     """z [N, z_dim] (or [N, z_dim, 1, 1]) -> image [N, img_channels, R, R] in [-1, 1]."""
 
     def __init__(self, *, z_dim: int = 100, ngf: int = 64, img_channels: int = 3, img_resolution: int = 64,
-                 final_bias: bool = False) -> None:
+                 final_bias: bool = False, output_activation: str = "tanh") -> None:
         super().__init__()
+        if output_activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(f"output_activation must be one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}")
         self.config = dict(z_dim=z_dim, ngf=ngf, img_channels=img_channels, img_resolution=img_resolution,
-                           final_bias=final_bias)
+                           final_bias=final_bias, output_activation=output_activation)
         self.z_dim, self.img_channels, self.img_resolution = z_dim, img_channels, img_resolution
         ups = _blocks(img_resolution)
         widths = [ngf * 2 ** (ups - 1 - i) for i in range(ups)]  # 64 px: ngf*8, *4, *2, *1
@@ -44,7 +47,9 @@ class DCGANGenerator(nn.Module):
                                    nn.ReLU(True)]
         for cin, cout in zip(widths, widths[1:]):
             layers += [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(widths[-1], img_channels, 4, 2, 1, bias=final_bias), nn.Tanh()]
+        layers.append(nn.ConvTranspose2d(widths[-1], img_channels, 4, 2, 1, bias=final_bias))
+        if output_activation == "tanh":
+            layers.append(nn.Tanh())
         self.main = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

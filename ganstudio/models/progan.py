@@ -86,13 +86,18 @@ class ProGANGenerator(nn.Module):
     """z [N, z_dim] -> image [N, img_channels, R, R], R = 4 * 2^len(depth_other_scales)."""
 
     def __init__(self, *, z_dim: int = 512, depth_scale0: int = 512, depth_other_scales: Sequence[int] = (),
-                 img_channels: int = 3, equalized: bool = True, normalization: bool = True, alpha: float = 0.0) -> None:
+                 img_channels: int = 3, equalized: bool = True, normalization: bool = True, alpha: float = 0.0,
+                 output_activation: str = "none") -> None:
         super().__init__()
         depths = _check_depths(depth_scale0, depth_other_scales)
         if not 0.0 <= float(alpha) <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        if output_activation not in ("none", "tanh"):
+            raise ValueError(f"output_activation must be none or tanh, got {output_activation!r}")
         self.config = dict(z_dim=z_dim, depth_scale0=depth_scale0, depth_other_scales=list(depths[1:]),
-                           img_channels=img_channels, equalized=equalized, normalization=normalization, alpha=float(alpha))
+                           img_channels=img_channels, equalized=equalized, normalization=normalization, alpha=float(alpha),
+                           output_activation=output_activation)
+        self.output_tanh = output_activation == "tanh"  # the zoo's MSE / DCGAN losses end in tanh, WGAN-GP in nothing
         self.z_dim, self.img_channels = z_dim, img_channels
         self.num_stages = len(depths)
         self.img_resolution = 4 * 2 ** (len(depths) - 1)
@@ -133,7 +138,7 @@ class ProGANGenerator(nn.Module):
         out = self.toRGBLayers[stage](x)
         if alpha > 0 and previous is not None:
             out = alpha * upscale2x(self.toRGBLayers[stage - 1](previous)) + (1.0 - alpha) * out
-        return out
+        return torch.tanh(out) if self.output_tanh else out
 
     def stage_images(self, z: torch.Tensor) -> list[torch.Tensor]:
         """Each scale's toRGB of one forward pass: [N, C, 4, 4], [N, C, 8, 8], ... (no fade)."""
@@ -147,7 +152,7 @@ class ProGANGenerator(nn.Module):
             for conv in group:
                 x = self._norm(F.leaky_relu(conv(x), LEAK))
             images.append(to_rgb(x))
-        return images
+        return [torch.tanh(image) for image in images] if self.output_tanh else images
 
 
 class ProGANDiscriminator(nn.Module):

@@ -33,6 +33,13 @@ def with_module_step(state: State) -> dict[str, torch.Tensor]:
     return out
 
 
+def output_activation(hints: Mapping[str, Any], default: str) -> str:
+    """pytorch_GAN_zoo's generators end in tanh when trained with its MSE or DCGAN loss (the file's config says which;
+    without it, the default of that model: WGAN-GP for PGAN, DCGAN for its DCGAN)."""
+    loss = hints.get("loss_criterion")
+    return default if loss is None else ("tanh" if loss in ("MSE", "DCGAN") else "none")
+
+
 def _scales(state: State, prefix: str) -> int:
     count = 0
     while f"{prefix}.{count}.module.weight" in state:
@@ -66,7 +73,8 @@ def detect(state: State, hints: Mapping[str, Any]) -> ImportResult | None:
         depths.append(int(weight.shape[0]))
     channels = int(state["toRGBLayers.0.module.weight"].shape[0])
     config = dict(z_dim=int(fmt.shape[1]), depth_scale0=depths[0], depth_other_scales=depths[1:], img_channels=channels,
-                  equalized=True, normalization=True, alpha=float(hints.get("alpha") or 0.0))
+                  equalized=True, normalization=True, alpha=float(hints.get("alpha") or 0.0),
+                  output_activation=output_activation(hints, default="none"))
     check_against(ARCH, config, state, "PGAN generator")
     resolution = 4 * 2 ** (len(depths) - 1)
     return ImportResult(arch=ARCH, config=config, state=dict(state),
