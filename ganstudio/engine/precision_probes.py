@@ -60,6 +60,8 @@ def probe_for(ready: ReadyModel) -> Probe | None:
     capabilities = set(loaded.capabilities)
     if "label_map_input" in capabilities:
         return _paint_probe(ready)
+    if "z_only_latent" in capabilities:
+        return _z_latent_probe(ready)
     if "latent_space" in capabilities:
         return _latent_probe(ready)
     if "attribute_editing" in capabilities:
@@ -101,6 +103,18 @@ def _latent_probe(ready: ReadyModel) -> Probe:
             ws = gen.mapping(session.z_for_seed(seed).float(), session.class_vector(0), truncation_psi=0.7)
             pictures.append(session.synthesize(ws.float(), NoiseSettings(mode="const")))
         return pictures
+
+    return probe
+
+
+def _z_latent_probe(ready: ReadyModel) -> Probe:
+    """DCGAN / ProGAN: the explorer's first seeds, z straight into the generator."""
+    from .latent_spec import NoiseSettings
+    from .z_latent import ZLatentSession
+
+    def probe() -> list[np.ndarray]:
+        session = ZLatentSession(ready, ready.runtime)
+        return [session.synthesize(session.z_for_seed(seed).float()[None], NoiseSettings()) for seed in range(LATENT_SEEDS)]
 
     return probe
 
