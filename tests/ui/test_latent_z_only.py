@@ -45,6 +45,7 @@ def test_dcgan_file_opens_with_the_w_controls_disabled_and_seeds_render(qtbot, o
         assert not widget.isEnabled() and "W space" in widget.toolTip()
     assert workspace.pad.isEnabled() and workspace.gif_button.isEnabled() and workspace.favourites.add_button.isEnabled()
     assert not workspace.stages_box.isVisible()  # DCGAN has no growth stages
+    assert workspace.latent_panel.model_label.text().endswith("64x64, z of 16 (no W)")
 
     first = vm.output.image.copy()
     assert np.abs(first.astype(int) - expected_image(DCGAN, 0)).max() <= 1  # rounding only

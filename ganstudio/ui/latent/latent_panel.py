@@ -111,7 +111,8 @@ class LatentPanel(QWidget):
             return
         name = (self.vm.model_info or {}).get("name", "")
         conditional = f", {layout.c_dim} classes" if layout.c_dim else ""
-        self.model_label.setText(f"{name}\n{layout.resolution}x{layout.resolution}, {layout.num_ws} ws of {layout.w_dim}{conditional}")
+        latent = f"z of {layout.z_dim} (no W)" if self.vm.z_only else f"{layout.num_ws} ws of {layout.w_dim}"
+        self.model_label.setText(f"{name}\n{layout.resolution}x{layout.resolution}, {latent}{conditional}")
         with QSignalBlocker(self.cutoff_spin):
             self.cutoff_spin.setRange(0, layout.num_ws)
         with QSignalBlocker(self.class_combo):
