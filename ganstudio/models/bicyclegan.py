@@ -28,6 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .junyanz_norms import restore_tracking, set_reference_test_mode
+from .layers import InstanceNorm2d
 from .styled_translation import StyledTranslator
 
 NORMS = ("batch", "instance", "none")
@@ -40,7 +41,7 @@ def _norm(norm: str, channels: int) -> list[nn.Module]:
     if norm == "batch":
         return [nn.BatchNorm2d(channels, affine=True, track_running_stats=True)]
     if norm == "instance":
-        return [nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)]
+        return [InstanceNorm2d(channels, affine=False, track_running_stats=False)]
     return []
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import torch.nn as nn
 
+from .layers import InstanceNorm2d
+
 NORMS = ("batch", "instance", "none")
 
 
@@ -30,7 +32,7 @@ def make_norm(norm: str, channels: int) -> nn.Module:
     if norm == "batch":
         return nn.BatchNorm2d(channels, affine=True, track_running_stats=True)
     if norm == "instance":
-        return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
+        return InstanceNorm2d(channels, affine=False, track_running_stats=False)
     if norm == "none":
         return nn.Identity()
     raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")

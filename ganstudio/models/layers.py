@@ -14,6 +14,29 @@ import torch.nn.functional as F
 _SN_EPS = 1e-12  # torch's spectral_norm default
 
 
+class InstanceNorm2d(nn.InstanceNorm2d):
+    """nn.InstanceNorm2d (same parameters, buffers and results) that keeps a channels_last input channels_last.
+
+    torch's instance_norm copies a channels_last input to the contiguous layout and its output back (the
+    bundled CycleGAN at 256 px in bf16: a fifth of the time); a group norm with one channel per group is the
+    same arithmetic (per image and channel, biased variance, eps inside the root) and runs channels_last.
+    Only where no running statistics are used or updated: otherwise it is torch's own forward.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.uses_input_statistics_only and is_channels_last(x):
+            return F.group_norm(x, x.shape[1], self.weight, self.bias, self.eps)
+        return super().forward(x)
+
+    @property
+    def uses_input_statistics_only(self) -> bool:
+        return not self.track_running_stats
+
+
+def is_channels_last(x: torch.Tensor) -> bool:
+    return x.dim() == 4 and x.shape[1] > 1 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+
+
 class SpectralNormConv2d(nn.Module):
     """A 2-D convolution whose weight is divided by its largest singular value.
 

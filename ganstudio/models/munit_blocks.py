@@ -26,6 +26,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from .layers import InstanceNorm2d
+
 ACTIVATIONS = ("relu", "lrelu", "prelu", "selu", "tanh", "none")
 PAD_TYPES = ("reflect", "replicate", "zero")
 NORMS = ("none", "in", "ln", "adain", "bn")
@@ -99,7 +101,7 @@ class AdaptiveInstanceNorm2d(nn.Module):
         # the reference registers these but never uses them (its batch_norm call normalises with batch statistics)
         self.register_buffer("running_mean", torch.zeros(num_features))
         self.register_buffer("running_var", torch.ones(num_features))
-        self.instance_norm = nn.InstanceNorm2d(num_features, eps=eps, affine=False, track_running_stats=False)
+        self.instance_norm = InstanceNorm2d(num_features, eps=eps, affine=False, track_running_stats=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.weight is None or self.bias is None:
@@ -133,7 +135,7 @@ def assign_adain_params(params: torch.Tensor, module: nn.Module) -> None:
 
 def make_norm(norm: str, dim: int) -> nn.Module | None:
     if norm == "in":
-        return nn.InstanceNorm2d(dim)
+        return InstanceNorm2d(dim)
     if norm == "ln":
         return LayerNorm(dim)
     if norm == "adain":

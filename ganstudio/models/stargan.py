@@ -14,12 +14,20 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .layers import InstanceNorm2d, is_channels_last
 
-class InstanceNormPerImage(nn.InstanceNorm2d):
+
+class InstanceNormPerImage(InstanceNorm2d):
     def __init__(self, channels: int) -> None:
         super().__init__(channels, affine=True, track_running_stats=True)
 
+    @property
+    def uses_input_statistics_only(self) -> bool:
+        return not self.training  # eval mode never reads nor updates the running statistics
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.uses_input_statistics_only and is_channels_last(x):
+            return super().forward(x)  # the channels_last group norm: the same per-image statistics
         tracking = self.training
         return F.instance_norm(
             x,
