@@ -10,7 +10,7 @@ from trainer.evaluation.context import ModelEvaluation, Table, fmt
 KIND_TITLES = {"label-to-photo": "label map → photo", "attributes": "face attribute editing",
                "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes",
                "munit": "summer ↔ winter translation with styles", "unit": "summer ↔ winter translation, shared latent",
-               "text_to_image": "text → image"}
+               "text_to_image": "text → image", "z_generator": "unconditional landscapes from z"}
 
 
 def _pix2pix_data() -> str:
@@ -91,7 +91,7 @@ def headline(ev: ModelEvaluation) -> str:
         return (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} % (identity "
                 f"{fmt(50 * (f['baseline: identity']['seen_winter'] + f['baseline: identity']['seen_summer']), 1)} %); "
                 f"cycle error {fmt((m['cycle_summer'] + m['cycle_winter']) / 2)}")
-    if ev.kind == "stylegan2":
+    if ev.kind in ("stylegan2", "z_generator"):
         values = [v for k, v in f.items() if k != "ppl"]  # model, baseline, floor
         line = f"Frechet distance {values[0]:.4g} vs {values[1]:.4g} (mean + noise), floor {values[2]:.4g}"
         if "ppl" in f:
