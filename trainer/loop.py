@@ -184,7 +184,7 @@ class Trainer:
 
         # Same seed on every rank for identical initial weights, then per-rank streams.
         seed_everything(args.seed)
-        runtime = Runtime(ctx, args.amp)
+        runtime = Runtime(ctx, args.amp, getattr(args, "precision", "fp32"))
         recipe = self.recipe_cls(args, runtime)
         dataset = recipe.build_dataset()
         recipe.build(dataset)

@@ -48,7 +48,11 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, resolution: int, ba
     dev = parser.add_argument_group("device")
     dev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto picks CUDA when available (default auto)")
     dev.add_argument("--amp", default="auto", choices=["auto", "off", "bf16", "fp16"],
-                     help="mixed precision on CUDA: auto = bf16 where supported; never used on CPU (default auto)")
+                     help="mixed precision on CUDA: auto = bf16 where supported; on the CPU see --precision (default auto)")
+    dev.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                     help="bf16: the training step's forward passes in bfloat16 autocast on the CPU too (processors with "
+                          "AVX512-BF16 or AMX; losses and optimiser state stay fp32); fp32: full precision on the CPU, "
+                          "CUDA as --amp says (default fp32)")
     dev.add_argument("--deterministic", action="store_true", help="deterministic cuDNN/cuBLAS kernels on CUDA (slower)")
 
     log = parser.add_argument_group("checkpoints and logs")

@@ -15,14 +15,52 @@ from .data.transforms import JointTransform
 from .distributed import DistContext
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def cpu_has_bf16() -> bool:
+    """Whether the processor computes in bfloat16 natively (AVX512-BF16 or AMX), as torch reports it.
+
+    The app's engine asks the same (engine/precision.py); the trainer may not import the engine (layering).
+    """
+    cpu = getattr(torch, "cpu", None)
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        check = getattr(cpu, probe, None)
+        try:
+            if check is not None and check():
+                return True
+        except Exception:  # older builds: treat as absent
+            pass
+    return False
+
+
+def bf16_training_dtype(device: torch.device) -> torch.dtype:
+    """bfloat16, where the device computes in it natively; ValueError (in our words) elsewhere.
+
+    On a CPU without bf16 units (AVX512-BF16 or AMX) torch emulates it, slower than fp32: refused, not silently slow.
+    """
+    if device.type == "cpu" and not cpu_has_bf16():
+        raise ValueError("--precision bf16: this processor has no bfloat16 units (AVX512-BF16 or AMX); train in fp32")
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError("--precision bf16: this GPU has no bfloat16; use --amp fp16")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"--precision bf16 runs on the CPU or CUDA, not {device.type}")
+    return torch.bfloat16
+
+
 class Runtime:
     """Device, process group and precision policy for one run."""
 
-    def __init__(self, ctx: DistContext, amp: str = "auto") -> None:
+    def __init__(self, ctx: DistContext, amp: str = "auto", precision: str = "fp32") -> None:
+        """`amp`: CUDA's mixed precision; `precision` "bf16": bf16 autocast on the CPU too (and bf16 on CUDA)."""
         self.ctx = ctx
         self.device = ctx.device
         self.cuda = self.device.type == "cuda"
-        if not self.cuda or amp == "off":
+        if precision not in PRECISIONS:
+            raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        if precision == "bf16":
+            self.amp_dtype = bf16_training_dtype(self.device)
+        elif not self.cuda or amp == "off":
             self.amp_dtype = None
         elif amp == "fp16" or (amp == "auto" and not torch.cuda.is_bf16_supported()):
             self.amp_dtype = torch.float16
@@ -34,7 +72,7 @@ class Runtime:
     def autocast(self) -> ContextManager:
         if self.amp_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(device_type="cuda", dtype=self.amp_dtype)
+        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
 
     def to_device(self, value: Any) -> Any:
         """Move a batch (tensor or dict of tensors) to the device, channels_last images on CUDA."""
