@@ -37,7 +37,7 @@ import torch.nn as nn
 
 NORM_TYPES = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)
 HEADER_BYTES = 1 << 16  # hashed with the size and mtime: safetensors keep their metadata up front
-CACHE_VERSION = 1  # bump when candidates, probes or the gate change meaning
+CACHE_VERSION = 2  # bump when candidates, probes, the gate or the speed of a layout change (2: channels_last instance norms)
 CACHE_ENTRIES = 128
 
 
