@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
         self.inference_ms[result.channel] = float(result.elapsed_ms)
         if result.channel == self.current_workspace.channel:
             self._show_inference_time()
+            self.model_defaults.release()  # the first picture is on screen: the other workspaces' models may load
 
     def _show_inference_time(self) -> None:
         ms = self.inference_ms.get(self.current_workspace.channel)
@@ -401,7 +402,8 @@ class MainWindow(QMainWindow):
             self.open_path(file)
         if not self.document.is_modified and self.document.path is None and self.painting.show_starter_map():
             self.canvas.fit()  # to the canvas as shown, not as first built
-        self.model_defaults.start(skip=self.requested_workspaces)
+        # the workspace on screen loads first; the others once it shows a picture (see ModelDefaults.release)
+        self.model_defaults.start(skip=self.requested_workspaces, first=self.current_workspace.name)
         attributes, converter = self.face_and_convert.attributes_vm, self.face_and_convert.converter_vm
         faces, scenes = sample_files("faces"), sample_files(convert_sample_kind(converter.model.arch))
         if attributes.photo is None and faces:
