@@ -1,0 +1,16 @@
+"""InstaGAN (sangwoomo/instagan): instance-aware unpaired translation, an image and its instance masks."""
+from .declaration import Family, Importer, Network
+
+FAMILY = Family(
+    name="instagan",
+    display_name="InstaGAN",
+    summary="unpaired translation that keeps track of object instances given as masks (e.g. sheep <-> giraffes)",
+    networks=(
+        Network("instagan_generator", "instagan:ResnetSetGenerator"),
+        Network("instagan_discriminator", "instagan:NLayerSetDiscriminator", role="discriminator"),
+    ),
+    main="instagan_generator",
+    importers=(Importer("instagan", before=("patchgan",)),),  # PatchGAN reads any leftover conv stack: last
+    parts={"reverse": "instagan_generator"},
+    capabilities=frozenset({"instance_translation"}),
+)
