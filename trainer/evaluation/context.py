@@ -24,6 +24,7 @@ class Settings:
     n_cycle: int = 150  # held-out photos per season for CycleGAN
     n_fid: int = 500  # images per set in the Frechet distance
     n_ppl: int = 1000  # latent pairs behind the perceptual path length (the paper: 100 000)
+    n_separability: int = 3000  # samples behind the linear separability, half kept per attribute (the paper: 200 000)
     n_stats: int = 300  # training images behind the baselines' statistics
     face_train: tuple[int, int] = (4000, 6)  # attribute classifier: images, epochs
     season_train: tuple[int, int] = (1000, 3)
@@ -35,7 +36,7 @@ class Settings:
     @classmethod
     def tiny(cls, cache_dir: Path | None = None) -> "Settings":
         """Seconds instead of minutes: for tests (the figures mean little)."""
-        return cls(n_paint=3, n_faces=8, n_cycle=4, n_fid=12, n_ppl=8, n_stats=6, face_train=(32, 1), season_train=(16, 1),
+        return cls(n_paint=3, n_faces=8, n_cycle=4, n_fid=12, n_ppl=8, n_separability=40, n_stats=6, face_train=(32, 1), season_train=(16, 1),
                    feature_train=(16, 1), n_grid=2, batch=4, cache_dir=cache_dir)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ganstudio.checkpoints.loaded import LoadedModel
-from trainer.evaluation import heldout, measure_nets, ppl
+from trainer.evaluation import heldout, measure_nets, ppl, separability
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Table
 from trainer.evaluation.grids import tile_grid
 from trainer.evaluation.metrics import frechet_distance
@@ -73,8 +73,33 @@ def evaluate_stylegan2(name: str, model: LoadedModel, ctx: EvalContext) -> Model
         "Euclidean distance in the same 64-d landscape feature space as the Frechet distance, not LPIPS/VGG (nothing is "
         f"downloaded), so the figure compares this project's landscape models only; {s.n_ppl} pairs instead of the "
         f"paper's 100 000 (took {ppl_seconds:.0f} s). Truncation ψ = 1, constant noise."))
+    tables.append(separability_table(name, model, ctx, figures))
     grid_seeds = list(range(s.n_grid * 8))
     images = generate(model, grid_seeds)
     caption = f"Seeds 0–{len(grid_seeds) - 1} (row by row), truncation ψ = 1."
     grid = tile_grid([list(images[r * 8:(r + 1) * 8]) for r in range(s.n_grid)])
     return ModelEvaluation(name, model.arch, "stylegan2", tables, grid, caption, figures)
+
+
+def separability_table(name: str, model: LoadedModel, ctx: EvalContext, figures: dict) -> Table:
+    """Linear separability in Z and W with the landscape class-presence judge; adds figures["separability"]."""
+    from trainer.evaluation.text_to_image import LandscapeJudge
+
+    n = ctx.settings.n_separability
+    judge = LandscapeJudge(ctx, int(model.module.img_resolution))
+    result = separability.generator_separability(
+        model.module, lambda images: separability.landscape_attribute_logits(judge, images), n)
+    figures["separability"] = {"z": result.z, "w": result.w, "samples": result.samples, "kept": result.kept,
+                               "folds": result.folds, "bits_z": result.entropies_z, "bits_w": result.entropies_w,
+                               "positive_share": result.positive_share, "seconds": result.seconds}
+    attributes = ", ".join(result.entropies_w)
+    return Table(
+        f"Linear separability ({n} samples, the surest {result.kept} per attribute) ↓", ["model", "Z", "W"],
+        [[name, f"{result.z:.3g}", f"{result.w:.3g}"]],
+        "Karras et al. 2019: per binary attribute, a linear SVM (squared hinge, C = 1) from the latent to the label; the "
+        "figure is 2^(sum of H(label | SVM side) in bits), 1 when every attribute is a half-space of the space. Attributes: "
+        f"{attributes} (the class-presence judge of the text-to-image checks and its season / time-of-day classifier, "
+        f"one-vs-rest). Each sample's side comes from an SVM fitted on the other half of the kept samples (with "
+        f"{result.kept} samples in {int(model.module.z_dim)} dimensions a same-sample fit splits even random labels). "
+        "Not comparable with the paper's figures (FFHQ: Z 165, W 3.74): other classifiers and attributes, "
+        f"{n} samples instead of 200 000, constant noise (took {result.seconds:.0f} s).")

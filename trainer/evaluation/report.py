@@ -92,10 +92,12 @@ def headline(ev: ModelEvaluation) -> str:
                 f"{fmt(50 * (f['baseline: identity']['seen_winter'] + f['baseline: identity']['seen_summer']), 1)} %); "
                 f"cycle error {fmt((m['cycle_summer'] + m['cycle_winter']) / 2)}")
     if ev.kind in ("stylegan2", "z_generator"):
-        values = [v for k, v in f.items() if k != "ppl"]  # model, baseline, floor
+        values = [v for k, v in f.items() if k not in ("ppl", "separability")]  # model, baseline, floor
         line = f"Frechet distance {values[0]:.4g} vs {values[1]:.4g} (mean + noise), floor {values[2]:.4g}"
         if "ppl" in f:
             line += f"; PPL (W) {f['ppl']['w_end']:.4g}"
+        if "separability" in f:
+            line += f"; separability Z {f['separability']['z']:.3g} / W {f['separability']['w']:.3g}"
         return line
     return ""
 
