@@ -106,7 +106,7 @@ def test_stylegan2_report_table_with_the_landscape_judge() -> None:
     from trainer.evaluation.generation import separability_table
 
     torch.manual_seed(0)
-    gen = Generator(z_dim=8, c_dim=0, w_dim=8, img_resolution=16, img_channels=3, mapping_kwargs={"num_layers": 1},
+    gen = Generator(z_dim=8, c_dim=0, w_dim=8, img_resolution=8, img_channels=3, mapping_kwargs={"num_layers": 1},
                     synthesis_kwargs={"channel_base": 64, "channel_max": 8}).eval()
     model = LoadedModel(arch="stylegan2", config={}, module=gen)
     figures: dict = {}
@@ -119,3 +119,18 @@ def test_stylegan2_report_table_with_the_landscape_judge() -> None:
     assert all(0.0 <= h <= 1.0 for h in sep["bits_z"].values())
     assert table.rows == [["tiny", f"{sep['z']:.3g}", f"{sep['w']:.3g}"]]
     assert "Not comparable with the paper" in table.note
+
+
+def test_face_attribute_logits_name_every_attribute() -> None:
+    from trainer.evaluation.measure_nets import SmallConvNet
+    from trainer.synthetic.faces import FACE_ATTRIBUTES
+
+    torch.manual_seed(0)
+    net = SmallConvNet(outputs=len(FACE_ATTRIBUTES), width=8).eval()
+    images = np.random.default_rng(0).integers(0, 256, (6, 16, 16, 3), dtype=np.uint8)
+    logits = S.face_attribute_logits(net, images)
+    assert list(logits) == list(FACE_ATTRIBUTES)
+    with torch.inference_mode():
+        expected = net(torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1)
+    for k, name in enumerate(FACE_ATTRIBUTES):
+        np.testing.assert_allclose(logits[name], expected[:, k].numpy(), rtol=1e-5, atol=1e-5)

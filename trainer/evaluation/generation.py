@@ -86,9 +86,15 @@ def separability_table(name: str, model: LoadedModel, ctx: EvalContext, figures:
     from trainer.evaluation.text_to_image import LandscapeJudge
 
     n = ctx.settings.n_separability
-    judge = LandscapeJudge(ctx, int(model.module.img_resolution))
-    result = separability.generator_separability(
-        model.module, lambda images: separability.landscape_attribute_logits(judge, images), n)
+    size = int(model.module.img_resolution)
+    judge_size = max(size, 16)  # the synthetic renders behind the judge's nets start at 16 px
+    judge = LandscapeJudge(ctx, judge_size)
+
+    def attributes(images: np.ndarray) -> dict[str, np.ndarray]:
+        images = heldout.resize_images(images, judge_size) if judge_size != size else images
+        return separability.landscape_attribute_logits(judge, images)
+
+    result = separability.generator_separability(model.module, attributes, n)
     figures["separability"] = {"z": result.z, "w": result.w, "samples": result.samples, "kept": result.kept,
                                "folds": result.folds, "bits_z": result.entropies_z, "bits_w": result.entropies_w,
                                "positive_share": result.positive_share, "seconds": result.seconds}
