@@ -13,4 +13,5 @@ FAMILY = Family(
     importers=(Importer("instagan", before=("patchgan",)),),  # PatchGAN reads any leftover conv stack: last
     parts={"reverse": "instagan_generator"},
     capabilities=frozenset({"instance_translation"}),
+    recipe="instagan",
 )
