@@ -1,7 +1,7 @@
 """The engine job and session that run InstaGAN on one picture and its painted or imported instance masks.
 
 Sides are padded by reflection to the generator's multiple of 4 (masks by -1, no instance) and the
-outputs cropped back. The passes of the published procedure (`instance_translate`) report progress,
+outputs cropped back. The passes of the published procedure (`models.instagan_procedure`) report progress,
 and a cancel takes effect between two passes.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .instance_translate import translate_instances
+from ganstudio.models.instagan_procedure import translate_instances
 from .jobs import Job
 from .session import RunContext, Session
 

@@ -14,4 +14,5 @@ FAMILY = Family(
     parts={"reverse": "instagan_generator"},
     capabilities=frozenset({"instance_translation"}),
     recipe="instagan",
+    evaluation="instances.evaluate_instagan",
 )

@@ -2,7 +2,7 @@
 
 The generator alone (an empty mask echoed), the set discriminator over two forwards (its spectral norm
 updates u and v on every call), and the whole published test procedure (InstaGANModel.test: masks
-largest first, two per pass, each pass feeding the next) against ganstudio.engine.instance_translate.
+largest first, two per pass, each pass feeding the next) against ganstudio.models.instagan_procedure.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import torch
 
 from ganstudio.checkpoints import CheckpointError, load_model, save_model
 from ganstudio.checkpoints.importers import ImportMismatch, instagan as importer
-from ganstudio.engine.instance_translate import translate_instances
+from ganstudio.models.instagan_procedure import translate_instances
 from ganstudio.models.instagan import NLayerSetDiscriminator, ResnetSetGenerator
 
 HERE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "instagan")

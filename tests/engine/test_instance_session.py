@@ -10,7 +10,7 @@ import torch
 from ganstudio.checkpoints import load_model
 from ganstudio.engine.device import CPU_RUNTIME
 from ganstudio.engine.instance_session import InstanceConvertJob, InstanceTranslateSession
-from ganstudio.engine.instance_translate import order_by_area, translate_instances
+from ganstudio.models.instagan_procedure import order_by_area, translate_instances
 from ganstudio.engine.model_cache import ReadyModel
 from ganstudio.engine.session import Cancelled, CancelToken, RunContext
 

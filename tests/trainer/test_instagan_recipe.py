@@ -11,7 +11,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from ganstudio.checkpoints import load_model
-from ganstudio.engine.instance_translate import translate_instances
+from ganstudio.models.instagan_procedure import translate_instances
 from trainer.data.instances import InstanceDataset
 from trainer.data.transforms import JointTransform
 from trainer.loop import run_recipe

@@ -1,10 +1,10 @@
-"""InstaGAN's test-time procedure (sangwoomo/instagan ``InstaGANModel.test``), outside any session.
+"""InstaGAN's test-time procedure (sangwoomo/instagan ``InstaGANModel.test``): pure torch, used by the engine and the evaluation.
 
 Masks are sorted by area, largest first, and at most `max_instances` kept; they are translated
 `per_pass` at a time in sequence, each pass taking the image the previous pass produced (the paper's
 "sequential mini-batch" translation, so a few masks fit in memory at once). A pass whose masks are all
 empty is skipped, as the reference skips it: the image of the last pass that ran is the result.
-`step(done, total)` runs before each pass: a session passes its RunContext.step to report progress and
+`step(done, total)` runs before each pass: the engine session passes its RunContext.step to report progress and
 honour cancel between passes.
 """
 from __future__ import annotations
