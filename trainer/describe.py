@@ -108,10 +108,14 @@ def check_data(recipe: str, data: str) -> dict[str, Any]:
         dataset = _recipe_class(recipe)(args, Runtime(DistContext(device=torch.device("cpu")), "off")).build_dataset()
         report["items"] = len(dataset)
         report["reader"] = type(dataset).__name__
-        for attr in ("attribute_names", "selected_attrs", "attrs", "classes", "class_names", "num_classes", "domains"):
-            value = getattr(dataset, attr, None)
-            if isinstance(value, (list, tuple, int, str)) and value != []:
-                report[attr] = list(value) if isinstance(value, tuple) else value
+        if isinstance(getattr(dataset, "attributes", None), list):
+            report["attributes"] = [str(a) for a in dataset.attributes]
+        if isinstance(getattr(dataset, "num_classes", None), int):
+            report["classes"] = [str(e.get("name", i)) for i, e in enumerate(getattr(dataset, "labels_meta", None) or [])] \
+                or dataset.num_classes
+        for side in ("domain_a", "domain_b"):  # unpaired readers: the images of each side
+            if isinstance(getattr(dataset, side, None), list):
+                report[side] = len(getattr(dataset, side))
         report["ok"] = report["items"] > 0
     except Exception as exc:  # noqa: BLE001 - the reader's own message says what is wrong with the folder
         report["problems"].insert(0, f"the {recipe} reader refused the folder: {exc}")

@@ -49,8 +49,11 @@ class TrainerQuery(QObject):
         if process is not self.process:
             return
         self.process = None
-        out = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")
-        err = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
+        try:
+            out = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")
+            err = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
+        except RuntimeError:  # the window closed while the child ran: no one waits for the answer
+            return
         process.deleteLater()
         if code != 0:
             self.failed.emit(question, err.splitlines()[-1] if err else f"the trainer ended with status {code}")

@@ -45,11 +45,13 @@ class TrainViewModel(QObject):
         self.recipes: list[dict[str, Any]] = []
         self.options: dict[str, list[dict[str, Any]]] = {}
         self.runs: list[TrainRun] = []
-        self.query = TrainerQuery(self)  # recipes/options/make-data
+        self.query = TrainerQuery(self)  # recipes and options
         self.checker = TrainerQuery(self)  # the data check runs beside them
+        self.maker = TrainerQuery(self)  # and so does make-data
         self._made_data = ""
         self._asked_recipe = ""
-        for query in (self.query, self.checker):
+        self._gpus: int | None = None
+        for query in (self.query, self.checker, self.maker):
             query.answered.connect(self._answered)
             query.failed.connect(lambda question, text: self.error.emit(f"{question}: {text}"))
 
@@ -73,7 +75,7 @@ class TrainViewModel(QObject):
         args = [kind, folder, "--n", str(count), "--size", str(size)]
         if kind == "landscapes" and sub != "cyclegan":
             args += ["--cyclegan-n", "0"]
-        self.query.ask("make-data", *args)
+        self.maker.ask("make-data", *args)
 
     def _answered(self, question: str, answer: Any) -> None:
         if question == "recipes":
@@ -95,7 +97,10 @@ class TrainViewModel(QObject):
         return {o["flag"]: o["default"] for o in self.options.get(recipe, [])}
 
     def command(self, recipe: str, data: str, out: str, values: dict[str, Any], gpus: int | None = None) -> list[str]:
-        gpus = gpu_count() if gpus is None else gpus
+        if gpus is None:
+            if self._gpus is None:
+                self._gpus = gpu_count()  # nvidia-smi once, not on every edit of an option
+            gpus = self._gpus
         return trainer_command(recipe, data, out, option_arguments(values, self.defaults(recipe)), gpus=gpus)
 
     def start_run(self, recipe: str, data: str, out: str, values: dict[str, Any], gpus: int | None = None) -> TrainRun:

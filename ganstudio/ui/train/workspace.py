@@ -6,13 +6,14 @@ ganstudio.app.train_viewmodel; this module only lays out widgets.
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap, QShowEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ganstudio.app.train_run import TrainRun, find_export
 from ganstudio.app.train_viewmodel import TrainViewModel
@@ -20,6 +21,9 @@ from ganstudio.app.train_viewmodel import TrainViewModel
 from ..dialogs import Dialogs
 from .loss_plot import LossPlot
 from .options_view import OptionsView
+
+
+GPU_REFRESH_S = 5.0
 
 
 class TrainWorkspace(QWidget):
@@ -31,6 +35,8 @@ class TrainWorkspace(QWidget):
         self.vm, self.dialogs = vm, dialogs
         self.current: TrainRun | None = None
         self.started = False
+        self.preferred_recipe = "pix2pix"  # the task chosen when the recipes arrive (label map -> photo comes first)
+        self._gpu_checked = time.monotonic()
         self.last_check: dict[str, Any] = {}
         self._build()
         vm.recipesReady.connect(self._on_recipes)
@@ -154,8 +160,11 @@ class TrainWorkspace(QWidget):
 
         box = QGroupBox("New run")
         QVBoxLayout(box).addWidget(setup)
+        scroll = QScrollArea()  # the form scrolls rather than setting the window's minimum size
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(box)
         splitter = QSplitter()
-        splitter.addWidget(box)
+        splitter.addWidget(scroll)
         splitter.addWidget(runs)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -183,6 +192,8 @@ class TrainWorkspace(QWidget):
         self.recipe.clear()
         for item in recipes:
             self.recipe.addItem(item["name"], item["help"])
+        if self.recipe.findText(self.preferred_recipe) >= 0:
+            self.recipe.setCurrentText(self.preferred_recipe)
         self.recipe.blockSignals(False)
         self._on_recipe_chosen()
 
@@ -219,9 +230,11 @@ class TrainWorkspace(QWidget):
 
     def _on_checked(self, report: dict[str, Any]) -> None:
         lines = [report.get("summary", "")]
-        for key in ("reader", "attribute_names", "selected_attrs", "classes", "class_names", "num_classes", "domains"):
+        for key, label in (("reader", "reader"), ("classes", "classes"), ("attributes", "attributes"),
+                           ("domain_a", "A images"), ("domain_b", "B images")):
             if key in report:
-                lines.append(f"{key.replace('_', ' ')}: {report[key]}")
+                value = report[key]
+                lines.append(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
         folders = report.get("folders", {})
         if folders:
             lines.append("images: " + ", ".join(f"{k} {v}" for k, v in list(folders.items())[:8]))
@@ -271,7 +284,16 @@ class TrainWorkspace(QWidget):
     def _item(self, run: TrainRun) -> QListWidgetItem:
         return self.run_list.item(self.vm.runs.index(run))
 
+    def _refresh_gpu(self) -> None:
+        """GPU memory and load while a run trains, at most every few seconds (nvidia-smi in a child)."""
+        now = time.monotonic()
+        if now - self._gpu_checked > GPU_REFRESH_S:
+            self._gpu_checked = now
+            self.gpu_label.setText(self.vm.gpu_text() or "No CUDA GPU found: training runs on the CPU")
+
     def _refresh_run(self, run: TrainRun) -> None:
+        if run.state == "running":
+            self._refresh_gpu()
         item = self._item(run)
         item.setText(f"{Path(run.record.out).name} ({run.record.recipe}) — {run.progress_text()}")
         if run is self.current:
