@@ -46,9 +46,21 @@ def option_arguments(values: Mapping[str, Any], defaults: Mapping[str, Any] | No
     return args
 
 
+NO_TRAINER = ("this GAN Studio is a bundled application without Python and the trainer: train with a GAN Studio "
+              "installed by pip (ganstudio-train), then open the model here")
+
+
+def trainer_python() -> str:
+    """The interpreter that runs the trainer; a frozen bundle has none (its executable would start the app again)."""
+    if getattr(sys, "frozen", False):
+        raise OSError(NO_TRAINER)
+    return sys.executable
+
+
 def trainer_command(recipe: str, data: str, out: str, options: list[str], *, resume: bool = False, gpus: int = 0,
-                    python: str = sys.executable) -> list[str]:
+                    python: str | None = None) -> list[str]:
     """The whole command; more than one GPU runs one process per GPU under torchrun."""
+    python = python or trainer_python()
     tail = ["-m", "trainer.cli", recipe, "--data", data, "--out", out, "--no-progress", *options]
     if resume:
         tail.append("--resume")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
-from .train_command import child_environment
+from .train_command import child_environment, trainer_python
 
 
 class TrainerQuery(QObject):
@@ -43,7 +42,14 @@ class TrainerQuery(QObject):
         process.setProcessEnvironment(env)
         process.finished.connect(lambda code, _status, p=process, q=question: self._done(p, q, code))
         self.process, self.question = process, question
-        process.start(sys.executable, arguments)
+        try:
+            python = trainer_python()
+        except OSError as exc:
+            self.process = None
+            process.deleteLater()
+            self.failed.emit(question, str(exc))
+            return
+        process.start(python, arguments)
 
     def _done(self, process: QProcess, question: str, code: int) -> None:
         if process is not self.process:

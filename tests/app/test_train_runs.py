@@ -129,3 +129,9 @@ def test_gpu_usage_lines() -> None:
     usage = parse_gpu_usage(text)
     assert usage.splitlines() == ["GPU 0 NVIDIA H100: 1200/81559 MiB, 35 %", "GPU 1 NVIDIA H100: 3/81559 MiB, 0 %"]
     assert gpu_count(usage) == 2 and gpu_count("") == 0
+
+
+def test_a_frozen_bundle_says_it_has_no_trainer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # PyInstaller's mark: sys.executable is the app itself
+    with pytest.raises(OSError, match="bundled application without Python"):
+        trainer_command("dcgan", "D", "O", [])
