@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Unset, as in CI, they come from PyPI like everything else. It acts when .venv is built: `make clean-venv` first.
 TORCH_INDEX ?=
 
-.PHONY: run test bench models bundle clean-venv
+.PHONY: run test bench models bundle bundle-test install-desktop clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ bench: $(STAMP)
 # The PyInstaller bundle (CPU torch) in a venv of its own under /tmp, then its smoke test: packaging/README.md.
 bundle:
 	TORCH_INDEX=$(TORCH_INDEX) packaging/build_bundle.sh
+
+# The bundle's test (build, then start it headless): too long for CI, its own job (packaging/README.md).
+bundle-test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen GANSTUDIO_BUNDLE_TEST=1 $(BIN)/python -m pytest -p no:cacheprovider tests/packaging/test_bundle_build.py $(PYTEST_ARGS)
+
+# Launcher, icon, MIME type and AppStream metadata into $${XDG_DATA_HOME:-~/.local/share}; EXEC= for the bundle.
+install-desktop:
+	packaging/install_desktop.sh "$(EXEC)"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("GANStudio")
     app.setApplicationName("GANStudio")
     app.setApplicationDisplayName("GAN Studio")
-    app.setDesktopFileName("ganstudio")  # Wayland finds the icon through the .desktop entry
+    app.setDesktopFileName("io.github.ganstudio.GANStudio")  # Wayland finds the icon through the .desktop entry
     icon = resources_dir() / "icons" / "ganstudio.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
