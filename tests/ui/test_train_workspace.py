@@ -100,3 +100,5 @@ def test_tiny_run_curves_pause_resume_stop_export_open(qtbot, train_window, tmp_
     assert [r.record.out for r in again.train.vm.runs] == [run.record.out]
     assert again.train.current.state == "finished" and again.train.plot.point_count > 0
     assert again.train.resume_button.isEnabled() and again.train.open_button.isEnabled()
+    again.train.forget_button.click()  # off the list and the registry; the folder stays
+    assert again.train.run_list.count() == 0 and again.train.vm.registry.load() == [] and Path(model).is_file()

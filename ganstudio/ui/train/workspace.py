@@ -146,6 +146,10 @@ class TrainWorkspace(QWidget):
             buttons.addWidget(button)
         self.open_button.clicked.connect(self.open_exported)
         buttons.addWidget(self.open_button)
+        self.forget_button = QPushButton("Forget")
+        self.forget_button.setToolTip("Remove the run from this list (its folder stays)")
+        self.forget_button.clicked.connect(self.forget_run)
+        buttons.addWidget(self.forget_button)
         column.addLayout(buttons)
         self.plot = LossPlot()
         column.addWidget(self.plot, 2)
@@ -345,11 +349,21 @@ class TrainWorkspace(QWidget):
         self.export_button.setEnabled(state in ("stopped", "finished") and run is not None and
                                       (Path(run.record.out) / "checkpoint.pt").is_file())
         self.open_button.setEnabled(run is not None and self.exported_path(run) is not None)
+        self.forget_button.setEnabled(run is not None and state != "running")
 
     @staticmethod
     def exported_path(run: TrainRun) -> str | None:
         found = find_export(run.record.out)
         return str(found) if found else None
+
+    def forget_run(self) -> None:
+        run = self.current
+        if run is None or run.state == "running":
+            return
+        row = self.vm.runs.index(run)
+        self.vm.forget(run)
+        self.run_list.takeItem(row)
+        self._on_run_selected(self.run_list.currentRow())
 
     def open_exported(self) -> None:
         path = self.exported_path(self.current) if self.current is not None else None
