@@ -102,11 +102,17 @@ class TrainRun(QObject):
         self._signal(signal.SIGINT)
 
     def stop(self) -> None:
-        self._signal(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+        """End now: the whole process group (the child leads its own session), so torchrun's workers end too."""
+        self._signal(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM, group=True)
 
-    def _signal(self, sig: int) -> None:
-        if self.record.pid and pid_is_run(self.record.pid, self.record):
-            os.kill(self.record.pid, sig)
+    def _signal(self, sig: int, group: bool = False) -> None:
+        pid = self.record.pid
+        if not pid or not pid_is_run(pid, self.record):
+            return
+        if group and hasattr(os, "killpg") and os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
 
     def log_tail(self, lines: int = 5) -> str:
         try:
