@@ -207,7 +207,7 @@ def test_docs_page_from_tiny_stand_in_models(tmp_path: Path):
         {"command": "-m trainer.cli pix2pix --data DATA/landscapes128-n3000-s1/pix2pix --out RUN --iters 20000",
          "iterations": 7, "wall_time_s": 3725, "device": "NVIDIA Test GPU"}))
     settings = Settings(n_paint=2, n_faces=6, n_cycle=3, n_fid=8, n_stats=3, face_train=(16, 1), season_train=(8, 1),
-                        feature_train=(8, 1), n_grid=2, batch=2, cache_dir=None)
+                        feature_train=(8, 1), n_grid=2, batch=2, n_separability=40, cache_dir=None)
     page = evaluate_all(models, work, out, settings, command="python -m trainer.evaluation --test", log=lambda _: None)
     text = page.read_text()
     names = list(find_models(models, None))
