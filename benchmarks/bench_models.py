@@ -4,7 +4,8 @@
 
 For each architecture that imports (SPADE, SEAN, OASIS, StyleGAN2 at 256x256, the
 CycleGAN ResNet-9 and pix2pix U-Net-256 at 256x256, StarGAN at 128x128, MUNIT and
-UNIT A->B translation and the BicycleGAN U-Net (z at every level) at 256x256) it
+UNIT A->B translation and the BicycleGAN U-Net (z at every level) at 256x256, ProGAN
+(pytorch_GAN_zoo celebAHQ-256) at 256x256, DCGAN (pytorch/examples) at 64x64 and LostGAN-v2 at 128x128) it
 prints the median forward time over repeated runs after a warm-up, batch 1,
 fp32, eval mode under torch.inference_mode(), on the CPU and on CUDA when
 present. With --reference-root (a folder holding the reference checkouts) it
@@ -195,6 +196,28 @@ def stargan_reference(root: Path, ours: nn.Module) -> nn.Module:
     return load_strict(model.Generator(**ours.config), ours).train()
 
 
+def pgan_reference(root: Path, ours: nn.Module) -> nn.Module:
+    """pytorch_GAN_zoo's GNet grown to ours' scales (its test runs avgG without eval(); nothing in it depends on the mode)."""
+    with reference_imports(find_checkout(root, "facebookresearch+pytorch_GAN_zoo", "pytorch_GAN_zoo")):
+        from models.networks.progressive_conv_net import GNet
+
+        config = ours.config
+        net = GNet(config["z_dim"], config["depth_scale0"], dimOutput=config["img_channels"])
+        for depth in config["depth_other_scales"]:
+            net.addScale(depth)
+    return load_strict(net, ours)
+
+
+def dcgan_reference(root: Path, ours: nn.Module) -> nn.Module:
+    """pytorch/examples' dcgan Generator: its class taken from main.py (which trains at import) by its source lines."""
+    source = (find_checkout(root, "pytorch+examples", "examples") / "dcgan" / "main.py").read_text()
+    start, end = source.index("class Generator"), source.index("netG = Generator(ngpu)")
+    config = ours.config
+    namespace: dict[str, Any] = {"nn": nn, "torch": torch, "nz": config["z_dim"], "ngf": config["ngf"], "nc": config["img_channels"]}
+    exec(compile(source[start:end], "dcgan/main.py", "exec"), namespace)
+    return load_strict(namespace["Generator"](1), ours)
+
+
 def munit_reference(root: Path, ours: nn.Module) -> nn.Module:
     networks = load_file_module("munit_networks", find_checkout(root, "NVlabs+MUNIT", "MUNIT", "munit_ref") / "networks.py")
     c = dict(ours["a"].config)
@@ -218,6 +241,63 @@ def bicyclegan_reference(root: Path, ours: nn.Module) -> nn.Module:
 
 
 # ----------------------------------------------------------------------------- cases
+
+
+def instagan_reference(root: Path, ours: nn.Module) -> nn.Module:
+    networks = load_file_module("instagan_networks", find_checkout(root, "sangwoomo+instagan", "instagan", "instagan_ref") / "models" / "networks.py")
+    c = ours.config
+    net = networks.ResnetSetGenerator(c["input_nc"], c["output_nc"], c["ngf"], norm_layer=junyanz_norm(c["norm"]),
+                                      use_dropout=c["use_dropout"], n_blocks=c["n_blocks"], padding_type=c["padding_type"])
+    return load_strict(net, ours)
+
+
+def lostgan_reference(root: Path, ours: nn.Module) -> nn.Module:
+    """WillSuen/LostGANs' generator from a temporary copy: CPU instead of .cuda(), and PyTorch 1.0's grid_sample
+    (align_corners=True), as tests/fixtures/tools/make_lostgan_fixtures.py does (without its width shims)."""
+    import shutil
+    import tempfile
+
+    repo = find_checkout(root, "WillSuen+LostGANs", "LostGANs", "lostgan_ref")
+    copy = Path(tempfile.mkdtemp(prefix="lostgan_bench_"))
+    for part in ("model", "utils"):
+        shutil.copytree(repo / part, copy / part, ignore=shutil.ignore_patterns("csrc", "roi_layers"))
+    for rel, old, new in (("model/resnet_generator_v2.py", ".cuda(device=x.device)", ".to(x.device)"),
+                          ("utils/bilinear.py", ".cuda(device=masks.device)", ".to(masks.device)"),
+                          ("utils/bilinear.py", "F.grid_sample(img_in, grid, mode='bilinear')",
+                           "F.grid_sample(img_in, grid, mode='bilinear', align_corners=True)")):
+        text = (copy / rel).read_text()
+        (copy / rel).write_text(text.replace(old, new))
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("model", "utils"):
+            del sys.modules[name]
+    with reference_imports(copy):
+        from model.resnet_generator_v2 import ResnetGenerator128, ResnetGenerator256
+    c = ours.config
+    cls = ResnetGenerator128 if c["size"] == 128 else ResnetGenerator256
+    return load_strict(cls(ch=c["ch"], z_dim=c["z_dim"], num_classes=c["num_classes"]), ours)
+
+
+def lostgan_call(reference: bool) -> Callable[[nn.Module, tuple], torch.Tensor]:
+    """Batch 1 in eval; the norm calibration (training mode) repeats the layout twice, since the PSP head's
+    1x1 pooled batch norm cannot take statistics from one value per channel."""
+    def call(net: nn.Module, args: tuple) -> torch.Tensor:
+        if any(m.training for m in net.modules()):  # calibrate_norms puts only the norms in training mode
+            args = tuple(torch.cat([a, a]) for a in args)
+        z_obj, bbox, z_im, y = args
+        return net(z_obj, bbox, z_im=z_im, y=y) if reference else net(z_obj, bbox, z_im, y)
+    return call
+
+
+def lostgan_inputs(device: torch.device) -> tuple:
+    """A COCO test layout: 7 objects and one padding object off canvas, truncated-normal latents."""
+    gen = torch.Generator().manual_seed(0)
+    bbox = torch.rand(1, 8, 4, generator=gen) * torch.tensor([0.6, 0.6, 0.4, 0.4]) + torch.tensor([0, 0, 0.1, 0.1])
+    bbox[0, -1] = torch.tensor([-0.6, -0.6, 0.5, 0.5])
+    y = torch.randint(1, 183, (1, 8), generator=gen)
+    y[0, -1] = 0
+    z_obj = torch.randn(1, 8, 128, generator=gen).clamp(-2, 2)
+    z_im = torch.randn(1, 128, generator=gen).clamp(-2, 2)
+    return z_obj.to(device), bbox.to(device), z_im.to(device), y.to(device)
 
 
 def random_onehot(classes: int, side: int, device: torch.device, seed: int = 0) -> torch.Tensor:
@@ -370,6 +450,47 @@ def cases(quick: bool) -> list[Case]:
         lambda: bicyclegan.BicycleGenerator(**bicycle), bicycle_inputs,
         lambda net, args: bicyclegan.translator(net, {}, "AtoB")(*args),
         bicyclegan_reference, lambda net, args: net(*args)))
+
+    # ProGAN: pytorch_GAN_zoo's celebAHQ-256 generator (z 512, 7 scales); DCGAN: pytorch/examples at its 64 px
+    from ganstudio.models.dcgan import DCGANGenerator
+    from ganstudio.models.progan import ProGANGenerator
+
+    pgan = dict(z_dim=512, depth_scale0=512 // width, depth_other_scales=[d // width for d in (512, 512, 512, 256, 128, 64)])
+
+    def latent_inputs(dim: int) -> Callable[[torch.device], tuple]:
+        return lambda device: (torch.randn(1, dim, generator=torch.Generator().manual_seed(0)).to(device),)
+
+    found.append(Case(
+        "ProGAN 256x256", f"celebAHQ-256 layout: z 512, depths {[pgan['depth_scale0'], *pgan['depth_other_scales']]}, alpha 0",
+        lambda: ProGANGenerator(**pgan), latent_inputs(512), lambda net, args: net(*args),
+        pgan_reference, lambda net, args: net(*args)))
+    dcgan = dict(z_dim=100, ngf=64 // width, img_resolution=64)
+    found.append(Case(
+        "DCGAN 64x64", f"pytorch/examples: nz 100, ngf {64 // width}, batch norm (running statistics)",
+        lambda: DCGANGenerator(**dcgan), latent_inputs(100), lambda net, args: net(*args),
+        dcgan_reference, lambda net, args: net(args[0][:, :, None, None])))
+    # InstaGAN: one pass of the published procedure (the image and two instance masks) at shp2gir_coco's 200x200
+    from ganstudio.models.instagan import ResnetSetGenerator
+
+    insta = dict(input_nc=3, output_nc=3, ngf=64 // width, norm="instance", use_dropout=False, n_blocks=9)
+
+    def insta_inputs(device: torch.device) -> tuple:
+        masks = -torch.ones(1, 2, 200, 200, device=device)
+        masks[:, 0, 20:120, 30:150] = 1
+        masks[:, 1, 110:190, 60:140] = 1
+        return (torch.cat([image(3, 200, device), masks], dim=1),)
+
+    found.append(Case(
+        "InstaGAN G pass 200x200", f"ngf={64 // width}, 9 blocks per encoder, image + 2 masks (shp2gir_coco)",
+        lambda: ResnetSetGenerator(**insta), insta_inputs, lambda net, args: net(*args),
+        instagan_reference, lambda net, args: net(*args)))
+    # LostGAN-v2: the published COCO 128 px generator (ch 64, 184 classes), one layout of 8 objects
+    from ganstudio.models.lostgan import LostGANGenerator
+
+    lost = dict(size=128, ch=64 // width, num_classes=184)
+    found.append(Case(
+        "LostGAN-v2 128x128", f"netGv2_coco128 layout: ch={64 // width}, 184 classes, 8 objects (1 padding)",
+        lambda: LostGANGenerator(**lost), lostgan_inputs, lostgan_call(False), lostgan_reference, lostgan_call(True)))
     return found
 
 

@@ -22,6 +22,7 @@ from trainer.recipes import RECIPES
 
 RECIPE_HELP = {
     "pix2pix": "paired image-to-image translation (e.g. label map -> photo), U-Net + PatchGAN",
+    "lostgan": "images from layouts of labelled boxes (LostGAN-v2), boxes derived from label maps",
     "cyclegan": "unpaired translation between two image domains (e.g. summer <-> winter)",
     "munit": "multimodal unpaired translation: content + style per domain, many looks per input (MUNIT)",
     "unit": "unpaired translation through a latent space shared by two VAE-GANs (UNIT)",
@@ -32,6 +33,7 @@ RECIPE_HELP = {
     "oasis": "semantic image synthesis with adversarial supervision only and 3D noise (OASIS)",
     "stylegan2": "unconditional image generation (StyleGAN2-ADA)",
     "encoder": "an image -> latent encoder for a trained StyleGAN2 model (pSp/e4e)",
+    "instagan": "instance-aware unpaired translation: an image and its instance masks (InstaGAN)",
     "gan_int_cls": "text to image: GAN-INT-CLS with our own text encoder, on captioned images (make-data writes captions.json)",
     "gigagan": "text to image: a GigaGAN-style StyleGAN2 with text cross-attention and adaptive kernels",
     "dcgan": "unconditional image generation from z: DCGAN (pytorch/examples layout)",
@@ -115,6 +117,19 @@ cyclegan --data OUT/cyclegan, stylegan2 --data OUT/images, gan_int_cls/gigagan -
     land.add_argument("--quiet", action="store_true", help="no progress lines")
     land.set_defaults(func=_run_make_landscapes)
 
+    inst = kinds.add_parser(
+        "instances",
+        help="landscapes with tree (A) and rock (B) instance masks (instagan)",
+        description="Landscapes split by the 4-connected components of their tree and rock classes: OUT/trainA/ with "
+                    "OUT/trainA_seg/<name>_<i>.png (trees), OUT/trainB/ with OUT/trainB_seg/ (rocks). Train with: instagan --data OUT.",
+    )
+    inst.add_argument("out", metavar="OUT", help="output folder (created if missing)")
+    inst.add_argument("--n", type=_count, default=1000, help="landscapes to render (default 1000)")
+    inst.add_argument("--size", type=_size, default=64, help="image side in pixels, square (default 64)")
+    inst.add_argument("--seed", type=int, default=0, help="first layout/style seed (default 0)")
+    inst.add_argument("--quiet", action="store_true", help="no summary line")
+    inst.set_defaults(func=_run_make_instances)
+
     faces = kinds.add_parser(
         "faces",
         help="procedural faces with a CelebA-style attribute list (stargan)",
@@ -148,6 +163,15 @@ def _run_make_landscapes(args: argparse.Namespace) -> int:
     if not args.quiet:
         total = meta["n"] + 2 * meta["cyclegan"]["n"]
         print(f"wrote {total} landscapes to {args.out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _run_make_instances(args: argparse.Namespace) -> int:
+    from trainer.synthetic.instances import make_instance_landscapes
+
+    counts = make_instance_landscapes(args.out, args.n, args.size, args.seed)
+    if not args.quiet:
+        print(f"trees (A): {counts['A']} images, rocks (B): {counts['B']} images in {args.out}")
     return 0
 
 

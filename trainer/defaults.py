@@ -61,6 +61,8 @@ LANDSCAPES = Dataset("landscapes", 128, 3000, 1, ("--cyclegan-n", "1500"))
 SUMMER_DAY_LANDSCAPES = Dataset("landscapes", 128, 3000, 3, ("--cyclegan-n", "0"), season="summer", time_of_day="day")
 FACES = Dataset("faces", 64, 4000, 2)
 # Captioned landscapes for the text-to-image models (captions.json beside images/), rendered at their 64 px
+# Trees (A) and rocks (B) with their instance masks, for InstaGAN (trainer/synthetic/instances.py)
+INSTANCE_LANDSCAPES = Dataset("instances", 64, 1500, 0)
 CAPTIONED_LANDSCAPES = Dataset("landscapes", 64, 8000, 1, ("--cyclegan-n", "0", "--no-pix2pix"))
 
 
@@ -124,6 +126,11 @@ DEFAULTS: tuple[DefaultModel, ...] = (
         "--checkpoint-every", "500", "--sample-every", "1000"), ("summer", "winter")),
     # MUNIT at the CycleGAN default's scale (64 px, width 16) with the published losses and weights; 3 residual blocks,
     # a 64-wide MLP and a two-scale discriminator keep an iteration ~0.4 s on one busy CPU thread.
+    # InstaGAN trees -> rocks at 64 px: ngf 12 with 6 blocks per encoder (G_A + G_B 0.7 M weights, 2.8 MB in float16),
+    # two instances per pass, the four largest per image; ~1-2 s per iteration on one busy CPU thread.
+    DefaultModel("trees2rocks-instagan", "instagan", INSTANCE_LANDSCAPES, "", 2000, (
+        "--resolution", "64", "--load-size", "72", "--ngf", "12", "--ndf", "24", "--n-blocks", "6", "--ins-max", "4",
+        "--ins-per", "2", "--batch", "1", "--checkpoint-every", "50", "--sample-every", "250"), ("trees", "rocks")),
     DefaultModel("summer2winter-munit", "munit", LANDSCAPES, "cyclegan", 6000, (
         "--resolution", "64", "--dim", "16", "--n-res", "3", "--mlp-dim", "64", "--dis-dim", "16", "--dis-n-layer", "3",
         "--dis-scales", "2", "--batch", "1", "--checkpoint-every", "250", "--sample-every", "500"), ("summer", "winter")),
@@ -148,6 +155,22 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-gigagan", "gigagan", CAPTIONED_LANDSCAPES, "", 5000, (
         "--resolution", "64", "--channel-base", "1024", "--channel-max", "32", "--num-kernels", "4", "--batch", "8",
         "--text-warmup", "200", "--checkpoint-every", "50", "--sample-every", "200")),
+    # DCGAN at pytorch/examples' 64 px with half its widths (ngf/ndf 32, z 100): 1.1 M generator weights, 2.2 MB in
+    # float16; ~0.9 s per iteration (batch 32) on one busy CPU thread: 2633 iterations in the 40-minute budget.
+    # LostGAN-v2 at its smallest published size (128 px) with ch 8 (128 channels at 4x4), a 32-wide mask network and
+    # 32-d latents: about 1 M generator weights, ~2 MB in float16; boxes are the label maps' connected class regions
+    DefaultModel("landscape-lostgan", "lostgan", LANDSCAPES, "", 4000, (
+        "--resolution", "128", "--ch", "8", "--ndf", "16", "--z-dim", "32", "--mask-hidden", "32", "--mask-head", "16",
+        "--max-objects", "8", "--batch", "4", "--checkpoint-every", "100", "--sample-every", "500")),
+    DefaultModel("landscape-dcgan", "dcgan", LANDSCAPES, "images", 8000, (
+        "--resolution", "64", "--ngf", "32", "--ndf", "32", "--batch", "32", "--checkpoint-every", "200", "--sample-every", "500")),
+    # ProGAN growing 4 -> 64 px (96 channels up to 16 px, 48 at 32, 24 at 64; 0.69 M generator weights, 1.4 MB in
+    # float16): a fade-in and a stable phase of 3000 images per scale, so the 64 px fade-in starts after 21000 images
+    # (2625 iterations at batch 8); 0.3 s (4 px) to 3 s (64 px) per iteration on one busy CPU thread: 3094 iterations
+    # in 50 minutes (40 + 10 to finish the last fade-in). A short EMA half-life: the growing network changes fast.
+    DefaultModel("landscape-progan", "progan", LANDSCAPES, "images", 6000, (
+        "--resolution", "64", "--z-dim", "128", "--channel-base", "1536", "--channel-max", "96", "--stage-kimg", "3",
+        "--ema-kimg", "1", "--batch", "8", "--checkpoint-every", "200", "--sample-every", "500")),
     DefaultModel("landscape-stylegan2-encoder", "encoder", None, "", 2000, (
         "--batch", "16", "--image-batch", "4", "--checkpoint-every", "100", "--sample-every", "250"),
         generator="landscape-stylegan2"),

@@ -74,7 +74,49 @@ def probe_for(ready: ReadyModel) -> Probe | None:
         return _text_probe(ready)
     if loaded.arch == "stylegan2_encoder":
         return _encoder_probe(ready)
+    if "layout_input" in capabilities:
+        return _layout_probe(ready)
+    if "instance_translation" in capabilities:
+        return _instance_probe(ready)
     return None
+
+
+def _run_job(session_class: type, ready: ReadyModel, job: object) -> dict:
+    """One job through a fresh session (nothing cached from another precision), outside the worker."""
+    from .session import RunContext
+
+    return dict(session_class(ready, ready.runtime).run(job, RunContext(job)))
+
+
+def _layout_probe(ready: ReadyModel) -> Probe:
+    """LostGAN: two layouts of three boxes each, of the file's first real classes, as the Layout tool renders them."""
+    from .layout import LayoutJob, LayoutSession
+
+    boxes = np.array([[0.0, 0.55, 1.0, 0.45], [0.1, 0.1, 0.5, 0.5], [0.55, 0.3, 0.35, 0.4]], dtype=np.float32)
+    classes = np.array([1, 2, 3]) % max(2, ready.module.label_embedding.num_embeddings)
+
+    def probe() -> list[np.ndarray]:
+        return [_run_job(LayoutSession, ready, LayoutJob(channel="probe", boxes=boxes, classes=classes, object_seeds=np.arange(3) + 10 * k,
+                                                         scene_seed=k))["image"] for k in range(2)]
+
+    return probe
+
+
+def _instance_probe(ready: ReadyModel) -> Probe:
+    """InstaGAN: a smooth picture with two rectangular instances, translated as the Convert tab does."""
+    from .instance_session import InstanceConvertJob, InstanceTranslateSession
+
+    size = int(ready.loaded.resolution or 64)
+    image = ((smooth_image(3, size, seed=0)[0].permute(1, 2, 0) + 1) * 127.5).round().to(torch.uint8).numpy()
+    masks = np.zeros((2, size, size), np.uint8)
+    masks[0, size // 2:, : size // 2] = 255
+    masks[1, size // 4: size // 2, size // 2:] = 255
+
+    def probe() -> list[np.ndarray]:
+        out = _run_job(InstanceTranslateSession, ready, InstanceConvertJob(channel="probe", image=image, masks=masks))
+        return [out["image"], *out["masks"]]
+
+    return probe
 
 
 def _paint_probe(ready: ReadyModel) -> Probe:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping
 
-from . import bicyclegan, cyclegan, gan_int_cls, gigagan, munit, oasis, pix2pix, sean, spade, stargan, stylegan2, unit
+from . import bicyclegan, cyclegan, dcgan, gan_int_cls, gigagan, instagan, lostgan, munit, oasis, pix2pix, progan, sean, spade, stargan, stylegan2, unit
 from .declaration import CAPABILITIES, ROLES, WORKSPACES, Family, Importer, Network
 
 __all__ = [
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 # The order breaks ties: the importers of families without an ordering constraint run in it.
-REGISTRY: tuple[Family, ...] = tuple(m.FAMILY for m in (spade, sean, oasis, stylegan2, stargan, pix2pix, cyclegan, munit, unit, bicyclegan, gan_int_cls, gigagan))
+REGISTRY: tuple[Family, ...] = tuple(m.FAMILY for m in (spade, sean, oasis, stylegan2, stargan, pix2pix, cyclegan, munit, unit, bicyclegan, gan_int_cls, gigagan, progan, dcgan, instagan, lostgan))
 
 _BY_NAME = {f.name: f for f in REGISTRY}
 _BY_ARCH = {n.arch: f for f in REGISTRY for n in f.networks}  # each arch is declared by one family

@@ -181,7 +181,24 @@ class IndexList:
                 raise ConfigError(name, f"holds {show(part)}, not a layer number below {self.hi}")
 
 
-Spec = Union[Int, Float, Bool, Choice, Taps, Strings, Group, IndexList]
+@dataclass(frozen=True)
+class IntList:
+    """A list of whole numbers, each checked by `item` (ProGAN's channels per scale); at most `max_items`."""
+
+    item: Int
+    max_items: int
+    size: bool = False
+
+    def check(self, name: str, value: Any) -> None:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(name, f"must be a list of whole numbers, not {_type_name(value)} ({show(value)})")
+        if len(value) > self.max_items:
+            raise ConfigError(name, f"has {len(value)} entries, more than the largest supported {self.max_items}")
+        for index, item in enumerate(value):
+            self.item.check(f"{name}[{index}]", item)
+
+
+Spec = Union[Int, Float, Bool, Choice, Taps, Strings, Group, IndexList, IntList]
 # A rule across arguments: the configuration with the constructor's defaults filled in ->
 # None, or (argument, problem) naming the argument to blame.
 Rule = Callable[[Mapping[str, Any]], Union[tuple[str, str], None]]
@@ -403,6 +420,7 @@ _TEXT_ENCODER: dict[str, "Spec"] = {
     "max_words": Int(1, 512),
 }
 TEXT_IMAGE_SIDE = Int(8, 4096, power_of_two=True, size=True)
+DCGAN_SIDE = Int(16, 256, power_of_two=True, size=True)  # pytorch/examples' 64 px, a block more or fewer
 
 
 
@@ -563,6 +581,31 @@ SCHEMAS: dict[str, ConfigSchema] = {
         "n_blocks": Int(0, 64, size=True),  # resnet_9blocks is the largest published
         "padding_type": Choice(("reflect", "replicate", "zero")),
     }),
+    "instagan_generator": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "output_nc": IMAGE_CHANNELS,
+        "ngf": BASE_WIDTH,
+        "norm": JUNYAN_NORMS,
+        "use_dropout": Bool(),
+        "n_blocks": Int(0, 64, size=True),  # --netG set builds 9 per encoder
+        "padding_type": Choice(("reflect", "replicate", "zero")),
+    }),
+    "instagan_discriminator": ConfigSchema({
+        "input_nc": IMAGE_CHANNELS,
+        "ndf": BASE_WIDTH,
+        "n_layers": Int(1, 16, size=True),
+        "norm": JUNYAN_NORMS,
+        "use_sigmoid": Bool(),
+    }),
+    "lostgan_generator": ConfigSchema({
+        "size": Int(128, 256, power_of_two=True, size=True),  # the published models: 128 and 256
+        "ch": Int(1, 256, size=True),  # 16 * ch channels in the first blocks; the published files use 64
+        "num_classes": CLASSES,
+        "z_dim": WIDTH,
+        "embed_dim": WIDTH,
+        "mask_hidden": WIDTH,
+        "mask_head": WIDTH,
+    }),
     "patchgan": ConfigSchema({
         "input_nc": IMAGE_CHANNELS,
         "ndf": BASE_WIDTH,
@@ -616,6 +659,19 @@ SCHEMAS: dict[str, ConfigSchema] = {
                              "resolution": TEXT_IMAGE_SIDE, "channel_base": Int(1, 2**24, size=True), "channel_max": Int(1, 4096, size=True),
                              "num_kernels": Int(1, 64, size=True), "attn_max_res": Int(0, 4096), "img_channels": IMAGE_CHANNELS},
                             rules=(_gigagan_channels,)),
+    # DCGAN: pytorch/examples' layout at 16-256 px; ProGAN: pytorch_GAN_zoo's PGAN, one channel count per scale
+    # (8 further scales: 1024 px, the paper's largest)
+    "dcgan": ConfigSchema({"z_dim": WIDTH, "ngf": BASE_WIDTH, "img_channels": IMAGE_CHANNELS,
+                           "img_resolution": DCGAN_SIDE, "final_bias": Bool(), "output_activation": Choice(("tanh", "none"))}),
+    "dcgan_discriminator": ConfigSchema({"ndf": BASE_WIDTH, "img_channels": IMAGE_CHANNELS,
+                                         "img_resolution": DCGAN_SIDE, "norm": Choice(("batch", "none")),
+                                         "sigmoid": Bool()}),
+    "progan": ConfigSchema({"z_dim": WIDTH, "depth_scale0": WIDTH, "depth_other_scales": IntList(WIDTH, 8, size=True),
+                            "img_channels": IMAGE_CHANNELS, "equalized": Bool(), "normalization": Bool(), "alpha": Float(0.0, 1.0),
+                            "output_activation": Choice(("none", "tanh"))}),
+    "progan_discriminator": ConfigSchema({"depth_scale0": WIDTH, "depth_other_scales": IntList(WIDTH, 8, size=True),
+                                          "img_channels": IMAGE_CHANNELS, "equalized": Bool(), "minibatch_stddev": Bool(),
+                                          "decision_size": Int(1, 4096)}),
     "gigagan_discriminator": ConfigSchema({"text_dim": WIDTH, "resolution": TEXT_IMAGE_SIDE, "channel_base": Int(1, 2**24, size=True),
                                            "channel_max": Int(1, 4096, size=True), "scales": Int(1, 6, size=True),
                                            "img_channels": IMAGE_CHANNELS}, rules=(_gigagan_scales,)),

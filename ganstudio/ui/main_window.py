@@ -18,6 +18,7 @@ from ganstudio.app.latent_project_part import LatentProjectPart
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_import import ModelImporter
 from ganstudio.app.describe_viewmodel import DescribeViewModel
+from ganstudio.app.train_viewmodel import TrainViewModel
 from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
 from ganstudio.app.samples import convert_sample_kind, sample_files
@@ -28,6 +29,7 @@ from .dialogs import MODEL_FILTER, OPEN_FILTER, Dialogs
 from .help_texts import DOCS_DIR, about_text, shortcuts_text
 from .icons import icon
 from .describe.workspace import DescribeWorkspace
+from .train.workspace import TrainWorkspace
 from .latent.workspace import LatentWorkspace
 from .face_and_convert_tabs import FaceAndConvertTabs
 from .models_dock import ModelsPanel
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         self.describe_vm = DescribeViewModel(self.controller, self)
         self.describe = DescribeWorkspace(self.describe_vm, self.dialogs)
         self.workspaces.addTab(self.describe, icon("fa5s.keyboard"), DescribeWorkspace.title)
+        self.train = TrainWorkspace(TrainViewModel(library=self.library, parent=self), self.dialogs)  # runs the trainer in child processes
+        self.workspaces.addTab(self.train, icon("fa5s.dumbbell"), TrainWorkspace.title)
         self.setCentralWidget(self.workspaces)
         self.workspace_list = self._describe_workspaces()
         self.inference_ms: dict[str, float] = {}  # channel -> last inference time, shown for the workspace on screen
@@ -114,6 +118,7 @@ class MainWindow(QMainWindow):
             "convert", tabs.converter, "convert", lambda: tabs.converter_vm.model.info, export=tabs.converter.save_dialog,
             zoom_in=lambda: compare.zoom_by(1.25), zoom_out=lambda: compare.zoom_by(1 / 1.25), fit=compare.fit, actual_size=compare.actual_size))
         workspaces.add(WorkspaceCommands("describe", self.describe, "describe", lambda: self.describe_vm.model.info, export=self.describe.export_dialog))
+        workspaces.add(WorkspaceCommands("train", self.train, "train", lambda: None))
         return workspaces
 
     @property
@@ -264,6 +269,7 @@ class MainWindow(QMainWindow):
         self.importer.imported.connect(self._on_imported)
         self.importer.importFailed.connect(lambda _source, reason: self.error("Cannot import the checkpoint", f"{reason}\nNothing was added to your models."))
         self.models_panel.loadRequested.connect(self.load_model)
+        self.train.openModel.connect(self.load_model)
         self.models_panel.openRequested.connect(self.open_model_dialog)
         self.models_panel.importRequested.connect(self.import_model_dialog)
         self.canvas.cursorMoved.connect(self._show_cursor)

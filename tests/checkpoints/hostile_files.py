@@ -36,7 +36,7 @@ SNAPSHOT = ROOT / "tests" / "fixtures" / "stylegan2" / "network-snapshot-skip.pk
 
 def tiny_networks() -> dict[str, torch.nn.Module]:
     """One small network per registered architecture (the sizes the trainer's tests use)."""
-    from ganstudio.models import bicyclegan, cyclegan, e4e, gan_int_cls, gigagan, hyperstyle, munit, oasis, patchgan, pix2pix, sean, spade, stargan, stylegan2, stylegan2_encoder, unit
+    from ganstudio.models import bicyclegan, cyclegan, dcgan, e4e, gan_int_cls, gigagan, hyperstyle, instagan, lostgan, munit, oasis, patchgan, pix2pix, progan, sean, spade, stargan, stylegan2, stylegan2_encoder, unit
 
     torch.manual_seed(0)
     return {
@@ -60,6 +60,9 @@ def tiny_networks() -> dict[str, torch.nn.Module]:
         "pix2pix_unet": pix2pix.UnetGenerator(ngf=2, num_downs=5),
         "cyclegan_resnet": cyclegan.ResnetGenerator(ngf=2, n_blocks=1),
         "patchgan": patchgan.NLayerDiscriminator(ndf=2, n_layers=1),
+        "instagan_generator": instagan.ResnetSetGenerator(ngf=2, n_blocks=1),
+        "instagan_discriminator": instagan.NLayerSetDiscriminator(ndf=2, n_layers=1),
+        "lostgan_generator": lostgan.LostGANGenerator(ch=1, num_classes=3, z_dim=2, embed_dim=2, mask_hidden=2, mask_head=2),
         "stargan": stargan.Generator(conv_dim=4, c_dim=5, repeat_num=1),
         "stargan_discriminator": stargan.Discriminator(image_size=16, conv_dim=2, c_dim=5, repeat_num=2),
         "munit": munit.AdaINGen(dim=2, style_dim=2, n_downsample=1, n_res=1, mlp_dim=4),
@@ -73,6 +76,10 @@ def tiny_networks() -> dict[str, torch.nn.Module]:
                                               w_dim=2, map_layers=1, resolution=8, channel_base=32, channel_max=4, num_kernels=2,
                                               attn_max_res=4),
         "gigagan_discriminator": gigagan.MultiScaleTextDiscriminator(text_dim=2, resolution=16, channel_base=32, channel_max=4),
+        "dcgan": dcgan.DCGANGenerator(z_dim=4, ngf=1, img_resolution=16),
+        "dcgan_discriminator": dcgan.DCGANDiscriminator(ndf=1, img_resolution=16, norm="none"),
+        "progan": progan.ProGANGenerator(z_dim=4, depth_scale0=2, depth_other_scales=[2]),
+        "progan_discriminator": progan.ProGANDiscriminator(depth_scale0=2, depth_other_scales=[2]),
     }
 
 

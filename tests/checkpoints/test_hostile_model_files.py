@@ -67,6 +67,13 @@ SIZE_ARGS = {
     "gan_int_cls_discriminator": ("ndf", "resolution"),
     "gigagan": ("channel_max", "resolution"),
     "gigagan_discriminator": ("channel_max", "resolution"),
+    "dcgan": ("ngf", "img_resolution"),
+    "dcgan_discriminator": ("ndf", "img_resolution"),
+    "progan": ("depth_scale0", "z_dim"),
+    "progan_discriminator": ("depth_scale0", "decision_size"),
+    "instagan_generator": ("ngf", "n_blocks"),
+    "instagan_discriminator": ("ndf", "n_layers"),
+    "lostgan_generator": ("ch", "size"),
 }
 # a value of the wrong type for an int argument, and what the message says
 WRONG_TYPES = {"string": ("64", "whole number"), "list": ([64], "whole number"), "bool": (True, "whole number"),
