@@ -10,7 +10,8 @@ from trainer.evaluation.context import ModelEvaluation, Table, fmt
 KIND_TITLES = {"label-to-photo": "label map → photo", "attributes": "face attribute editing",
                "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes",
                "munit": "summer ↔ winter translation with styles", "unit": "summer ↔ winter translation, shared latent",
-               "text_to_image": "text → image", "z_generator": "unconditional landscapes from z"}
+               "text_to_image": "text → image", "z_generator": "unconditional landscapes from z",
+               "instagan": "trees → rocks, instance by instance"}
 
 
 def _pix2pix_data() -> str:
@@ -86,6 +87,10 @@ def headline(ev: ModelEvaluation) -> str:
         return (f"caption's mentions seen {fmt(100 * _mean_share(f['mentioned_present']), 1)} % vs "
                 f"{fmt(100 * _mean_share(f['baseline_other_caption']), 1)} % for another caption's pictures, "
                 f"{fmt(100 * _mean_share(f['real_photos']), 1)} % for real photos")
+    if ev.kind == "instagan" and ev.name in f:
+        m = f[ev.name]
+        return (f"outside-instance error {fmt(m['outside_error'])} (identity 0), colour shift inside {fmt(m['colour_shift'])}, "
+                f"mask IoU {fmt(m['mask_iou'])}")
     if ev.kind == "cyclegan":
         m = f[ev.name]
         return (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} % (identity "
