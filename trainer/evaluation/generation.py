@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,10 +30,10 @@ def generate(model: LoadedModel, seeds: range | list[int], batch: int = 25, psi:
     return np.concatenate(out)
 
 
-def evaluate_stylegan2(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEvaluation:
-    s = ctx.settings
-    size = int(model.module.img_resolution)
-    n = s.n_fid
+def landscape_frechet(ctx: EvalContext, size: int, generated: dict[str, np.ndarray]) -> tuple[dict[str, float], list[list[str]], Any]:
+    """Frechet distances of `generated` sets (ctx.settings.n_fid images each) to held-out landscapes, beside the mean
+    image + noise baseline and a second held-out real set (the floor); also the feature network, for other figures."""
+    n = ctx.settings.n_fid
     labels, real = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED, n)
     real, labels = heldout.resize_images(real, size), heldout.resize_labels(labels, size)
     _, real_b = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED_2, n)
@@ -42,19 +43,26 @@ def evaluate_stylegan2(name: str, model: LoadedModel, ctx: EvalContext) -> Model
     stats = ctx.landscape_stats(size)
     noise = np.random.default_rng(0).standard_normal((n, size, size, 3))
     mean_noise = np.clip(np.round(stats.mean_image + stats.std_image * noise), 0, 255).astype(np.uint8)
-    generated = generate(model, range(n))
 
     def features(images: np.ndarray) -> np.ndarray:
         return measure_nets.run_batched(net.features, images)
 
     real_features = features(real)
-    sets = {name: generated, "baseline: training mean image + Gaussian noise of the per-pixel std": mean_noise,
+    sets = {**generated, "baseline: training mean image + Gaussian noise of the per-pixel std": mean_noise,
             "floor: a second held-out real set": real_b}
     figures, rows = {}, []
     for label, images in sets.items():
         fd = frechet_distance(features(images), real_features)
         figures[label] = fd
         rows.append([label, f"{fd:.4g}"])
+    return figures, rows, net
+
+
+def evaluate_stylegan2(name: str, model: LoadedModel, ctx: EvalContext) -> ModelEvaluation:
+    s = ctx.settings
+    size = int(model.module.img_resolution)
+    n = s.n_fid
+    figures, rows, net = landscape_frechet(ctx, size, {name: generate(model, range(n))})
     tables = [Table(
         f"Frechet distance to {n} held-out photos ({n} images per set, {size} px) ↓", ["images", "Frechet distance"], rows,
         "Features: the 64-d penultimate layer of a small CNN trained on synthetic landscapes to predict each class's area "

@@ -6,11 +6,10 @@ import numpy as np
 import torch
 
 from ganstudio.checkpoints.loaded import LoadedModel
-from trainer.evaluation import heldout, measure_nets
+from trainer.evaluation import heldout
 from trainer.evaluation.context import EvalContext, ModelEvaluation, Table
-from trainer.evaluation.generation import seed_latents
+from trainer.evaluation.generation import landscape_frechet, seed_latents
 from trainer.evaluation.grids import tile_grid
-from trainer.evaluation.metrics import frechet_distance
 
 
 def generate_z(model: LoadedModel, seeds: range | list[int], batch: int = 25) -> np.ndarray:
@@ -28,27 +27,7 @@ def evaluate_z_generator(name: str, model: LoadedModel, ctx: EvalContext) -> Mod
     s = ctx.settings
     size = int(model.module.img_resolution)
     n = s.n_fid
-    labels, real = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED, n)
-    real, labels = heldout.resize_images(real, size), heldout.resize_labels(labels, size)
-    _, real_b = heldout.render_landscapes(heldout.HELDOUT_LANDSCAPE_SEED_2, n)
-    real_b = heldout.resize_images(real_b, size)
-    net = ctx.landscape_features(size)
-    ctx.record_feature_quality(size, labels, real)
-    stats = ctx.landscape_stats(size)
-    noise = np.random.default_rng(0).standard_normal((n, size, size, 3))
-    mean_noise = np.clip(np.round(stats.mean_image + stats.std_image * noise), 0, 255).astype(np.uint8)
-
-    def features(images: np.ndarray) -> np.ndarray:
-        return measure_nets.run_batched(net.features, images)
-
-    real_features = features(real)
-    sets = {name: generate_z(model, range(n)), "baseline: training mean image + Gaussian noise of the per-pixel std": mean_noise,
-            "floor: a second held-out real set": real_b}
-    figures, rows = {}, []
-    for label, images in sets.items():
-        fd = frechet_distance(features(images), real_features)
-        figures[label] = fd
-        rows.append([label, f"{fd:.4g}"])
+    figures, rows, _ = landscape_frechet(ctx, size, {name: generate_z(model, range(n))})
     tables = [Table(
         f"Frechet distance to {n} held-out photos ({n} images per set, {size} px) ↓", ["images", "Frechet distance"], rows,
         "Features: the 64-d penultimate layer of the landscape CNN (see 'Measurement networks'), as for StyleGAN2, so the "
