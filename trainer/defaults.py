@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -232,11 +233,11 @@ def ensure_data(dataset: Dataset, data_root: Path) -> None:
         return
     partial = data_root / (dataset.folder + ".partial")
     if partial.exists():
-        import shutil
-
         shutil.rmtree(partial)
     print(f"rendering {dataset.kind} data -> {target}", flush=True)
     subprocess.run(dataset.command(partial), check=True, cwd=ROOT)
+    if target.exists():  # an older render without meta.json: incomplete, or made before its generator wrote one
+        shutil.rmtree(target)
     partial.rename(target)
 
 

@@ -89,3 +89,18 @@ def test_the_shipped_models_fit_the_bundle_budget() -> None:
     shipped = [f for f in (defaults.ROOT / "resources" / "models").iterdir() if f.is_file()]
     total_mb = sum(f.stat().st_size for f in shipped) / 1e6
     assert len(shipped) >= 10 and total_mb <= defaults.BUNDLE_BUDGET_MB, (total_mb, defaults.BUNDLE_BUDGET_MB)
+
+
+def test_instance_data_is_recognised_when_finished_and_a_stale_folder_replaced(tmp_path: Path) -> None:
+    """`make-data instances` marks a finished folder with meta.json; a folder from before (no meta.json) is re-rendered."""
+    tiny = defaults.Dataset("instances", 32, 4, 0)
+    stale = tmp_path / tiny.folder
+    (stale / "trainA").mkdir(parents=True)
+    (stale / "trainA" / "leftover.png").write_bytes(b"")
+    defaults.ensure_data(tiny, tmp_path)
+    meta = json.loads((stale / "meta.json").read_text())
+    assert meta["kind"] == "instances" and meta["n"] == 4 and sum(meta["images"].values()) > 0
+    assert not (stale / "trainA" / "leftover.png").exists() and not (tmp_path / (tiny.folder + ".partial")).exists()
+    before = (stale / "meta.json").stat().st_mtime_ns
+    defaults.ensure_data(tiny, tmp_path)  # finished: left as it is
+    assert (stale / "meta.json").stat().st_mtime_ns == before

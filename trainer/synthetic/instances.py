@@ -3,12 +3,13 @@
 Each rendered landscape's label map is split into connected components (4-neighbour) of the tree class and
 of the rock class; components of at least `min_area` pixels become instance masks. A landscape with tree
 instances goes to trainA/ with its masks in trainA_seg/<name>_<i>.png (the reference's layout, largest
-first, at most 20); one with rock instances to trainB/ likewise. No scipy: the labelling is a min-label
+first, at most 20); one with rock instances to trainB/ likewise; meta.json (parameters and counts) comes last. No scipy: the labelling is a min-label
 flood in numpy, fine at these sizes.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import numpy as np
@@ -57,6 +58,11 @@ def make_instance_landscapes(out: str, n: int, size: int = 64, seed: int = 0, mi
             for i, m in enumerate(masks):
                 Image.fromarray((m * 255).astype(np.uint8)).save(os.path.join(out, f"train{domain}_seg", f"{name}_{i}.png"))
             counts[domain] += 1
+    # written last: its presence tells trainer.defaults (and a user) that the folder is complete
+    meta = {"kind": "instances", "n": n, "size": size, "seed": seed, "min_area": min_area,
+            "domains": {domain: class_name for domain, class_name in DOMAINS}, "images": counts}
+    with open(os.path.join(out, "meta.json"), "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=1)
     return counts
 
 
