@@ -12,7 +12,12 @@ FAMILY = Family(
     main="instagan_generator",
     importers=(Importer("instagan", before=("patchgan",)),),  # PatchGAN reads any leftover conv stack: last
     parts={"reverse": "instagan_generator"},
-    capabilities=frozenset({"instance_translation"}),
+    capabilities=frozenset({"instance_translation", "reverse_direction"}),
+    capability_parts={"reverse_direction": "reverse"},
+    session="ganstudio.engine.instance_session:InstanceTranslateSession",
+    workspace="convert",
+    default_rank=5,  # after CycleGAN, pix2pix, MUNIT, UNIT and BicycleGAN: Convert starts with CycleGAN
     recipe="instagan",
     evaluation="instances.evaluate_instagan",
+    sample_kind="landscapes",  # its bundled model turns the trees of these landscape photos into rocks
 )
