@@ -125,13 +125,13 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("summer2winter-cyclegan", "cyclegan", LANDSCAPES, "cyclegan", 30000, (
         "--resolution", "64", "--load-size", "72", "--ngf", "16", "--ndf", "32", "--n-blocks", "6", "--batch", "1",
         "--checkpoint-every", "500", "--sample-every", "1000"), ("summer", "winter")),
-    # MUNIT at the CycleGAN default's scale (64 px, width 16) with the published losses and weights; 3 residual blocks,
-    # a 64-wide MLP and a two-scale discriminator keep an iteration ~0.4 s on one busy CPU thread.
     # InstaGAN trees -> rocks at 64 px: ngf 12 with 6 blocks per encoder (G_A + G_B 0.7 M weights, 2.8 MB in float16),
     # two instances per pass, the four largest per image; ~1-2 s per iteration on one busy CPU thread.
     DefaultModel("trees2rocks-instagan", "instagan", INSTANCE_LANDSCAPES, "", 2000, (
         "--resolution", "64", "--load-size", "72", "--ngf", "12", "--ndf", "24", "--n-blocks", "6", "--ins-max", "4",
         "--ins-per", "2", "--batch", "1", "--checkpoint-every", "50", "--sample-every", "250"), ("trees", "rocks")),
+    # MUNIT at the CycleGAN default's scale (64 px, width 16) with the published losses and weights; 3 residual blocks,
+    # a 64-wide MLP and a two-scale discriminator keep an iteration ~0.4 s on one busy CPU thread.
     DefaultModel("summer2winter-munit", "munit", LANDSCAPES, "cyclegan", 6000, (
         "--resolution", "64", "--dim", "16", "--n-res", "3", "--mlp-dim", "64", "--dis-dim", "16", "--dis-n-layer", "3",
         "--dis-scales", "2", "--batch", "1", "--checkpoint-every", "250", "--sample-every", "500"), ("summer", "winter")),
@@ -141,9 +141,6 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-stylegan2", "stylegan2", LANDSCAPES, "images", 40000, (
         "--resolution", "64", "--z-dim", "128", "--w-dim", "128", "--map-layers", "2", "--channel-base", "4096",
         "--channel-max", "128", "--batch", "8", "--r1-gamma", "10", "--checkpoint-every", "200", "--sample-every", "500")),
-    # The latent explorer's image -> ws encoder for landscape-stylegan2, on the generator's own samples. On a CPU the
-    # image loss back through the generator costs most, so only 4 of each 16 targets take it (the ws loss takes all);
-    # ~1-2 s per iteration on one busy CPU thread.
     # GAN-INT-CLS (text to image) at 64 px, ngf/ndf 32 (1.4 M generator weights + the text encoder, 2.9 MB in float16); the
     # text encoder trains alone for 200 iterations first. ~1.2 s per iteration (batch 32) on one busy CPU thread; stopped
     # at the 40-minute budget of this machine.
@@ -156,15 +153,19 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-gigagan", "gigagan", CAPTIONED_LANDSCAPES, "", 5000, (
         "--resolution", "64", "--channel-base", "1024", "--channel-max", "32", "--num-kernels", "4", "--batch", "8",
         "--text-warmup", "200", "--checkpoint-every", "50", "--sample-every", "200")),
-    # DCGAN at pytorch/examples' 64 px with half its widths (ngf/ndf 32, z 100): 1.1 M generator weights, 2.2 MB in
-    # float16; ~0.9 s per iteration (batch 32) on one busy CPU thread: 2633 iterations in the 40-minute budget.
     # LostGAN-v2 at its smallest published size (128 px) with ch 8 (128 channels at 4x4), a 32-wide mask network and
     # 32-d latents: about 1 M generator weights, ~2 MB in float16; boxes are the label maps' connected class regions
     DefaultModel("landscape-lostgan", "lostgan", LANDSCAPES, "", 4000, (
         "--resolution", "128", "--ch", "8", "--ndf", "16", "--z-dim", "32", "--mask-hidden", "32", "--mask-head", "16",
         "--max-objects", "8", "--batch", "4", "--checkpoint-every", "100", "--sample-every", "500")),
+    # DCGAN at pytorch/examples' 64 px with half its widths (ngf/ndf 32, z 100): 1.1 M generator weights, 2.2 MB in
+    # float16; ~0.9 s per iteration (batch 32) on one busy CPU thread: 2633 iterations in the 40-minute budget.
     DefaultModel("landscape-dcgan", "dcgan", LANDSCAPES, "images", 8000, (
         "--resolution", "64", "--ngf", "32", "--ndf", "32", "--batch", "32", "--checkpoint-every", "200", "--sample-every", "500")),
+    # WGAN-GP trains the DCGAN default's generator (same widths) against a batch-norm-free critic with the gradient
+    # penalty, 5 critic steps per generator step (Gulrajani et al.): ~5x the DCGAN's cost per iteration, so fewer.
+    DefaultModel("landscape-wgan-gp", "wgan_gp", LANDSCAPES, "images", 3000, (
+        "--resolution", "64", "--ngf", "32", "--ndf", "32", "--batch", "32", "--checkpoint-every", "50", "--sample-every", "250")),
     # ProGAN growing 4 -> 64 px (96 channels up to 16 px, 48 at 32, 24 at 64; 0.69 M generator weights, 1.4 MB in
     # float16): a fade-in and a stable phase of 3000 images per scale, so the 64 px fade-in starts after 21000 images
     # (2625 iterations at batch 8); 0.3 s (4 px) to 3 s (64 px) per iteration on one busy CPU thread: 3094 iterations
@@ -172,6 +173,9 @@ DEFAULTS: tuple[DefaultModel, ...] = (
     DefaultModel("landscape-progan", "progan", LANDSCAPES, "images", 6000, (
         "--resolution", "64", "--z-dim", "128", "--channel-base", "1536", "--channel-max", "96", "--stage-kimg", "3",
         "--ema-kimg", "1", "--batch", "8", "--checkpoint-every", "200", "--sample-every", "500")),
+    # The latent explorer's image -> ws encoder for landscape-stylegan2, on the generator's own samples. On a CPU the
+    # image loss back through the generator costs most, so only 4 of each 16 targets take it (the ws loss takes all);
+    # ~1-2 s per iteration on one busy CPU thread.
     DefaultModel("landscape-stylegan2-encoder", "encoder", None, "", 2000, (
         "--batch", "16", "--image-batch", "4", "--checkpoint-every", "100", "--sample-every", "250"),
         generator="landscape-stylegan2"),

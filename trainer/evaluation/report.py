@@ -11,7 +11,7 @@ KIND_TITLES = {"label-to-photo": "label map → photo", "attributes": "face attr
                "cyclegan": "summer ↔ winter translation", "stylegan2": "unconditional landscapes",
                "munit": "summer ↔ winter translation with styles", "unit": "summer ↔ winter translation, shared latent",
                "text_to_image": "text → image", "z_generator": "unconditional landscapes from z",
-               "instagan": "trees → rocks, instance by instance"}
+               "instagan": "trees → rocks, instance by instance", "lostgan": "landscapes from layouts of boxes"}
 
 
 def _pix2pix_data() -> str:
@@ -91,6 +91,12 @@ def headline(ev: ModelEvaluation) -> str:
         m = f[ev.name]
         return (f"outside-instance error {fmt(m['outside_error'])} (identity 0), colour shift inside {fmt(m['colour_shift'])}, "
                 f"mask IoU {fmt(m['mask_iou'])}")
+    if ev.kind == "lostgan" and ev.name in f:
+        fd, baseline = f[ev.name], f["baseline: boxes filled with class-mean colours"]
+        ious = f["mask_iou"]
+        return (f"Frechet distance {fd:.4g} vs {baseline:.4g} (boxes in class-mean colours); mask IoU {fmt(ious[ev.name])} "
+                f"vs {fmt(ious['baseline: the box itself'])} (the box); re-roll change outside {fmt(f['reroll']['outside'])} / "
+                f"inside {fmt(f['reroll']['inside'])}")
     if ev.kind == "cyclegan":
         m = f[ev.name]
         return (f"season reached {fmt(50 * (m['seen_winter'] + m['seen_summer']), 1)} % (identity "
