@@ -14,9 +14,18 @@ one makes it the output's style; re-rolling moves the strip on by N. Two
 slots, A and B, hold styles to interpolate between (`set_mix`, a preview size
 while dragging). The chosen style goes into saved images' settings and into
 folder runs (the same style for every image, or a random one per image).
+
+Instance models (capability "instance_translation": InstaGAN) convert the
+picture with the instance masks of `instances` (an InstanceMasks document:
+painted or imported layers) through an InstanceConvertJob on the same channel,
+latest wins; the result brings the translated masks as well (`output_masks`,
+one per layer sent, by layer number). Without a painted mask there is no job,
+only a hint. Folder runs are for the other models: InstaGAN needs masks for
+each picture.
 """
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -25,7 +34,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ganstudio import families
+from ganstudio.document.atomic import write_atomic
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
+from ganstudio.document.errors import DocumentError
+from ganstudio.engine.instance_session import InstanceConvertJob
 from ganstudio.engine.jobs import Job, Result
 from ganstudio.engine.translate import (
     DIRECTIONS,
@@ -42,6 +54,7 @@ from ganstudio.engine.translate import (
 from .batch_run import BatchRun
 from .image_files import open_photo, write_result
 from .inference import InferenceController
+from .instance_masks import InstanceMasks
 from .model_slot import ModelSlot
 from .samples import convert_sample_kind, matching_sample
 
@@ -54,6 +67,10 @@ VARIANT_COUNT = 6
 DRAG_PREVIEW = 256  # px: the long side converted while the style slider is dragged
 FOLDER_STYLE_MODES = {"same": "Same style for every image", "per_image": "A random style per image"}
 SLOTS = ("A", "B")
+PER_PASS = 2  # masks per generator pass, as the published test procedure (--ins_per)
+INSTANCE_HINT = "paint or import at least one instance mask"
+NO_INSTANCE_FOLDERS = ("InstaGAN converts one picture at a time here: each picture needs its own instance masks, "
+                       "painted or imported. Folder runs are for the other translation models.")
 
 
 class ConverterViewModel(QObject):
@@ -64,6 +81,7 @@ class ConverterViewModel(QObject):
     optionsChanged = Signal()
     notice = Signal(str)
     conversionFailed = Signal(str)
+    conversionProgress = Signal(int, int)  # passes done, passes in all (instance models)
     variantsChanged = Signal()  # new thumbnails, or none (new input or model)
     variantsProgress = Signal(int, int)  # done, total
     styleChanged = Signal()  # the chosen style, the slots or the mix
@@ -100,6 +118,12 @@ class ConverterViewModel(QObject):
         self.style_revision = 0
         self._reference_name = ""
         self._variants_job: int | None = None
+        self._sent_layers: dict[int, list[int]] = {}  # revision -> the layer numbers an instance job took
+        # instance masks (models with "instance_translation")
+        self.instances = InstanceMasks(self)
+        self.output_masks: list[tuple[int, np.ndarray]] = []  # (layer number, translated (H, W) uint8 mask)
+        self.instances.edited.connect(self.convert)
+        self.instances.notice.connect(self.notice)
         self.model.modelChanged.connect(self._on_model_changed)
         self.model.modelRejected.connect(lambda path, why: self.notice.emit(f"Cannot use {Path(path).name}: {why}"))
         controller.resultReady.connect(self._on_result)
@@ -143,6 +167,16 @@ class ConverterViewModel(QObject):
             return "input", "output"
         a, b = self.domains if self.direction == "AtoB" else self.domains[::-1]
         return f"input: {a}", f"output: {b}"
+
+    @property
+    def has_instances(self) -> bool:
+        """Whether the model translates a picture with its instance masks (InstaGAN)."""
+        return "instance_translation" in families.capabilities_of(self.model.info)
+
+    @property
+    def needs_masks(self) -> bool:
+        """An instance model with a picture but no painted mask: show the hint, convert nothing."""
+        return self.has_instances and self.input is not None and not self.instances.painted()
 
     @property
     def has_styles(self) -> bool:
@@ -329,6 +363,8 @@ class ConverterViewModel(QObject):
         self.input_path = path
         self.input_notes = list(notes or [])
         self.output = None
+        self.output_masks = []
+        self.instances.reset(*self.input.shape[:2])
         self.inputChanged.emit()
         self.outputChanged.emit()
         self.convert()
@@ -340,9 +376,31 @@ class ConverterViewModel(QObject):
         """Convert the current image with the current options (when both a model and an image are there)."""
         if self.input is None or not self.model.path:
             return None
+        if self.has_instances:
+            return self._convert_instances()
         self.revision += 1
         job = ConvertJob(image=self.input, options=self.options(preview=preview), revision=self.revision, model_path=self.model.path)
         self.pending_job = self.controller.submit(job)
+        return self.pending_job
+
+    def _convert_instances(self) -> int | None:
+        layers = self.instances.painted()
+        self.revision += 1  # what is on its way is stale now, even when nothing replaces it
+        if not layers:
+            self.pending_job = None
+            if self.output is not None:
+                self.output, self.output_masks, self.output_info = None, [], {}
+                self.outputChanged.emit()
+            return None
+        assert self.input is not None
+        masks = np.stack([layer.mask for layer in layers])
+        # the passes the masks need (the reference pads to 20 masks, whose empty passes it skips: the same picture)
+        count = -(-len(layers) // PER_PASS) * PER_PASS
+        job = InstanceConvertJob(channel=CHANNEL, image=self.input[..., :3], masks=masks, reverse=self.direction == "BtoA",
+                                 per_pass=PER_PASS, max_instances=count, revision=self.revision, model_path=self.model.path)
+        self._sent_layers[self.revision] = [layer.number for layer in layers]
+        self.pending_job = self.controller.submit(job)
+        self.conversionProgress.emit(0, count // PER_PASS)
         return self.pending_job
 
     def _on_result(self, result: Result) -> None:
@@ -355,7 +413,11 @@ class ConverterViewModel(QObject):
         if result.channel != CHANNEL or result.revision < self.revision or "image" not in result.outputs:
             return
         self.output = result.outputs["image"]
-        self.output_info = {k: v for k, v in result.outputs.items() if k != "image"}
+        self.output_info = {k: v for k, v in result.outputs.items() if k not in ("image", "masks")}
+        numbers = self._sent_layers.pop(result.revision, [])
+        self._sent_layers = {r: n for r, n in self._sent_layers.items() if r > result.revision}
+        translated = result.outputs.get("masks")
+        self.output_masks = list(zip(numbers, translated)) if translated is not None else []
         self.output_revision = result.revision
         self.pending_job = None
         if result.note:
@@ -374,6 +436,8 @@ class ConverterViewModel(QObject):
     def _on_progress(self, job_id: int, done: int, total: int, _message: str) -> None:
         if job_id == self._variants_job and self.variants_pending:
             self.variantsProgress.emit(done, total)
+        elif job_id == self.pending_job and self.has_instances:
+            self.conversionProgress.emit(done, total)
 
     def _on_encoded(self, result: Result) -> None:
         if result.revision != self.style_revision or "style" not in result.outputs:
@@ -383,7 +447,9 @@ class ConverterViewModel(QObject):
         self.convert()
 
     def _on_failed(self, job: Job, message: str) -> None:
-        if isinstance(job, ConvertJob):
+        if isinstance(job, (ConvertJob, InstanceConvertJob)):
+            if job.revision < self.revision:
+                return  # a newer request is on its way
             self.pending_job = None
             self.conversionFailed.emit(message)
             self.notice.emit(message)
@@ -402,14 +468,47 @@ class ConverterViewModel(QObject):
         if self.output_info.get("style") is not None:
             settings.update(style_settings(self.output_info))
             settings["style_source"] = self.style_label
+        if self.output_masks:
+            settings["instances"] = len(self.output_masks)
+            settings["passes"] = self.output_info.get("passes")
         if not write_result(path, self.output, settings, self.notice.emit, source_path=self.input_path, source_name="input image", action="save"):
             return False
-        self.notice.emit(f"Saved {Path(path).name}")
+        written = self._save_masks(path)
+        if written is None:
+            return False
+        self.notice.emit(f"Saved {Path(path).name}" + (f" and {len(written)} translated mask(s) ({written[0].name}, ...)" if written else ""))
         return True
+
+    def mask_paths(self, path: str | os.PathLike[str]) -> list[Path]:
+        """Where "Save output..." puts the translated masks beside `path`: <stem>_mask1.png, <stem>_mask2.png, ..."""
+        target = Path(path)
+        return [target.with_name(f"{target.stem}_mask{k}.png") for k in range(1, len(self.output_masks) + 1)]
+
+    def _save_masks(self, path: str | os.PathLike[str]) -> list[Path] | None:
+        """The translated masks as grayscale PNGs (255 inside), in layer order; None (with a notice) on failure."""
+        from PIL import Image
+
+        written = []
+        for target, (_number, mask) in zip(self.mask_paths(path), self.output_masks):
+            if self.input_path and os.path.realpath(target) == os.path.realpath(self.input_path):
+                self.notice.emit(f"Choose another name: {target.name} would replace the input image")
+                return None
+            buffer = io.BytesIO()
+            Image.fromarray(np.asarray(mask, np.uint8), mode="L").save(buffer, format="PNG")
+            try:
+                write_atomic(target, buffer.getvalue())
+            except (DocumentError, OSError) as exc:
+                self.notice.emit(f"Cannot save the mask {target.name}: {exc}")
+                return None
+            written.append(target)
+        return written
 
     # ---- a folder ---------------------------------------------------------------
     def convert_folder(self, input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str], template: str = DEFAULT_TEMPLATE, *, overwrite: bool = False) -> int | None:
         """Start converting every image file of `input_folder`; None (with a notice) if it cannot start."""
+        if self.has_instances:
+            self.notice.emit(NO_INSTANCE_FOLDERS)
+            return None
         inputs = self.batch.inputs_to_start(self.model.path, input_folder, template, self.notice.emit,
                                             no_model="Open a translation model first", busy="A folder conversion is already running")
         if inputs is None:

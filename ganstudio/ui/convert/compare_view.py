@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..image_widgets import BACKGROUND, paint_checkerboard, paint_placeholder, to_qimage
@@ -36,6 +46,7 @@ class CompareView(QWidget):
         self.offset = QPointF(0, 0)  # screen position of image pixel (0, 0)
         self.placeholder = "Open an image to convert it."
         self.captions = ("input", "output")
+        self.waiting_caption = "converting..."  # the output side's caption while there is no output
         self._fitted = True
         self._drag: str | None = None
         self._last = QPointF()
@@ -136,11 +147,15 @@ class CompareView(QWidget):
             painter.setClipRect(QRectF(target.left(), target.top(), max(0.0, cut - target.left()), target.height()))
             painter.drawImage(target, self.input)
             painter.restore()
+        self._paint_over(painter, target, cut)
         painter.setPen(QPen(QColor(255, 255, 255), 2))
         painter.drawLine(QPointF(cut, target.top()), QPointF(cut, target.bottom()))
         left, right = self.captions
-        self._paint_captions(painter, target, cut, left, right if self.output is not None else "converting...")
+        self._paint_captions(painter, target, cut, left, right if self.output is not None else self.waiting_caption)
         painter.end()
+
+    def _paint_over(self, painter: QPainter, target: QRectF, cut: float) -> None:
+        """Drawn over the pictures, under the divider and the captions (a subclass's overlays)."""
 
     def _paint_captions(self, painter: QPainter, target: QRectF, cut: float, left: str, right: str) -> None:
         """Each caption on its own side of the divider, near the picture's top, kept on screen;
