@@ -7,16 +7,18 @@ a preview is the same render returned at half size, since LostGAN's cost does no
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .jobs import Job
+from .layout_spec import LayoutJob
 from .painting import to_uint8_image
 from .session import RunContext, Session
+
+__all__ = ["PADDING_BOX", "TRUNCATION", "LayoutJob", "LayoutSession", "truncated_latent"]
 
 TRUNCATION = 2.0  # |z| bound of the reference's truncated draw
 # A layout with no box still needs one object: the reference pads with class 0 placed off canvas.
@@ -32,20 +34,6 @@ def truncated_latent(seed: int, dim: int) -> torch.Tensor:
         if not bool(out.any()):
             return z
         z[out] = torch.randn(int(out.sum()), generator=gen)
-
-
-@dataclass(frozen=True, kw_only=True, eq=False)
-class LayoutJob(Job):
-    """`boxes` (K, 4) float (x0, y0, w, h) in [0, 1]; `classes` (K,) class ids; `object_seeds` (K,); `scene_seed`."""
-
-    boxes: np.ndarray
-    classes: np.ndarray
-    object_seeds: np.ndarray
-    scene_seed: int = 0
-    preview: bool = False
-
-    session: ClassVar[Any] = "ganstudio.engine.layout:LayoutSession"
-    title: ClassVar[str] = "Layout to image"
 
 
 class LayoutSession(Session):

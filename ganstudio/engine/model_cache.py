@@ -63,6 +63,9 @@ class ReadyModel:
             "config": dict(loaded.config),
             "labels": loaded.labels,
             "attributes": loaded.attributes,
+            # an official LostGAN file names its classes and its objects per layout here (a trained one: labels, provenance)
+            "class_names": list(loaded.meta.get("class_names") or []),
+            "max_objects": loaded.meta.get("max_objects"),
             "resolution": loaded.resolution,
             "provenance": loaded.meta.get("provenance"),
             "parts": sorted(loaded.parts),

@@ -17,6 +17,7 @@ WORKSPACES: Mapping[str, str] = {
     "attributes": "attribute editing",
     "convert": "conversion",
     "describe": "text to image",
+    "layout": "layout to image",
 }
 
 # What a family's main network can do. Code asks these instead of comparing names.

@@ -12,7 +12,7 @@ FAMILY = Family(
     main="lostgan_generator",
     importers=(Importer("lostgan", before=("patchgan",)),),  # label_embedding + mask_regress keys are its own; PatchGAN reads leftovers: last
     capabilities=frozenset({"layout_input"}),
+    session="ganstudio.engine.layout:LayoutSession",
+    workspace="layout",  # the Layout workspace: draw labelled boxes, get a picture
     recipe="lostgan",
-    # session "ganstudio.engine.layout:LayoutSession" exists; it is declared together with the Layout workspace,
-    # since a declared session needs a workspace and no existing one can edit boxes
 )

@@ -18,6 +18,7 @@ from ganstudio.app.latent_project_part import LatentProjectPart
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_import import ModelImporter
 from ganstudio.app.describe_viewmodel import DescribeViewModel
+from ganstudio.app.layout_viewmodel import LayoutViewModel
 from ganstudio.app.train_viewmodel import TrainViewModel
 from ganstudio.app.model_defaults import ModelDefaults, WorkspaceModel
 from ganstudio.app.model_library import MODEL_SUFFIXES, ModelLibrary
@@ -31,6 +32,7 @@ from .icons import icon
 from .describe.workspace import DescribeWorkspace
 from .train.workspace import TrainWorkspace
 from .latent.workspace import LatentWorkspace
+from .layout.workspace import LayoutWorkspace
 from .face_and_convert_tabs import FaceAndConvertTabs
 from .models_dock import ModelsPanel
 from .painting.workspace import PaintingWorkspace
@@ -84,6 +86,10 @@ class MainWindow(QMainWindow):
         self.describe_vm = DescribeViewModel(self.controller, self)
         self.describe = DescribeWorkspace(self.describe_vm, self.dialogs)
         self.workspaces.addTab(self.describe, icon("fa5s.keyboard"), DescribeWorkspace.title)
+        self.layout_vm = LayoutViewModel(self.controller, self)
+        self.layout_workspace = LayoutWorkspace(self.layout_vm, self.dialogs)
+        self.workspaces.addTab(self.layout_workspace, icon("fa5s.object-group"), LayoutWorkspace.title)
+        self.layout_vm.notice.connect(self.notify)
         self.train = TrainWorkspace(TrainViewModel(library=self.library, parent=self), self.dialogs)  # runs the trainer in child processes
         self.workspaces.addTab(self.train, icon("fa5s.dumbbell"), TrainWorkspace.title)
         self.setCentralWidget(self.workspaces)
@@ -118,6 +124,8 @@ class MainWindow(QMainWindow):
             "convert", tabs.converter, "convert", lambda: tabs.converter_vm.model.info, export=tabs.converter.save_dialog,
             zoom_in=lambda: compare.zoom_by(1.25), zoom_out=lambda: compare.zoom_by(1 / 1.25), fit=compare.fit, actual_size=compare.actual_size))
         workspaces.add(WorkspaceCommands("describe", self.describe, "describe", lambda: self.describe_vm.model.info, export=self.describe.export_dialog))
+        workspaces.add(WorkspaceCommands("layout", self.layout_workspace, "layout", lambda: self.layout_vm.model.info,
+                                         export=self.layout_workspace.export_dialog))
         workspaces.add(WorkspaceCommands("train", self.train, "train", lambda: None))
         return workspaces
 
@@ -173,6 +181,7 @@ class MainWindow(QMainWindow):
         # a group, so that undo/redo act on the painting only while Paint shows (no stack elsewhere: disabled)
         self.undo_group = QUndoGroup(self)
         self.undo_group.addStack(self.vm.undo_stack)
+        self.undo_group.addStack(self.layout_vm.undo_stack)
         self.undo_group.setActiveStack(self.vm.undo_stack)
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
@@ -275,7 +284,7 @@ class MainWindow(QMainWindow):
         self.canvas.cursorMoved.connect(self._show_cursor)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
         for model_changed in (self.latent_vm.modelChanged, self.face_and_convert.attributes_vm.modelChanged, self.face_and_convert.converter_vm.modelChanged,
-                              self.describe_vm.modelChanged):
+                              self.describe_vm.modelChanged, self.layout_vm.modelChanged):
             model_changed.connect(self._refresh_model_indicators)
 
     def _painting_docks(self) -> tuple[QDockWidget, ...]:
@@ -289,7 +298,9 @@ class MainWindow(QMainWindow):
                                 (self.act_fit, current.fit), (self.act_actual, current.actual_size)):
             action.setEnabled(command is not None)
         self.painting.set_active(painting)
-        self.undo_group.setActiveStack(self.vm.undo_stack if painting else None)
+        # each workspace with a history has its own stack; elsewhere undo/redo are disabled
+        stacks = {"paint": self.vm.undo_stack, "layout": self.layout_vm.undo_stack}
+        self.undo_group.setActiveStack(stacks.get(current.name))  # type: ignore[arg-type]
         self.cursor_label.setVisible(painting)
         self._size_by_current_page()
         self._show_inference_time()
@@ -363,7 +374,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ models
     def load_model(self, path: str) -> str:
-        """Load `path` in the workspace for its architecture; returns that workspace ("paint", "latent", "attributes" or "convert")."""
+        """Load `path` in the workspace for its architecture; returns that workspace ("paint", "latent", "layout", ...)."""
         entry = self.library.add_opened(path)
         workspace = entry.workspace  # its family's, by arch or by a family's file suffix (.pkl); None until loaded
         if workspace == "latent":
@@ -372,6 +383,11 @@ class MainWindow(QMainWindow):
         elif workspace == "describe":
             self.workspaces.setCurrentWidget(self.describe)
             self.describe_vm.load_model(path)
+        elif workspace == "layout" or (workspace is None and self.workspaces.currentWidget() is self.layout_workspace):
+            # an official netGv2_*.pth says what it is only once loaded: it goes to Layout while Layout shows
+            workspace = "layout"
+            self.workspaces.setCurrentWidget(self.layout_workspace)
+            self.layout_vm.load_model(path)
         elif workspace != "paint":
             # Attributes or Convert; an official state dict goes to whichever of them is on screen, else to Paint
             workspace = self.face_and_convert.route_model(path, entry.arch) or "paint"
@@ -392,6 +408,8 @@ class MainWindow(QMainWindow):
             WorkspaceModel("convert", converter.load_model, converter.model.modelChanged, converter.model.modelRejected, lambda: converter.model.path),
             WorkspaceModel("describe", self.describe_vm.load_model, self.describe_vm.model.modelChanged, self.describe_vm.model.modelRejected,
                            lambda: self.describe_vm.model.path),
+            WorkspaceModel("layout", self.layout_vm.load_model, self.layout_vm.model.modelChanged, self.layout_vm.model.modelRejected,
+                           lambda: self.layout_vm.model.path),
         ):
             self.model_defaults.add_workspace(workspace)
         self.model_defaults.notice.connect(self.notify)
@@ -476,6 +494,9 @@ class MainWindow(QMainWindow):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()
         plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier))
+        if self.current_workspace.name != "paint":  # the painting's class shortcuts belong to Paint
+            super().keyPressEvent(event)
+            return
         if plain and text.isdigit() and len(text) == 1:
             self.classes_panel.select_by_number(int(text))
             return

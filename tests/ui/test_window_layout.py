@@ -20,6 +20,8 @@ def bundled(tmp_path_factory, spade_model_path):  # type: ignore[no-untyped-def]
     save_stargan(folder / "tiny-stargan.safetensors")
     bundled_text_model = Path(__file__).resolve().parents[2] / "resources" / "models" / "landscape-gan-int-cls.safetensors"
     (folder / bundled_text_model.name).write_bytes(bundled_text_model.read_bytes())  # the Describe workspace's model
+    bundled_layout_model = bundled_text_model.with_name("landscape-lostgan.safetensors")
+    (folder / bundled_layout_model.name).write_bytes(bundled_layout_model.read_bytes())  # the Layout workspace's model
     return folder
 
 

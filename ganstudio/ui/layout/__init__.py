@@ -1,0 +1,1 @@
+"""The Layout workspace: labelled boxes in, a LostGAN picture out."""
