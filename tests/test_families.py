@@ -233,6 +233,7 @@ def test_app_tables_come_from_the_declarations() -> None:
     assert {"munit", "unit"} <= set(WORKSPACE_ARCHS["convert"][2:])
     assert convert_sample_kind("pix2pix_unet") == "label-maps" and convert_sample_kind("cyclegan_resnet") == "landscapes"
     assert convert_sample_kind(None) in CONVERT_KINDS
+    assert WORKSPACE_ARCHS["layout"] == ("lostgan_generator",)  # the Layout workspace opens LostGAN only
     assert families.workspace_for("teleporter") is None and families.workspace_for(None) is None
 
 

@@ -105,10 +105,10 @@ def test_drawn_boxes_make_a_picture_and_a_reroll_changes_mostly_its_object(qtbot
     after = vm.output
     change = np.abs(after.image.astype(int) - before.image.astype(int)).mean(axis=2)
     inside = np.maximum(before.masks[1], after.masks[1]) > 0.05 * 255
-    # measured on this fixture: 45 levels inside the re-rolled tree's mask, 8.5 outside
+    # measured on this fixture (view-model seed 0): mean change 35.3 levels inside the re-rolled tree's mask, 5.9 outside
     assert change[inside].mean() > 25
-    assert change[~inside].mean() < 14
-    assert change[~inside].mean() < 0.4 * change[inside].mean()
+    assert change[~inside].mean() < 9
+    assert change[~inside].mean() < 0.3 * change[inside].mean()
 
     ws.show_masks_check.setChecked(True)
     tinted = ws.output.shown_array()

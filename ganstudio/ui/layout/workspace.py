@@ -153,5 +153,4 @@ class LayoutWorkspace(QWidget):
         if out.preview:
             self.status_label.setText(f"Preview, {size} px{took}: the full size follows when you let go.")
         else:
-            self.status_label.setText(f"{size} px{took}. While a box is dragged the picture updates at half size "
-                                      "(a published LostGAN takes seconds a frame on a CPU).")
+            self.status_label.setText(f"{size} px{took}. While a box is dragged, half-size previews follow it.")
