@@ -28,9 +28,13 @@ class PresetName:
             get_preset(value)
         except KeyError:
             from .importers.bicyclegan import PRESETS as BICYCLEGAN_PRESETS, find_preset
+            from .importers.instagan import PRESETS as INSTAGAN_PRESETS
+            from .importers.lostgan import MAX_OBJECTS as LOSTGAN_PRESETS
 
-            if get_translation_preset(value) is None and find_preset(value) is None:  # MUNIT / UNIT / BicycleGAN: edges2shoes, ...
-                known = ", ".join(sorted({*PRESETS, *TRANSLATION_PRESETS, *BICYCLEGAN_PRESETS}))
+            own = {*INSTAGAN_PRESETS, *LOSTGAN_PRESETS}  # shp2gir_coco_instagan, ...; LostGAN's coco / vg
+            # MUNIT / UNIT / BicycleGAN: edges2shoes, ...
+            if value not in own and get_translation_preset(value) is None and find_preset(value) is None:
+                known = ", ".join(sorted({*PRESETS, *TRANSLATION_PRESETS, *BICYCLEGAN_PRESETS, *own}))
                 raise ConfigError(name, f"is {show(value)}, not a known preset ({known})") from None
 
 

@@ -6,6 +6,7 @@ allocate or compute is bounded before the expensive step (see `guards`).
 """
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import zipfile
@@ -70,6 +71,7 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu",
     except Exception as exc:  # the contract: whatever a malformed file triggers, the caller sees a CheckpointError
         raise CheckpointError(path, f"the file is damaged or not a model this version can read ({type(exc).__name__})") from exc
     _join_encoder_file(path, loaded)
+    _name_classes_from_vocab(path, loaded)
     # outside the guard: a device that cannot take the model is the caller's problem, not the file's
     if torch.device(device).type != "cpu":
         loaded.module.to(device)
@@ -93,6 +95,35 @@ def _join_encoder_file(path: Path, loaded: LoadedModel) -> None:
         loaded.parts["encoder"] = load_model(sibling, arch=encoder_arch)
     except CheckpointError as exc:
         loaded.meta.setdefault("notes", []).append(f"the encoder beside it was not joined: {exc}")
+
+
+VOCAB_FILE = "vocab.json"
+MAX_VOCAB_BYTES = 4 << 20  # sg2im's Visual Genome vocab.json is ~40 KB; anything far larger is not one
+
+
+def _name_classes_from_vocab(path: Path, loaded: LoadedModel) -> None:
+    """An official file whose classes are only numbered (LostGAN's Visual Genome model: its names come from the
+    dataset's preprocessing, not the code) takes them from the `vocab.json` that preprocessing wrote, when the user
+    keeps it beside the file: its "object_idx_to_name" list, one name per class. A vocab that does not fit is noted
+    in the metadata and the numbered names stay."""
+    names = loaded.meta.get("class_names")
+    sibling = path.with_name(VOCAB_FILE)
+    if not isinstance(names, list) or not names or not all(str(n).startswith("class ") for n in names[1:]) \
+            or not sibling.is_file():
+        return
+    try:
+        if sibling.stat().st_size > MAX_VOCAB_BYTES:
+            raise ValueError(f"it is over {MAX_VOCAB_BYTES >> 20} MB")
+        vocab = json.loads(sibling.read_text(encoding="utf-8"))
+        found = vocab.get("object_idx_to_name") if isinstance(vocab, dict) else None
+        if not isinstance(found, list) or len(found) != len(names):
+            raise ValueError(f"it names {len(found) if isinstance(found, list) else 'no'} objects, the file has {len(names)} classes")
+        if not all(isinstance(n, str) and 0 < len(n) <= 100 for n in found):
+            raise ValueError("its object names are not all short texts")
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        loaded.meta.setdefault("notes", []).append(f"the {VOCAB_FILE} beside it was not used: {exc}")
+        return
+    loaded.meta["class_names"] = list(found)
 
 
 def _load(path: Path, hints: Mapping[str, Any]) -> LoadedModel:

@@ -124,3 +124,11 @@ def test_inconsistent_files_are_refused_in_our_words(tmp_path) -> None:
     torch.save(wrong, path)
     with pytest.raises(CheckpointError):
         load_model(path)
+
+
+def test_a_preset_hint_names_the_domains_and_size(tmp_path) -> None:
+    path = tmp_path / "200_net_G_A.pth"
+    torch.save(ResnetSetGenerator(ngf=4, n_blocks=9).state_dict(), path)
+    loaded = load_model(path, preset="pants2skirt_mhp_instagan")
+    assert loaded.meta["provenance"]["domains"] == {"A": "pants", "B": "skirt"} and loaded.meta["size"] == [240, 160]
+    assert "domains" not in load_model(path).meta["provenance"]  # no hint: nothing made up

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import lzma
 import os
 
@@ -109,3 +110,36 @@ def test_huge_width_is_refused_before_building(tmp_path) -> None:
     torch.save({"module." + k: v for k, v in state.items()}, path)
     with pytest.raises(CheckpointError):
         load_model(path)
+
+
+def _vg_file(tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "netGv2_vg128.pth"
+    torch.save(LostGANGenerator(num_classes=179, **TINY).state_dict(), path)
+    return path
+
+
+def test_a_vocab_json_beside_a_vg_file_names_its_classes(tmp_path) -> None:
+    path = _vg_file(tmp_path)
+    names = ["__image__"] + [f"object{i}" for i in range(1, 179)]
+    (tmp_path / "vocab.json").write_text(json.dumps({"object_idx_to_name": names, "pred_idx_to_name": ["__in_image__"]}))
+    assert load_model(path).meta["class_names"] == names
+
+
+@pytest.mark.parametrize("vocab, why", [
+    ({"object_idx_to_name": ["__image__", "tree"]}, "names 2 objects, the file has 179 classes"),
+    ({"object_idx_to_name": [7] * 179}, "not all short texts"),
+    ("[" * 100_000 + "]" * 100_000, "not used"),
+])
+def test_a_vocab_that_does_not_fit_is_noted_and_numbered_names_stay(tmp_path, vocab, why) -> None:
+    path = _vg_file(tmp_path)
+    (tmp_path / "vocab.json").write_text(vocab if isinstance(vocab, str) else json.dumps(vocab))
+    loaded = load_model(path)
+    assert loaded.meta["class_names"][1] == "class 1"
+    assert any(why in note and "vocab.json" in note for note in loaded.meta["notes"])
+
+
+def test_preset_hints_of_layout_and_instance_files_are_accepted() -> None:
+    from ganstudio.checkpoints.hints import check_hints
+
+    check_hints({"preset": "vg"})
+    check_hints({"preset": "shp2gir_coco_instagan"})

@@ -32,9 +32,13 @@ def _as_cyclegan(state: State, prefix: str) -> dict[str, Any]:
 
 
 def _meta(hints: Mapping[str, Any]) -> dict[str, Any]:
-    preset = PRESETS.get(str(hints.get("preset", "")))
+    name = str(hints.get("preset", ""))
+    preset = PRESETS.get(name)
     size = preset["size"] if preset else DEFAULT_SIZE
-    return {"size": list(size), "resolution": max(size), "ins_per": 2, "ins_max": 20}
+    meta: dict[str, Any] = {"size": list(size), "resolution": max(size), "ins_per": 2, "ins_max": 20}
+    if preset:  # the domains' names for the direction menu (sheep → giraffe), which the weights never hold
+        meta["provenance"] = {"preset": name, "domains": {"A": preset["domains"][0], "B": preset["domains"][1]}}
+    return meta
 
 
 def _generator(state: State, hints: Mapping[str, Any]) -> ImportResult:
