@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.layout_workspace = LayoutWorkspace(self.layout_vm, self.dialogs)
         self.workspaces.addTab(self.layout_workspace, icon("fa5s.object-group"), LayoutWorkspace.title)
         self.layout_vm.notice.connect(self.notify)
+        self.layout_vm.renderFailed.connect(self.notify)
+        self.layout_vm.modelRejected.connect(lambda path, why: self.notify(f"{Path(path).name} was not opened in Layout: {why}"))
         self.train = TrainWorkspace(TrainViewModel(library=self.library, parent=self), self.dialogs)  # runs the trainer in child processes
         self.workspaces.addTab(self.train, icon("fa5s.dumbbell"), TrainWorkspace.title)
         self.setCentralWidget(self.workspaces)

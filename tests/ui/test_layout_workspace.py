@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.layout_viewmodel import LayoutViewModel
+from ganstudio.document.image_io import read_image_settings
 from ganstudio.engine.runner import JobRunner
 from ganstudio.ui.layout.workspace import LayoutWorkspace
 
@@ -169,7 +170,7 @@ def test_the_class_search_narrows_the_list_and_picks_the_selected_box_class(qtbo
     assert vm.class_by_id(vm.boxes[0].class_id).name != "grass"
 
 
-def test_the_window_opens_lostgan_files_in_layout(qtbot, make_window, official_file: Path, dialogs) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_opens_lostgan_files_in_layout(qtbot, make_window, official_file: Path, dialogs, tmp_path: Path, spade_model_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     names = [window.workspaces.tabText(i) for i in range(window.workspaces.count())]
     assert "Layout" in names
@@ -178,12 +179,21 @@ def test_the_window_opens_lostgan_files_in_layout(qtbot, make_window, official_f
         assert window.load_model(str(official_file)) == "layout"
     assert window.current_workspace.name == "layout" and window.current_workspace.model_path() == str(official_file)
     qtbot.waitUntil(lambda: window.layout_vm.output is not None, timeout=TIMEOUT_MS)
-    assert window.act_export.isEnabled()
+    target = tmp_path / "from-menu.png"
+    dialogs.save_answers.append(str(target))
+    window.act_export.trigger()  # File › Export on Layout writes the layout's picture with its boxes
+    shown = [window.layout_vm.class_by_id(b.class_id).name for b in window.layout_vm.output.state.boxes]
+    assert [o["class"] for o in read_image_settings(target)["objects"]] == shown == ["mountain", "tree"]  # the starter boxes COCO has
     ws = window.layout_workspace
     drag(ws, (0.1, 0.1), (0.3, 0.3))
     added = len(window.layout_vm.boxes)
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the window's undo acts on the layout here
     assert len(window.layout_vm.boxes) == added - 1
+    dialogs.open_answers.append(str(spade_model_path))
+    with qtbot.waitSignal(window.layout_vm.modelRejected, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(ws.open_model_button, Qt.MouseButton.LeftButton)  # a painting model: refused in words
+    assert "needs a LostGAN-v2 model" in window.messages[-1] and "needs a LostGAN-v2 model" in ws.note_label.text()
+    assert window.layout_vm.model.path == str(official_file)  # the layout keeps its model
 
 
 @pytest.mark.skipif(not BUNDLED.is_file(), reason="the bundled LostGAN model is not there")
