@@ -1,9 +1,10 @@
-"""The engine job and session that render a LostGAN layout: labelled boxes, one latent per object, one for the scene.
+"""The engine session that renders a LostGAN layout: labelled boxes, one latent per object, one for the scene.
 
 Latents come from seeds, so "re-roll this object's look" is a new seed for that object alone and "re-roll the
 scene" a new scene seed: every other input stays bit-identical. Each latent is drawn as the reference's test
 draws it (standard normal, values beyond |2| drawn again). Jobs are interactive (latest wins in the mailbox);
 a preview is the same render returned at half size, since LostGAN's cost does not shrink with the output.
+The job (LayoutJob) lives in the torch-free layout_spec.py, so that the app builds it without torch.
 """
 from __future__ import annotations
 
