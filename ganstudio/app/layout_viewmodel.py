@@ -96,10 +96,12 @@ class LayoutEditCommand(QUndoCommand):
 
 
 def class_color(class_id: int) -> tuple[int, int, int]:
-    """A distinct colour for a class the file gives none (golden-angle hues)."""
+    """A colour for a class the file gives none: hue, saturation and value each stepped by its own irrational
+    fraction, so that classes far apart in id rarely share a colour (hue alone repeats every few dozen ids)."""
     import colorsys
 
-    r, g, b = colorsys.hsv_to_rgb((class_id * 0.618034) % 1.0, 0.65, 0.95)
+    hue, sat, val = (class_id * 0.618034) % 1.0, 0.45 + 0.5 * ((class_id * 0.7548777) % 1.0), 0.6 + 0.38 * ((class_id * 0.5698403) % 1.0)
+    r, g, b = colorsys.hsv_to_rgb(hue, sat, val)
     return int(r * 255), int(g * 255), int(b * 255)
 
 
