@@ -194,6 +194,7 @@ class ConverterViewModel(QObject):
         if not self.has_test_mode:
             self.reference_mode = False
         self._reset_styles()
+        self.output_masks = []  # another model's
         self.modelChanged.emit(info)
         self.optionsChanged.emit()
         # A shipped sample of the other kind (a photo for pix2pix, a label map for CycleGAN)
@@ -399,6 +400,8 @@ class ConverterViewModel(QObject):
         job = InstanceConvertJob(channel=CHANNEL, image=self.input[..., :3], masks=masks, reverse=self.direction == "BtoA",
                                  per_pass=PER_PASS, max_instances=count, revision=self.revision, model_path=self.model.path)
         self._sent_layers[self.revision] = [layer.number for layer in layers]
+        if self.pending_job is not None:
+            self.controller.cancel(self.pending_job)  # a running one stops before its next pass
         self.pending_job = self.controller.submit(job)
         self.conversionProgress.emit(0, count // PER_PASS)
         return self.pending_job

@@ -176,14 +176,18 @@ def test_other_models_keep_the_plain_view(qtbot, workspace: ConverterWorkspace, 
 
 
 @pytest.mark.parametrize("size", [(760, 560), (1024, 700)])
-def test_the_instances_column_fits(qtbot, workspace: ConverterWorkspace, size, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_three_instances_take_two_passes_and_the_column_fits(qtbot, workspace: ConverterWorkspace, size, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from layout_checks import clipped_widgets
 
     ws = workspace
-    for _ in range(3):
+    passes: list[tuple[int, int]] = []
+    ws.vm.conversionProgress.connect(lambda done, total: passes.append((done, total)))
+    for row, y in enumerate((8, 22, 36)):
         qtbot.mouseClick(ws.instances.add_button, Qt.MouseButton.LeftButton)
-    with qtbot.waitSignal(ws.vm.outputReady, timeout=TIMEOUT_MS):
-        paint(qtbot, ws, [(6, 10), (18, 14)])
+        with qtbot.waitSignal(ws.vm.outputReady, timeout=TIMEOUT_MS):
+            paint(qtbot, ws, [(4 + 4 * row, y), (18, y + 2)])
+    # three masks take two passes; the worker reports the second before it runs
+    assert ws.vm.output_info["passes"] == 2 and (1, 2) in passes and len(ws.vm.output_masks) == 3
     ws.resize(*size)
     qtbot.waitUntil(lambda: (ws.width(), ws.height()) == size)
     ws.grab().save(str(tmp_path / f"instances-{size[0]}x{size[1]}.png"))  # to look at

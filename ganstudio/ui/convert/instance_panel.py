@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -63,12 +63,19 @@ def swatch(colour: tuple[int, int, int], size: int = 12) -> QIcon:
 
 
 def mask_thumbnail(mask: np.ndarray, colour: tuple[int, int, int]) -> QPixmap:
-    """A mask in its layer's colour on dark grey, scaled to fit THUMB (aspect kept)."""
+    """A mask in its layer's colour on dark grey, scaled to fit THUMB (aspect kept), framed in that colour
+    so that an empty one (the model lost the instance) still says whose it is."""
     rgb = np.empty((*mask.shape, 3), np.uint8)
     rgb[:] = (40, 40, 44)
     rgb[np.asarray(mask) > 0] = colour
     image: QImage = to_qimage(rgb)
-    return QPixmap.fromImage(image).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap.fromImage(image).scaled(THUMB - 4, THUMB - 4, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    framed = QPixmap(pixmap.width() + 4, pixmap.height() + 4)
+    framed.fill(QColor(*colour))
+    painter = QPainter(framed)
+    painter.drawPixmap(2, 2, pixmap)
+    painter.end()
+    return framed
 
 
 class InstancePanel(QWidget):
@@ -172,7 +179,9 @@ class InstancePanel(QWidget):
             layer = self.masks.layer(number)
             colour = layer.colour if layer is not None else (200, 200, 200)
             item = QListWidgetItem(QIcon(mask_thumbnail(mask, colour)), "")
-            item.setToolTip(f"Instance {number}, translated")
+            share = float(np.count_nonzero(mask)) / max(1, mask.size)
+            item.setToolTip(f"Instance {number}, translated: {share:.0%} of the picture" if share else
+                            f"Instance {number}, translated: empty (the model gave back no mask for it)")
             self.mask_strip.addItem(item)
         self._sync()
 

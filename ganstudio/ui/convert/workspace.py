@@ -152,6 +152,7 @@ class ConverterWorkspace(QWidget):
         masks.edited.connect(self._show)
         self.instances.overlay_check.toggled.connect(lambda _on: self._show())
         viewmodel.batch.runningChanged.connect(lambda _running: self._sync_folder())
+        viewmodel.conversionProgress.connect(self._on_passes)
         self.folder_style_combo.currentIndexChanged.connect(lambda _i: self.vm.set_folder_style_mode(self.folder_style_combo.currentData()))
         viewmodel.styleChanged.connect(self._show)
         viewmodel.modelChanged.connect(self._on_model)
@@ -247,6 +248,10 @@ class ConverterWorkspace(QWidget):
             self.compare.set_input_overlay(masks.overlay())
         else:
             self.compare.update_input_overlay(x, y, masks.overlay(x, y, width, height))
+
+    def _on_passes(self, done: int, total: int) -> None:
+        if self.vm.pending_job is not None and total > 0:
+            self.info_label.setText(f"converting: pass {min(done + 1, total)} of {total}...")
 
     def _show(self) -> None:
         self.compare.set_images(self.vm.input, self.vm.output)
