@@ -13,8 +13,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .images import SkippingDataset, is_readable, list_images, load_rgb, require_items, to_tensor_image
+from .images import load_rgb, to_tensor_image
 from .transforms import JointTransform
+from .unpaired import UnpairedDataset
 
 MAX_MASKS_PER_IMAGE = 20  # the reference reads `<name>_0.png` .. `<name>_19.png`
 
@@ -31,23 +32,12 @@ def sorted_masks(masks: list[torch.Tensor], ins_max: int, size: tuple[int, int])
     return torch.cat([torch.stack(masks), empty]) if masks else empty
 
 
-class InstanceDataset(SkippingDataset):
+class InstanceDataset(UnpairedDataset):
     """Items {"A", "A_segs", "B", "B_segs"}: A[i % |A|] and a B image drawn by the item's own generator."""
 
     def __init__(self, root: str | Path, transform: JointTransform, ins_max: int) -> None:
-        self.root = Path(root)
-        self.transform = transform
+        super().__init__(root, transform)
         self.ins_max = ins_max
-        self.domain_a = [p for p in list_images(self.root / "trainA") if is_readable(p)]
-        self.domain_b = [p for p in list_images(self.root / "trainB") if is_readable(p)]
-        require_items(self.domain_a, "images", self.root / "trainA")
-        require_items(self.domain_b, "images", self.root / "trainB")
-
-    def __len__(self) -> int:
-        return max(len(self.domain_a), len(self.domain_b))
-
-    def describe(self, index: int) -> str:
-        return str(self.domain_a[index % len(self.domain_a)])
 
     def _item(self, path: Path, domain: str, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         masks = [Image.open(p).convert("L") for p in mask_paths(self.root / f"train{domain}_seg", path)]
@@ -57,8 +47,7 @@ class InstanceDataset(SkippingDataset):
         return tensor, sorted_masks(segs, self.ins_max, tuple(tensor.shape[-2:]))
 
     def load(self, index: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        path_a = self.domain_a[index % len(self.domain_a)]
-        path_b = self.domain_b[int(torch.randint(0, len(self.domain_b), (1,), generator=generator))]
+        path_a, path_b = self.pick(index, generator)
         a, a_segs = self._item(path_a, "A", generator)
         b, b_segs = self._item(path_b, "B", generator)
         return {"A": a, "A_segs": a_segs, "B": b, "B_segs": b_segs}

@@ -31,9 +31,13 @@ class UnpairedDataset(SkippingDataset):
     def describe(self, index: int) -> str:
         return str(self.domain_a[index % len(self.domain_a)])
 
-    def load(self, index: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    def pick(self, index: int, generator: torch.Generator) -> tuple[Path, Path]:
+        """The item's A image and its randomly drawn B image."""
         path_a = self.domain_a[index % len(self.domain_a)]
-        path_b = self.domain_b[int(torch.randint(0, len(self.domain_b), (1,), generator=generator))]
+        return path_a, self.domain_b[int(torch.randint(0, len(self.domain_b), (1,), generator=generator))]
+
+    def load(self, index: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        path_a, path_b = self.pick(index, generator)
         (a,), _ = self.transform([load_rgb(path_a)], generator=generator)
         (b,), _ = self.transform([load_rgb(path_b)], generator=generator)
         return {"A": to_tensor_image(a), "B": to_tensor_image(b)}
