@@ -22,7 +22,8 @@ CANVAS_KEYS = [
     ("Shift+click (Re-roll tool)", "re-roll only that connected area (OASIS)"),
     ("Space+drag, middle drag", "pan the canvas"),
     ("Wheel", "zoom the canvas around the cursor"),
-    ("Delete", "remove the selected pad anchor (Latent)"),
+    ("Delete", "remove the selected pad anchor (Latent) or box (Layout)"),
+    ("Escape", "clear the box selection (Layout)"),
 ]
 
 
