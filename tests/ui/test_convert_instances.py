@@ -7,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from instance_models import save_instagan
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
+from translation_models import save_cyclegan, smooth_image
 
 from ganstudio.app.converter_viewmodel import INSTANCE_HINT, ConverterViewModel
 from ganstudio.app.inference import InferenceController
 from ganstudio.engine.runner import JobRunner
 from ganstudio.ui.convert.workspace import ConverterWorkspace
-from instance_models import save_instagan
-from translation_models import save_cyclegan, smooth_image
 
 TIMEOUT_MS = 20_000
 HEIGHT, WIDTH = 48, 64
@@ -57,13 +57,14 @@ def view_point(ws: ConverterWorkspace, x: float, y: float) -> QPoint:
     return (view.offset + QPointF(x, y) * view.scale).toPoint()
 
 
-def paint(qtbot, ws: ConverterWorkspace, points: list[tuple[float, float]], button=Qt.MouseButton.LeftButton) -> None:  # type: ignore[no-untyped-def]
+def paint(qtbot, ws: ConverterWorkspace, points: list[tuple[float, float]], button=Qt.MouseButton.LeftButton,  # type: ignore[no-untyped-def]
+          modifier=Qt.KeyboardModifier.NoModifier) -> None:
     """A mouse drag on the view through picture points."""
     view = ws.compare
-    qtbot.mousePress(view, button, pos=view_point(ws, *points[0]))
+    qtbot.mousePress(view, button, modifier, view_point(ws, *points[0]))
     for x, y in points[1:]:
         qtbot.mouseMove(view, view_point(ws, x, y))
-    qtbot.mouseRelease(view, button, pos=view_point(ws, *points[-1]))
+    qtbot.mouseRelease(view, button, modifier, view_point(ws, *points[-1]))
 
 
 def select_layer(qtbot, ws: ConverterWorkspace, row: int) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +109,12 @@ def test_paint_two_instances_convert_and_remove_one(qtbot, workspace: ConverterW
     with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
         paint(qtbot, ws, [(20, 36)], button=Qt.MouseButton.RightButton)
     assert vm.instances.layers[1].mask[36, 20] == 0 and vm.instances.layers[1].mask[40, 24] == 255
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):  # so does Shift with the left one
+        paint(qtbot, ws, [(24, 40)], modifier=Qt.KeyboardModifier.ShiftModifier)
+    assert vm.instances.layers[1].mask[40, 24] == 0
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):  # and Undo takes the last stroke back
+        qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
+    assert vm.instances.layers[1].mask[40, 24] == 255 and vm.instances.layers[1].mask[36, 20] == 0
     # the translated masks over the output, on request
     qtbot.mouseClick(panel.overlay_check, Qt.MouseButton.LeftButton)
     assert ws.compare.output_overlay is not None
