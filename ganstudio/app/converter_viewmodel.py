@@ -387,8 +387,10 @@ class ConverterViewModel(QObject):
     def _convert_instances(self) -> int | None:
         layers = self.instances.painted()
         self.revision += 1  # what is on its way is stale now, even when nothing replaces it
-        if not layers:
+        if self.pending_job is not None:
+            self.controller.cancel(self.pending_job)  # a running one stops before its next pass
             self.pending_job = None
+        if not layers:
             if self.output is not None:
                 self.output, self.output_masks, self.output_info = None, [], {}
                 self.outputChanged.emit()
@@ -400,8 +402,6 @@ class ConverterViewModel(QObject):
         job = InstanceConvertJob(channel=CHANNEL, image=self.input[..., :3], masks=masks, reverse=self.direction == "BtoA",
                                  per_pass=PER_PASS, max_instances=count, revision=self.revision, model_path=self.model.path)
         self._sent_layers[self.revision] = [layer.number for layer in layers]
-        if self.pending_job is not None:
-            self.controller.cancel(self.pending_job)  # a running one stops before its next pass
         self.pending_job = self.controller.submit(job)
         self.conversionProgress.emit(0, count // PER_PASS)
         return self.pending_job

@@ -201,3 +201,17 @@ def test_three_instances_take_two_passes_and_the_column_fits(qtbot, workspace: C
     assert clipped_widgets(ws) == []
     assert ws.compare.width() >= 400 and ws.compare.height() >= 200
     assert ws.instance_area.geometry().right() <= ws.width()
+
+
+def test_a_newer_stroke_cancels_the_conversion_on_its_way(qtbot, workspace: ConverterWorkspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    vm = workspace.vm
+    cancelled: list[int] = []
+    real_cancel = vm.controller.cancel
+    monkeypatch.setattr(vm.controller, "cancel", lambda job_id: cancelled.append(job_id) or real_cancel(job_id))
+    paint(qtbot, workspace, [(4, 4), (10, 10)])
+    first = vm.pending_job
+    assert first is not None
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS) as arrived:
+        paint(qtbot, workspace, [(4, 30), (10, 40)])  # at once: the first job stops before its next pass (or is dropped)
+    assert cancelled == [first] and arrived.args[0] == vm.revision
+    assert vm.instances.layers[0].mask[40, 10] == 255 and len(vm.output_masks) == 1
