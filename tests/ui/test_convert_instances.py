@@ -147,6 +147,13 @@ def test_importing_a_mask_of_another_size_says_so(qtbot, workspace: ConverterWor
     with qtbot.waitSignal(ws.vm.outputReady, timeout=TIMEOUT_MS):
         qtbot.mouseClick(ws.instances.import_button, Qt.MouseButton.LeftButton)
     assert ws.instances.layer_list.count() == 1 and np.array_equal(ws.vm.instances.layers[0].mask, good)
+    # dialogs that offer several files at once (the window's do): one layer each
+    Image.fromarray(np.roll(good, 20, axis=1)).save(tmp_path / "second.png")
+    Image.fromarray(np.roll(good, 16, axis=0)).save(tmp_path / "third.png")
+    dialogs.open_files = lambda _title, _filter: [str(tmp_path / "second.png"), str(tmp_path / "third.png")]
+    with qtbot.waitSignal(ws.vm.outputReady, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(ws.instances.import_button, Qt.MouseButton.LeftButton)
+    assert ws.instances.layer_list.count() == 3 and len(ws.vm.output_masks) == 3 and ws.instances.mask_strip.count() == 3
 
 
 def test_direction_save_with_masks_and_no_folder_run(qtbot, workspace: ConverterWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
