@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 import torch
 import torch.distributed as dist
@@ -81,15 +81,22 @@ def unwrap(module: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
-def average_buffers(modules: Iterable[nn.Module], ctx: DistContext) -> None:
-    """Make floating buffers (e.g. BatchNorm running statistics) equal on every rank."""
+def average_buffers(modules: Iterable[nn.Module], ctx: DistContext, trained: Collection[int] = ()) -> None:
+    """Make floating buffers (e.g. BatchNorm running statistics) equal on every rank, and, in a network with
+    parameters in `trained` (ids of what an optimizer steps), its other parameters too: a reference spectral norm
+    keeps its power-iteration vectors u and v as parameters no optimizer steps, and they change by forward passes,
+    whose number may differ between ranks (InstaGAN runs its mask encoder once per instance)."""
     if not ctx.enabled:
         return
     for module in modules:
-        for buffer in unwrap(module).buffers():
-            if buffer.is_floating_point():
-                dist.all_reduce(buffer, op=dist.ReduceOp.SUM)
-                buffer.div_(ctx.world_size)
+        inner = unwrap(module)
+        params = list(inner.parameters())
+        stepped = any(id(p) in trained for p in params)
+        state = [*inner.buffers(), *(p.data for p in params if stepped and id(p) not in trained)]
+        for tensor in state:
+            if tensor.is_floating_point():
+                dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+                tensor.div_(ctx.world_size)
 
 
 def any_rank(flag: bool, ctx: DistContext) -> bool:

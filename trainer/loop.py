@@ -224,6 +224,8 @@ class Trainer:
             eval_log = LossLog(out / "evaluation.csv", ("kimg", "fd"), iteration if resumed else None, tag="eval")
         progress = self._progress(ctx, iteration)
         losses: dict[str, float] = last_losses
+        # what the optimizers step (synchronised by DDP's gradients); average_buffers evens out the rest
+        stepped = {id(p) for optimizer in recipe.optimizers.values() for group in optimizer.param_groups for p in group["params"]}
         interrupted = False
         try:
             with StopRequest() as stop:
@@ -248,7 +250,7 @@ class Trainer:
                         raise TrainingDiverged(self._diverged_message(step_losses, values, iteration, ckpt_path))
                     step_values = dict(zip(step_losses, values.tolist()))
                     losses.update(step_values)  # the latest value of every term, for the provenance
-                    distributed.average_buffers(recipe.nets.values(), ctx)
+                    distributed.average_buffers(recipe.nets.values(), ctx, stepped)
                     if self.on_iteration is not None:
                         self.on_iteration(iteration)
                     stopping = distributed.any_rank(stop.signal is not None, ctx)

@@ -2,10 +2,6 @@
 kill, and keeps identical replicas on two gloo processes under torchrun."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,9 +11,8 @@ from safetensors.torch import load_file
 from ganstudio.checkpoints import load_model
 from ganstudio.models.bicyclegan import translator
 from trainer.loop import run_recipe
-from train_helpers import make_paired_data, parse, recipe_class
+from train_helpers import assert_replicas_identical, make_paired_data, parse, recipe_class, train_on_two_processes
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--resolution", "64", "--batch", "2", "--ngf", "2", "--nef", "2", "--ndf", "2", "--nz", "4",
         "--sample-every", "0", "--no-progress", "--seed", "3", "--export-dtype", "float32"]
 
@@ -75,41 +70,16 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path: Path) -> None:
         assert torch.allclose(a[key], b[key], rtol=0, atol=1e-6), key
 
 
-WORKER = textwrap.dedent('''
-    import sys
-    from pathlib import Path
-    import torch
-    import torch.distributed as dist
-    sys.path.insert(0, sys.argv[3])
-    from test_bicyclegan_recipe import args_for
-    from train_helpers import recipe_class
-    from trainer.loop import run_recipe
-
-    dist.init_process_group("gloo")
-    result = run_recipe(recipe_class("bicyclegan"), args_for(Path(sys.argv[1]), Path(sys.argv[2]) / "run", "--device", "cpu", iters=3))
-    states = {name: net.state_dict() for name, net in result.recipe.nets.items()}
-    states["world_size"] = result.recipe.rt.ctx.world_size
-    torch.save(states, Path(sys.argv[2]) / f"rank{dist.get_rank()}.pt")
-    dist.destroy_process_group()
-''')
+def ddp_args(recipe: str, data: Path, out: Path, *extra: str, iters: int = 4):
+    """args_for as the torchrun worker calls a builder."""
+    assert recipe == "bicyclegan"
+    return args_for(data, out, *extra, iters=iters)
 
 
 @pytest.mark.slow
 def test_two_process_gloo_run_keeps_replicas_identical(tmp_path: Path) -> None:
     data = make_paired_data(tmp_path / "data", count=8)
     out = tmp_path / "out"
-    out.mkdir()
-    worker = tmp_path / "worker.py"
-    worker.write_text(WORKER)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(worker),
-               str(data), str(out), str(Path(__file__).parent)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
-    rank0, rank1 = (torch.load(out / f"rank{r}.pt", weights_only=True) for r in (0, 1))
-    assert rank0["world_size"] == 2
-    for net in ("G", "E", "D", "D2"):
-        for key, value in rank0[net].items():
-            assert torch.equal(value, rank1[net][key]), f"{net}.{key} differs between ranks"
-    assert (out / "run" / "run.safetensors").is_file()
-    assert len((out / "run" / "losses.csv").read_text().splitlines()) == 4  # header + 3 iterations, one writer
+    rank0, rank1 = train_on_two_processes("test_bicyclegan_recipe:ddp_args", data, out, ["bicyclegan"])
+    assert_replicas_identical(rank0, rank1, out)
+    assert set(rank0["bicyclegan"]) == {"G", "E", "D", "D2", "world_size"}

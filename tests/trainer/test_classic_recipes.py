@@ -2,9 +2,6 @@
 across a growth step), the WGAN-GP generator steps once per n critic steps, and two torchrun processes agree."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +12,8 @@ from ganstudio.checkpoints import load_model
 from trainer.loop import run_recipe
 from trainer.recipes.progan import growth, scale_depths
 
-from train_helpers import make_image_folder, parse, recipe_class
+from train_helpers import assert_replicas_identical, make_image_folder, parse, recipe_class, train_on_two_processes
 
-ROOT = Path(__file__).resolve().parents[2]
 CLASSIC_TINY = {
     "dcgan": ["--z-dim", "8", "--ngf", "2", "--ndf", "2"],
     "wgan_gp": ["--z-dim", "8", "--ngf", "2", "--ndf", "2", "--n-critic", "2"],
@@ -113,17 +109,4 @@ def test_progan_growth_schedule():
 def test_two_process_gloo_run_keeps_replicas_identical(tmp_path):
     make_image_folder(tmp_path / "data", count=8)
     out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               str(Path(__file__).with_name("classic_ddp_worker.py")), str(tmp_path / "data"), str(out)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
-    rank0 = torch.load(out / "rank0.pt", weights_only=True)
-    rank1 = torch.load(out / "rank1.pt", weights_only=True)
-    for recipe in CLASSIC_TINY:
-        assert rank0[recipe]["world_size"] == 2
-        for net, state in rank0[recipe].items():
-            if net != "world_size":
-                for key, value in state.items():
-                    assert torch.equal(value, rank1[recipe][net][key]), f"{recipe}: {net}.{key} differs between ranks"
+    assert_replicas_identical(*train_on_two_processes("test_classic_recipes:classic_args", tmp_path / "data", out, list(CLASSIC_TINY)), out)

@@ -15,7 +15,7 @@ from ganstudio.models.instagan_procedure import translate_instances
 from trainer.data.instances import InstanceDataset
 from trainer.data.transforms import JointTransform
 from trainer.loop import run_recipe
-from train_helpers import parse, recipe_class
+from train_helpers import assert_replicas_identical, parse, recipe_class, train_on_two_processes
 
 TINY = ["--resolution", "32", "--batch", "1", "--ngf", "2", "--ndf", "2", "--n-blocks", "1", "--n-layers-d", "2",
         "--ins-max", "4", "--ins-per", "2", "--sample-every", "0", "--no-progress", "--seed", "3", "--export-dtype", "float32"]
@@ -94,3 +94,18 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path: Path) -> None:
     assert a.keys() == b.keys()
     for key in a:
         assert torch.allclose(a[key], b[key], rtol=0, atol=1e-6), key
+
+
+def ddp_args(recipe: str, data: Path, out: Path, *extra: str, iters: int = 3):
+    """args_for as the torchrun worker calls a builder."""
+    assert recipe == "instagan"
+    return args_for(data, out, *extra, iters=iters)
+
+
+@pytest.mark.slow
+def test_two_process_gloo_run_keeps_replicas_identical(tmp_path: Path) -> None:
+    data = make_instance_data(tmp_path / "data")
+    out = tmp_path / "out"
+    rank0, rank1 = train_on_two_processes("test_instagan_recipe:ddp_args", data, out, ["instagan"])
+    assert_replicas_identical(rank0, rank1, out)
+    assert {"G_A", "G_B", "D_A", "D_B"} <= set(rank0["instagan"])

@@ -2,9 +2,6 @@
 exact resume after a kill."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +13,8 @@ from ganstudio.checkpoints import load_model
 from trainer.data.transforms import JointTransform
 from trainer.loop import run_recipe
 from trainer.recipes.lostgan import LayoutDataset
-from train_helpers import make_labelmap_data, parse, recipe_class
+from train_helpers import assert_replicas_identical, make_labelmap_data, parse, recipe_class, train_on_two_processes
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--resolution", "128", "--batch", "2", "--ch", "1", "--ndf", "2", "--z-dim", "4", "--mask-hidden", "4",
         "--mask-head", "4", "--max-objects", "4", "--sample-every", "0", "--no-progress", "--seed", "3",
         "--export-dtype", "float32"]
@@ -72,18 +68,15 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path: Path) -> None:
         assert torch.allclose(a[key], b[key], rtol=0, atol=1e-6), key
 
 
+def ddp_args(recipe: str, data: Path, out: Path, *extra: str, iters: int = 3):
+    """args_for as the torchrun worker calls a builder."""
+    assert recipe == "lostgan"
+    return args_for(data, out, *extra, iters=iters)
+
+
 def test_two_process_gloo_run_keeps_replicas_identical(tmp_path: Path) -> None:
     make_labelmap_data(tmp_path / "data", count=4, size=128)
     out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               str(Path(__file__).with_name("lostgan_ddp_worker.py")), str(tmp_path / "data"), str(out)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
-    rank0 = torch.load(out / "rank0.pt", weights_only=True)
-    rank1 = torch.load(out / "rank1.pt", weights_only=True)
-    assert rank0["world_size"] == 2
-    for net in ("G", "D"):
-        for key, value in rank0[net].items():
-            assert torch.equal(value, rank1[net][key]), f"{net}.{key} differs between ranks"
+    rank0, rank1 = train_on_two_processes("test_lostgan_recipe:ddp_args", tmp_path / "data", out, ["lostgan"])
+    assert_replicas_identical(rank0, rank1, out)
+    assert set(rank0["lostgan"]) == {"G", "D", "world_size"}

@@ -2,9 +2,6 @@
 equals the uninterrupted one, and two torchrun processes keep identical replicas."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +11,8 @@ from safetensors.torch import load_file
 from ganstudio import families
 from ganstudio.checkpoints import load_model
 from trainer.loop import run_recipe
-from train_helpers import make_unpaired_data, parse, recipe_class
+from train_helpers import assert_replicas_identical, make_unpaired_data, parse, recipe_class, train_on_two_processes
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY_TWO_DOMAIN = {
     "munit": ["--dim", "2", "--n-res", "1", "--mlp-dim", "4", "--style-dim", "3", "--dis-dim", "2", "--dis-n-layer", "2", "--dis-scales", "2"],
     "unit": ["--dim", "2", "--n-res", "1", "--dis-dim", "2", "--dis-n-layer", "2", "--dis-scales", "2"],
@@ -94,21 +90,9 @@ def test_munit_losses_are_the_papers_terms(tiny_data, tmp_path):
 def test_two_process_gloo_run_keeps_replicas_identical(tmp_path):
     data = make_unpaired_data(tmp_path / "data", count=8)
     out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               str(Path(__file__).with_name("munit_unit_ddp_worker.py")), str(data), str(out)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
-    rank0 = torch.load(out / "rank0.pt", weights_only=True)
-    rank1 = torch.load(out / "rank1.pt", weights_only=True)
-    for recipe in TINY_TWO_DOMAIN:
-        assert rank0[recipe]["world_size"] == 2
-        for net in ("gen", "dis"):
-            for key, value in rank0[recipe][net].items():
-                assert torch.equal(value, rank1[recipe][net][key]), f"{recipe}: {net}.{key} differs between ranks"
-        assert (out / recipe / f"{recipe}.safetensors").is_file()
-        assert len((out / recipe / "losses.csv").read_text().splitlines()) == 4
+    rank0, rank1 = train_on_two_processes("test_munit_unit_recipes:two_domain_args", data, out, sorted(TINY_TWO_DOMAIN))
+    assert_replicas_identical(rank0, rank1, out)
+    assert all({"gen", "dis"} <= set(rank0[recipe]) for recipe in TINY_TWO_DOMAIN)
 
 
 @pytest.mark.parametrize("recipe", sorted(TINY_TWO_DOMAIN))

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +13,8 @@ from ganstudio.models.text_encoder import encode, pad_ids
 from trainer.loop import run_recipe
 from trainer.synthetic.landscapes import make_landscapes
 
-from train_helpers import parse, recipe_class
+from train_helpers import assert_replicas_identical, parse, recipe_class, train_on_two_processes
 
-ROOT = Path(__file__).resolve().parents[2]
 # per recipe: options for a network small enough to train in a blink (32 px)
 TEXT_TINY = {
     "gan_int_cls": ["--ngf", "4", "--ndf", "4", "--z-dim", "8", "--proj-dim", "8", "--word-dim", "8", "--text-channels", "8",
@@ -108,19 +104,4 @@ def test_resume_after_kill_matches_uninterrupted(recipe: str, data: Path, tmp_pa
 @pytest.mark.slow
 def test_two_process_gloo_run_keeps_replicas_identical(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               str(Path(__file__).with_name("text_ddp_worker.py")), str(data), str(out), *sorted(TEXT_TINY)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
-    rank0 = torch.load(out / "rank0.pt", weights_only=True)
-    rank1 = torch.load(out / "rank1.pt", weights_only=True)
-    for recipe in TEXT_TINY:
-        assert rank0[recipe]["world_size"] == 2
-        for net, state in rank0[recipe].items():
-            if net == "world_size":
-                continue
-            for key, value in state.items():
-                assert torch.equal(value, rank1[recipe][net][key]), f"{recipe}: {net}.{key} differs between ranks"
-        assert (out / recipe / f"{recipe}.safetensors").is_file()
+    assert_replicas_identical(*train_on_two_processes("test_text_recipes:text_args", data, out, sorted(TEXT_TINY)), out)

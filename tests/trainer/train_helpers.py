@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 PALETTE = [{"name": "sky", "color": [90, 160, 230]}, {"name": "grass", "color": [60, 170, 60]}, {"name": "rock", "color": [120, 110, 100]}]
@@ -125,3 +129,37 @@ def tiny_args(recipe: str, data: Path, out: Path, *extra: str, iters: int = 4) -
     options = EVERY_TINY[recipe][1]
     return parse(recipe, ["--data", str(data), "--out", str(out), "--resolution", "32", "--batch", "2", "--iters", str(iters),
                           "--sample-every", "0", "--no-progress", "--seed", "3", *options, *extra])
+
+
+def distributed_args(recipe: str, data_root: Path, out: Path, *extra: str, iters: int = 4) -> argparse.Namespace:
+    """tiny_args with the recipe's kind of data under `data_root` (one folder per kind, see TINY)."""
+    return tiny_args(recipe, data_root / EVERY_TINY[recipe][0], out, *extra, iters=iters)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+DISTRIBUTED_ITERS = 3
+
+
+def train_on_two_processes(builder: str, data: Path, out: Path, recipes: list[str]) -> tuple[dict, dict]:
+    """Train `recipes` under torchrun on two gloo CPU processes (tests/trainer/ddp_worker.py), arguments from
+    `builder` ("test_module:function", see the worker); each rank's final states, per recipe."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               str(Path(__file__).with_name("ddp_worker.py")), str(data), str(out), builder, *recipes]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    rank0, rank1 = (torch.load(out / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    return rank0, rank1
+
+
+def assert_replicas_identical(rank0: dict, rank1: dict, out: Path) -> None:
+    """Every recipe ran on 2 processes whose weights and buffers ended equal; one writer made its log and export."""
+    for recipe, nets in rank0.items():
+        assert nets["world_size"] == 2
+        for net, state in nets.items():
+            if net != "world_size":
+                for key, value in state.items():
+                    assert torch.equal(value, rank1[recipe][net][key]), f"{recipe}: {net}.{key} differs between ranks"
+        assert (out / recipe / f"{recipe}.safetensors").is_file()
+        assert len((out / recipe / "losses.csv").read_text().splitlines()) == 1 + DISTRIBUTED_ITERS  # header + iterations

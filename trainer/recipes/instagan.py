@@ -19,6 +19,7 @@ from ganstudio.models.instagan import NLayerSetDiscriminator, ResnetSetGenerator
 
 from .. import export
 from ..data.instances import InstanceDataset
+from ..distributed import any_rank
 from ..loop import cli_run
 from ..options import add_common_arguments, add_lr_decay_argument
 from ..recipe import Recipe, linear_decay_scheduler, make_transform, set_requires_grad
@@ -112,9 +113,14 @@ class InstaGANRecipe(Recipe):
         for p in range(passes):
             segs_a = batch["A_segs"][:, p * a.ins_per : (p + 1) * a.ins_per]
             segs_b = batch["B_segs"][:, p * a.ins_per : (p + 1) * a.ins_per]
-            go_a, go_b = bool((segs_a + 1).sum() > 0), bool((segs_b + 1).sum() > 0)
+            here_a, here_b = bool((segs_a + 1).sum() > 0), bool((segs_b + 1).sum() > 0)
+            # Under torchrun every rank must run the same passes and directions (their gradients are averaged at each
+            # step): a direction runs where any rank has an instance in this pass, its losses weighted 0 on a rank that
+            # has none. On one process this is the reference's loop.
+            go_a, go_b = any_rank(here_a, self.rt.ctx), any_rank(here_b, self.rt.ctx)
             if not (go_a or go_b):
                 break  # masks are sorted: no instance in any later pass either
+            w_a, w_b = float(here_a), float(here_b)
             rest = (passes - p - 1) * a.ins_per
             set_requires_grad(self.nets["D_A"], False)
             set_requires_grad(self.nets["D_B"], False)
@@ -123,9 +129,9 @@ class InstaGANRecipe(Recipe):
                 fa = self._direction(n["G_A"], n["G_B"], self.nets["D_A"], img_a, segs_a, done_a, rest) if go_a else None
                 fb = self._direction(n["G_B"], n["G_A"], self.nets["D_B"], img_b, segs_b, done_b, rest) if go_b else None
                 total = zero
-                for f in (fa, fb):
+                for f, w in ((fa, w_a), (fb, w_b)):
                     if f is not None:
-                        total = total + f["G"] + lam * (f["cycle"] + a.lambda_identity * f["idt"] + a.lambda_ctx * f["ctx"])
+                        total = total + w * (f["G"] + lam * (f["cycle"] + a.lambda_identity * f["idt"] + a.lambda_ctx * f["ctx"]))
             self.rt.backward(total)
             self.rt.step(self.optimizers["G"])
 
@@ -136,22 +142,23 @@ class InstaGANRecipe(Recipe):
                 d_total = zero
                 if fa is not None:
                     d_a = 0.5 * (self.gan(n["D_A"](real_b_full), True) + self.gan(n["D_A"](fa["fake_mul"].detach()), False))
-                    d_total = d_total + d_a
+                    d_total = d_total + w_a * d_a
                 if fb is not None:
                     d_b = 0.5 * (self.gan(n["D_B"](real_a_full), True) + self.gan(n["D_B"](fb["fake_mul"].detach()), False))
-                    d_total = d_total + d_b
+                    d_total = d_total + w_b * d_b
             self.rt.backward(d_total)
             self.rt.step(self.optimizers["D"])
 
-            for side, f, d_loss, done in (("A", fa, d_a if fa is not None else None, done_a), ("B", fb, d_b if fb is not None else None, done_b)):
+            for side, f, d_loss, done in (("A", fa if here_a else None, d_a if here_a else None, done_a),
+                                          ("B", fb if here_b else None, d_b if here_b else None, done_b)):
                 if f is None:
                     continue
                 logged.update({f"D_{side}": d_loss.detach(), f"G_{side}": f["G"].detach(), f"cycle_{side}": f["cycle"].detach(),
                                f"idt_{side}": f["idt"].detach(), f"ctx_{side}": f["ctx"].detach()})
                 done.append(f["fake"][:, 3:].detach())
-            if fa is not None:
+            if here_a:
                 img_a = fa["fake"][:, :3].detach()  # the next pass translates this pass's picture
-            if fb is not None:
+            if here_b:
                 img_b = fb["fake"][:, :3].detach()
         return logged
 
