@@ -28,7 +28,10 @@ from .loaded import LoadedModel
 
 FORMAT = "ganstudio/1"
 PART_PREFIX = "parts."
-META_KEYS = ("labels", "attributes", "resolution", "provenance")
+# class_names / max_objects: what an official LostGAN file's import knows (COCO-Stuff's names, 8 objects per layout)
+META_KEYS = ("labels", "attributes", "resolution", "provenance", "class_names", "max_objects")
+MAX_CLASS_NAMES = 10_000
+MAX_OBJECTS = 1024
 
 
 def _module_arch_config(module: nn.Module) -> tuple[str, dict[str, Any]]:
@@ -58,7 +61,7 @@ def save_model(
 ) -> Path:
     """Write `model` (and companion `parts`) as one native .safetensors file.
 
-    `meta` takes labels, attributes, resolution and provenance (JSON-serialisable).
+    `meta` takes labels, attributes, resolution, provenance, class_names and max_objects (JSON-serialisable).
     A LoadedModel keeps its own meta and parts unless overridden. `dtype`
     (e.g. torch.float16) sets the storage precision of floating tensors; loading
     restores float32. The write is atomic: a temporary file then a rename.
@@ -147,6 +150,13 @@ def parse_header(path: str | os.PathLike[str], metadata: Mapping[str, str]) -> d
         if not name.isidentifier() or not isinstance(spec, dict) or not isinstance(spec.get("arch"), str) \
                 or not isinstance(spec.get("config"), dict):
             raise CheckpointError(path, f"damaged GAN Studio metadata (part {show(name)} must have an arch and a config)")
+    names = header.get("class_names")
+    if names is not None and (not isinstance(names, list) or len(names) > MAX_CLASS_NAMES
+                              or not all(isinstance(n, str) and len(n) <= 200 for n in names)):
+        raise CheckpointError(path, f"damaged GAN Studio metadata (class_names must be at most {MAX_CLASS_NAMES} short names)")
+    objects = header.get("max_objects")
+    if objects is not None and (type(objects) is not int or not 1 <= objects <= MAX_OBJECTS):
+        raise CheckpointError(path, f"damaged GAN Studio metadata (max_objects must be a whole number from 1 to {MAX_OBJECTS})")
     return header
 
 

@@ -171,6 +171,10 @@ def _native_cases(cases: Cases, networks: dict[str, torch.nn.Module]) -> None:
               "damaged GAN Studio metadata")
     cases.add("header/arch-is-a-number", lambda p: write_native(p, {"arch": 7, "config": {}}, {"x": torch.zeros(1)}),
               "damaged GAN Studio metadata")
+    cases.add("header/class-names-not-names", lambda p: write_native(
+        p, {"arch": "stargan", "config": sg_config_8, "class_names": [["a"]] * 3}, tensors_of(networks["stargan"])), "class_names")
+    cases.add("header/max-objects-huge", lambda p: write_native(
+        p, {"arch": "stargan", "config": sg_config_8, "max_objects": 10**9}, tensors_of(networks["stargan"])), "max_objects")
     cases.add("header/unknown-arch", lambda p: write_native(p, {"arch": "teleporter", "config": {}}, {"x": torch.zeros(1)}),
               "unknown architecture")
     cases.add("header/nested-json", lambda p: write_native(p, None, {"x": torch.zeros(1)}, raw_header="[" * 200_000 + "]" * 200_000),

@@ -14,7 +14,7 @@ import os
 import pytest
 import torch
 
-from ganstudio.checkpoints import CheckpointError, load_model
+from ganstudio.checkpoints import CheckpointError, load_model, save_model
 from ganstudio.checkpoints.importers import ImportMismatch, lostgan as importer
 from ganstudio.models.lostgan import LostGANGenerator, box_masks
 
@@ -143,3 +143,12 @@ def test_preset_hints_of_layout_and_instance_files_are_accepted() -> None:
 
     check_hints({"preset": "vg"})
     check_hints({"preset": "shp2gir_coco_instagan"})
+
+
+def test_an_imported_coco_file_keeps_its_class_names_and_object_count(tmp_path) -> None:
+    source = tmp_path / "netGv2_coco128.pth"
+    torch.save(LostGANGenerator(num_classes=184, **TINY).state_dict(), source)
+    native = tmp_path / "coco.safetensors"
+    save_model(load_model(source), native)
+    reopened = load_model(native)
+    assert reopened.meta["class_names"][1] == "person" and reopened.meta["max_objects"] == 8
