@@ -45,6 +45,13 @@ class Dialogs:
         self.remember(path)
         return path
 
+    def open_files(self, title: str, file_filter: str) -> list[str]:
+        """Several files at once (instance masks): multiple selection, in the folder used last."""
+        paths = QFileDialog.getOpenFileNames(self.parent, title, self.start_folder(), file_filter)[0]
+        if paths:
+            self.remember(paths[0])
+        return list(paths)
+
     def save_file(self, title: str, file_filter: str, suggested: str = "") -> str:
         start = os.path.join(self.start_folder(), os.path.basename(suggested)) if suggested else self.start_folder()
         path = QFileDialog.getSaveFileName(self.parent, title, start, file_filter)[0]

@@ -1,6 +1,7 @@
 """Fixtures for driving the real main window: temporary settings, recovery folder, tiny models, no blocking dialogs."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ class RecordingDialogs:
 
     def open_file(self, title: str, file_filter: str) -> str:
         return self.open_answers.pop(0) if self.open_answers else ""
+
+    def open_files(self, title: str, file_filter: str) -> list[str]:
+        """One scripted answer (a path, or several joined by os.pathsep), as a list."""
+        answer = self.open_answers.pop(0) if self.open_answers else ""
+        return [p for p in answer.split(os.pathsep) if p]
 
     def save_file(self, title: str, file_filter: str, suggested: str = "") -> str:
         return self.save_answers.pop(0) if self.save_answers else ""

@@ -3,6 +3,8 @@ layers, paint them with the mouse on the view, get the output and the translated
 masks, save, and the folder run that is off for it."""
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import numpy as np
@@ -150,7 +152,7 @@ def test_importing_a_mask_of_another_size_says_so(qtbot, workspace: ConverterWor
     # dialogs that offer several files at once (the window's do): one layer each
     Image.fromarray(np.roll(good, 20, axis=1)).save(tmp_path / "second.png")
     Image.fromarray(np.roll(good, 16, axis=0)).save(tmp_path / "third.png")
-    dialogs.open_files = lambda _title, _filter: [str(tmp_path / "second.png"), str(tmp_path / "third.png")]
+    dialogs.open_answers.append(os.pathsep.join([str(tmp_path / "second.png"), str(tmp_path / "third.png")]))
     with qtbot.waitSignal(ws.vm.outputReady, timeout=TIMEOUT_MS):
         qtbot.mouseClick(ws.instances.import_button, Qt.MouseButton.LeftButton)
     assert ws.instances.layer_list.count() == 3 and len(ws.vm.output_masks) == 3 and ws.instances.mask_strip.count() == 3

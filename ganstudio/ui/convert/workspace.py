@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -38,7 +37,6 @@ from ganstudio.app.instance_masks import colour_masks
 from ganstudio.app.samples import CONVERT_KINDS
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 
-from ..dialogs import Dialogs
 from ..file_prompts import (
     EXPORT_FILTER,
     IMAGE_FILTER,
@@ -174,7 +172,7 @@ class ConverterWorkspace(QWidget):
 
     def import_masks_dialog(self) -> None:
         """One or more mask PNGs, each a new instance (refused with a notice if one does not fit the picture)."""
-        paths = ask_open_files(self.dialogs, "Import instance masks", MASK_FILTER)
+        paths = self.dialogs.open_files("Import instance masks", MASK_FILTER)
         if paths:
             self.vm.instances.import_files(paths)
 
@@ -288,18 +286,3 @@ class ConverterWorkspace(QWidget):
             self.info_label.setText(f"{len(vm.output_masks)} instance(s), {vm.output_info.get('passes')} pass(es), largest first")
         else:
             self.info_label.setText("converting...")
-
-
-def ask_open_files(dialogs: FileDialogs, title: str, file_filter: str) -> list[str]:
-    """Several files to open: the dialogs' own `open_files` when they have one, the window's file dialog
-    (multiple selection, in the folder used last), else one file through `open_file` (scripted dialogs)."""
-    own = getattr(dialogs, "open_files", None)
-    if callable(own):
-        return [str(p) for p in own(title, file_filter) if p]
-    if isinstance(dialogs, Dialogs):
-        paths = QFileDialog.getOpenFileNames(dialogs.parent, title, dialogs.start_folder(), file_filter)[0]
-        if paths:
-            dialogs.remember(paths[0])
-        return list(paths)
-    path = dialogs.open_file(title, file_filter)
-    return [path] if path else []
