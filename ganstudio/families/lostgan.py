@@ -15,4 +15,5 @@ FAMILY = Family(
     session="ganstudio.engine.layout:LayoutSession",
     workspace="layout",  # the Layout workspace: draw labelled boxes, get a picture
     recipe="lostgan",
+    evaluation="layouts.evaluate_lostgan",
 )
