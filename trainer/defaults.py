@@ -164,7 +164,7 @@ DEFAULTS: tuple[DefaultModel, ...] = (
         "--resolution", "64", "--ngf", "32", "--ndf", "32", "--batch", "32", "--checkpoint-every", "200", "--sample-every", "500")),
     # WGAN-GP trains the DCGAN default's generator (same widths) against a batch-norm-free critic with the gradient
     # penalty, 5 critic steps per generator step (Gulrajani et al.); ~0.35 s per iteration (batch 32) on one busy CPU thread.
-    DefaultModel("landscape-wgan-gp", "wgan_gp", LANDSCAPES, "images", 3000, (
+    DefaultModel("landscape-wgan-gp", "wgan_gp", LANDSCAPES, "images", 8000, (
         "--resolution", "64", "--ngf", "32", "--ndf", "32", "--batch", "32", "--checkpoint-every", "50", "--sample-every", "250")),
     # ProGAN growing 4 -> 64 px (96 channels up to 16 px, 48 at 32, 24 at 64; 0.69 M generator weights, 1.4 MB in
     # float16): a fade-in and a stable phase of 3000 images per scale, so the 64 px fade-in starts after 21000 images
