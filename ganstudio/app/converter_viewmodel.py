@@ -37,6 +37,7 @@ from ganstudio import families
 from ganstudio.document.atomic import write_atomic
 from ganstudio.document.batch_names import DEFAULT_TEMPLATE
 from ganstudio.document.errors import DocumentError
+from ganstudio.document.mask_files import mask_file, masks_beside
 from ganstudio.engine.instance_session import InstanceConvertJob
 from ganstudio.engine.jobs import Job, Result
 from ganstudio.engine.translate import (
@@ -203,6 +204,7 @@ class ConverterViewModel(QObject):
         if swap is not None and swap != Path(self.input_path).resolve():
             self.open_image(swap)
         else:
+            self._import_masks_beside()
             self.convert()
             self.refresh_variants()
 
@@ -357,7 +359,17 @@ class ConverterViewModel(QObject):
 
     # ---- one image ------------------------------------------------------------
     def open_image(self, path: str | os.PathLike[str]) -> bool:
-        return open_photo(path, self.set_input, self.notice.emit, "image")
+        opened = open_photo(path, self.set_input, self.notice.emit, "image")
+        if opened:
+            self._import_masks_beside()
+        return opened
+
+    def _import_masks_beside(self) -> None:
+        """An instance model's picture comes with the masks saved beside it (<stem>_mask<k>.png), if any."""
+        if self.has_instances and self.input_path and not self.instances.layers:
+            found = masks_beside(self.input_path)
+            if found and self.instances.import_files(found):
+                self.notice.emit(f"{len(found)} instance mask(s) from beside {Path(self.input_path).name}")
 
     def set_input(self, pixels: np.ndarray, path: str = "", notes: list[str] | None = None) -> None:
         self.input = np.ascontiguousarray(pixels)
@@ -484,8 +496,7 @@ class ConverterViewModel(QObject):
 
     def mask_paths(self, path: str | os.PathLike[str]) -> list[Path]:
         """Where "Save output..." puts the translated masks beside `path`: <stem>_mask1.png, <stem>_mask2.png, ..."""
-        target = Path(path)
-        return [target.with_name(f"{target.stem}_mask{k}.png") for k in range(1, len(self.output_masks) + 1)]
+        return [mask_file(path, k) for k in range(1, len(self.output_masks) + 1)]
 
     def _save_masks(self, path: str | os.PathLike[str]) -> list[Path] | None:
         """The translated masks as grayscale PNGs (255 inside), in layer order; None (with a notice) on failure."""

@@ -1,5 +1,5 @@
 """Sample inputs shipped in resources/samples/: face photos for Attributes; landscape photos
-(CycleGAN) and colour label maps (pix2pix) for Convert."""
+(CycleGAN), colour label maps (pix2pix) and landscapes with their tree masks beside them (InstaGAN) for Convert."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,13 @@ from pathlib import Path
 
 from ganstudio import families
 from ganstudio.app.resources import resources_dir
+from ganstudio.document.mask_files import is_mask_file
 
 SAMPLES_DIR = resources_dir() / "samples"
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg")
-KIND_TITLES = {"faces": "Face photos", "landscapes": "Landscape photos", "label-maps": "Colour label maps (pix2pix input)"}
-CONVERT_KINDS = ("landscapes", "label-maps")
+KIND_TITLES = {"faces": "Face photos", "landscapes": "Landscape photos", "label-maps": "Colour label maps (pix2pix input)",
+               "instances": "Landscapes with tree masks (InstaGAN input)"}
+CONVERT_KINDS = ("landscapes", "label-maps", "instances")
 
 
 def sample_files(kind: str, folder: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -19,7 +21,7 @@ def sample_files(kind: str, folder: str | os.PathLike[str] | None = None) -> lis
     directory = Path(folder or SAMPLES_DIR) / kind
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in SAMPLE_SUFFIXES)
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in SAMPLE_SUFFIXES and not is_mask_file(p))
 
 
 def convert_sample_kind(arch: str | None) -> str:

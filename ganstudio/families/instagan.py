@@ -19,5 +19,5 @@ FAMILY = Family(
     default_rank=5,  # after CycleGAN, pix2pix, MUNIT, UNIT and BicycleGAN: Convert starts with CycleGAN
     recipe="instagan",
     evaluation="instances.evaluate_instagan",
-    sample_kind="landscapes",  # its bundled model turns the trees of these landscape photos into rocks
+    sample_kind="instances",  # its bundled model turns the trees of these landscape photos into rocks
 )

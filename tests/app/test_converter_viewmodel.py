@@ -94,6 +94,23 @@ def test_a_shipped_sample_follows_the_model_but_the_users_image_stays(qtbot, vm:
     assert Path(vm.input_path) == mine
 
 
+def test_the_bundled_instagan_takes_the_same_scene_with_its_tree_masks(qtbot, vm: ConverterViewModel, models) -> None:  # type: ignore[no-untyped-def]
+    """Out of the box: switching to InstaGAN on a landscape sample opens that scene's InstaGAN sample, whose masks
+    lie beside it, and converts it; the trees' masks come back translated."""
+    bundled = Path(__file__).resolve().parents[2] / "resources" / "models" / "trees2rocks-instagan.safetensors"
+    photos, scenes = sample_files("landscapes"), sample_files("instances")
+    assert len(scenes) == len(photos) and not any("_mask" in p.name for p in scenes)  # masks are no samples of their own
+    load(qtbot, vm, models["cyclegan"])
+    with qtbot.waitSignal(vm.outputReady, timeout=TIMEOUT_MS):
+        vm.open_image(photos[0])
+    with qtbot.waitSignal(vm.outputReady, timeout=60_000):
+        load(qtbot, vm, bundled)
+    assert Path(vm.input_path) == scenes[0]
+    masks = sorted(scenes[0].parent.glob(f"{scenes[0].stem}_mask*.png"))
+    assert len(vm.instances.layers) == len(masks) >= 2
+    assert vm.output.shape == vm.input.shape and len(vm.output_masks) == len(masks)
+
+
 def test_a_stargan_model_is_refused(qtbot, vm: ConverterViewModel, models) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(vm.notice, timeout=TIMEOUT_MS) as note:
         vm.load_model(models["stargan"])

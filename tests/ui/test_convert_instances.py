@@ -4,7 +4,6 @@ masks, save, and the folder run that is off for it."""
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +223,20 @@ def test_a_newer_stroke_cancels_the_conversion_on_its_way(qtbot, workspace: Conv
         paint(qtbot, workspace, [(4, 30), (10, 40)])  # at once: the first job stops before its next pass (or is dropped)
     assert cancelled == [first] and arrived.args[0] == vm.revision
     assert vm.instances.layers[0].mask[40, 10] == 255 and len(vm.output_masks) == 1
+
+
+def test_a_picture_opens_with_the_masks_saved_beside_it(qtbot, workspace: ConverterWorkspace, dialogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """<stem>_mask<k>.png beside a picture (as "Save output..." writes them) become its layers, in order of k."""
+    folder = tmp_path / "with-masks"
+    folder.mkdir()
+    Image.fromarray(smooth_image(HEIGHT, WIDTH, seed=5)).save(folder / "pair.png")
+    for k, (top, left) in ((2, (30, 40)), (1, (4, 4))):
+        mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+        mask[top : top + 10, left : left + 12] = 255
+        Image.fromarray(mask).save(folder / f"pair_mask{k}.png")
+    dialogs.open_answers.append(str(folder / "pair.png"))
+    with qtbot.waitSignal(workspace.vm.outputReady, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(workspace.open_image_button, Qt.MouseButton.LeftButton)
+    layers = workspace.vm.instances.layers
+    assert workspace.instances.layer_list.count() == 2 and len(workspace.vm.output_masks) == 2
+    assert layers[0].mask[5, 5] == 255 and layers[1].mask[35, 45] == 255  # mask1 first

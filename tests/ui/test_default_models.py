@@ -97,9 +97,11 @@ def test_with_no_settings_every_workspace_loads_its_bundled_default(qtbot, make_
     faces_menu.actions()[1].trigger()
     assert Path(attributes.photo_path) == sample_files("faces")[1]
     convert_menu = window.face_and_convert.converter.samples_button.menu()
-    entries = [a.text() for a in convert_menu.actions()]  # a section each: photos, then colour label maps
+    entries = [a.text() for a in convert_menu.actions()]  # a section each: photos, colour label maps, InstaGAN's
     photos, label_maps = [p.stem for p in sample_files("landscapes")], [p.stem for p in sample_files("label-maps")]
-    assert entries == ["Landscape photos", *photos, "Colour label maps (pix2pix input)", *label_maps]
+    scenes = [p.stem for p in sample_files("instances")]
+    assert entries == ["Landscape photos", *photos, "Colour label maps (pix2pix input)", *label_maps,
+                       "Landscapes with tree masks (InstaGAN input)", *scenes]
     next(a for a in convert_menu.actions() if a.text() == label_maps[0]).trigger()
     assert Path(converter.input_path) == sample_files("label-maps")[0]
     # pix2pix stays one click away in the library
