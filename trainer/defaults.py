@@ -155,7 +155,7 @@ DEFAULTS: tuple[DefaultModel, ...] = (
         "--text-warmup", "200", "--checkpoint-every", "50", "--sample-every", "200")),
     # LostGAN-v2 at its smallest published size (128 px) with ch 8 (128 channels at 4x4), a 32-wide mask network and
     # 32-d latents: about 1 M generator weights, ~2 MB in float16; boxes are the label maps' connected class regions
-    DefaultModel("landscape-lostgan", "lostgan", LANDSCAPES, "", 6000, (
+    DefaultModel("landscape-lostgan", "lostgan", LANDSCAPES, "", 8000, (
         "--resolution", "128", "--ch", "8", "--ndf", "16", "--z-dim", "32", "--mask-hidden", "32", "--mask-head", "16",
         "--max-objects", "8", "--batch", "4", "--checkpoint-every", "100", "--sample-every", "500")),
     # DCGAN at pytorch/examples' 64 px with half its widths (ngf/ndf 32, z 100): 1.1 M generator weights, 2.2 MB in
