@@ -157,6 +157,7 @@ class LayoutViewModel(QObject):
         self.classes: list[LayoutClass] = []
         self.max_objects = DEFAULT_MAX_OBJECTS
         self.current_class = -1
+        self._restored: dict[str, Any] | None = None  # a project's layout waiting for a model to name its classes
         self.selected = -1
         self.output: LayoutOutput | None = None
         self.last_ms: float | None = None  # how long the picture shown took to render
@@ -199,7 +200,10 @@ class LayoutViewModel(QObject):
             self.notice.emit(f"{len(self.state.boxes) - len(kept)} box(es) had a class this model does not know and were removed")
         self.undo_stack.clear()
         self.state = replace(self.state, boxes=tuple(kept))
-        if not kept:
+        if self._restored is not None and self.classes:
+            for note in self._take_restored():
+                self.notice.emit(note)
+        elif not kept:
             self.state = replace(self.state, boxes=self._starter_boxes())
         if self.class_by_id(self.current_class) is None:
             self.set_current_class(self.classes[0].id if self.classes else -1)
@@ -389,6 +393,51 @@ class LayoutViewModel(QObject):
                     "objects": [{"class": self._class_name(b.class_id), "class_id": b.class_id, "box": [round(v, 5) for v in b.rect],
                                  "seed": b.seed} for b in state.boxes]}
         write_image(path, self.output.image, settings=settings)
+
+    # -- the project file -----------------------------------------------------------------------
+    def layout_json(self) -> dict[str, Any]:
+        """The layout as a project file keeps it: classes by name, since ids differ between models."""
+        if self._restored is not None:  # restored before any model could name its classes: kept as it came
+            return dict(self._restored)
+        if not self.state.boxes:
+            return {}
+        return {"scene_seed": self.state.scene_seed,
+                "boxes": [{"class": self._class_name(b.class_id), "x": b.x, "y": b.y, "w": b.w, "h": b.h, "seed": b.seed}
+                          for b in self.state.boxes]}
+
+    def restore_layout(self, data: dict[str, Any]) -> list[str]:
+        """Take a project's layout (checked by document.project); applied once a model names the classes."""
+        if not data:
+            return []
+        self._restored = dict(data)
+        if not self.classes:
+            return []
+        notes = self._take_restored()
+        self._select(-1)
+        self.layoutChanged.emit()
+        self.request()
+        return notes
+
+    def _take_restored(self) -> list[str]:
+        data, self._restored = self._restored or {}, None
+        boxes, unknown = [], []
+        for entry in data.get("boxes") or []:
+            found = self.class_named(str(entry["class"]))
+            if found is None:
+                unknown.append(str(entry["class"]))
+            elif len(boxes) < self.max_objects:
+                box = LayoutBox(found.id, float(entry["x"]), float(entry["y"]), float(entry["w"]), float(entry["h"]),
+                                int(entry["seed"]) % (MAX_SEED + 1))
+                boxes.append(box.clamped())
+        self.undo_stack.clear()
+        self.state = LayoutState(tuple(boxes), int(data.get("scene_seed", 0)) % (MAX_SEED + 1))
+        notes = []
+        if unknown:
+            notes.append(f"{len(unknown)} box(es) of the layout have a class this model does not know "
+                         f"({', '.join(sorted(set(unknown))[:5])}) and were left out")
+        if len(boxes) + len(unknown) < len(data.get("boxes") or []):
+            notes.append(f"the layout has more boxes than this model takes ({self.max_objects}); the first ones were kept")
+        return notes
 
     def _class_name(self, class_id: int) -> str:
         found = self.class_by_id(class_id)

@@ -5,7 +5,7 @@ A project file is a zip archive holding
 ``project.json``
     ``{"format": "ganstudio-project", "version": 1, "model": {...} | null,
     "label_map": {"file", "width", "height", "palette"} | null, "view": {...},
-    "region_styles": {...}, "latent_favourites": [...], "workspace": {...}}``
+    "region_styles": {...}, "latent_favourites": [...], "layout": {...}, "workspace": {...}}``
 ``labelmap.png``
     the label map as written by `image_io.encode_label_map`.
 ``styles.safetensors`` / ``latents.safetensors``
@@ -16,6 +16,10 @@ noise) is the OASIS noise state of `oasis_noise.NoiseState`: ``{"seed": int,
 "rerolls": [{"seed": int, "class_id": int} | {"seed": int, "mask":
 "noise.reroll<i>.mask"}]}``, at most `oasis_noise.MAX_REROLLS` re-rolls; each
 mask is a uint8 (height x width) array in styles.safetensors.
+
+``layout`` (optional) is the Layout workspace's boxes: ``{"scene_seed": int, "boxes": [{"class": name,
+"x", "y", "w", "h": fractions of the picture, "seed": int}]}``, at most `MAX_LAYOUT_BOXES` boxes; classes go
+by name, since ids differ between models.
 
 The JSON parts are free-form for the app (view state, the description of
 which source each region's style comes from, favourites that refer to arrays
@@ -54,6 +58,7 @@ from .safe_read import ArrayCheck, SafeZip, parse_json, read_safetensors
 
 FORMAT = "ganstudio-project"
 VERSION = 1
+MAX_LAYOUT_BOXES = 256  # LostGAN's published files take 8 (COCO) or 31 (Visual Genome) objects
 SUFFIX = ".gstudio"
 STATE_FILE = "project.json"
 LABEL_MAP_FILE = "labelmap.png"
@@ -88,6 +93,7 @@ class Project:
     style_codes: dict[str, np.ndarray] = field(default_factory=dict)
     latent_favourites: list[dict[str, Any]] = field(default_factory=list)
     latents: dict[str, np.ndarray] = field(default_factory=dict)
+    layout: dict[str, Any] = field(default_factory=dict)
     workspace: dict[str, Any] = field(default_factory=dict)
 
 
@@ -111,6 +117,7 @@ def encode_project(project: Project) -> bytes:
         "view": project.view,
         "region_styles": project.region_styles,
         "latent_favourites": project.latent_favourites,
+        "layout": project.layout,
         "workspace": project.workspace,
     }
     if project.label_map is not None:
@@ -311,6 +318,20 @@ def _check_state(state: Any, label: str) -> dict[str, Any]:
         if entry.get("settings") is not None:
             f.mapping(entry["settings"], f"{where}.settings")
 
+    layout = f.mapping(state.get("layout") or {}, "layout")
+    f.optional(layout, "scene_seed", f.integer, "layout", 0, _MAX_INT)
+    boxes = f.sequence(layout.get("boxes") or [], "layout.boxes")
+    if len(boxes) > MAX_LAYOUT_BOXES:
+        raise FileReadError(f"its layout has {len(boxes)} boxes (at most {MAX_LAYOUT_BOXES} can be used)", path=label)
+    for index, box in enumerate(boxes):
+        where = f"layout.boxes[{index}]"
+        f.mapping(box, where)
+        f.text(box.get("class"), f"{where}.class")
+        for key in ("x", "y", "w", "h"):
+            if not -1.0 <= f.number(box.get(key), f"{where}.{key}") <= 2.0:  # NaN fails too
+                raise f.fail(f"{where}.{key}", "a fraction of the picture", box.get(key))
+        f.integer(box.get("seed"), f"{where}.seed", 0, _MAX_INT)
+
     workspace = f.mapping(state.get("workspace") or {}, "workspace")
     f.optional(workspace, "active", f.text, "workspace")
     return state
@@ -417,6 +438,7 @@ def _load_from_archive(zipped: SafeZip, label: str) -> Project:
         view=state.get("view") or {},
         region_styles=state.get("region_styles") or {},
         latent_favourites=state.get("latent_favourites") or [],
+        layout=state.get("layout") or {},
         workspace=state.get("workspace") or {},
     )
     if state.get("model") is not None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QTa
 
 from ganstudio.app.inference import InferenceController
 from ganstudio.app.latent_project_part import LatentProjectPart
+from ganstudio.app.layout_project_part import LayoutProjectPart
 from ganstudio.app.latent_viewmodel import LatentViewModel
 from ganstudio.app.model_import import ModelImporter
 from ganstudio.app.describe_viewmodel import DescribeViewModel
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.workspaces.addTab(self.describe, icon("fa5s.keyboard"), DescribeWorkspace.title)
         self.layout_vm = LayoutViewModel(self.controller, self)
         self.layout_workspace = LayoutWorkspace(self.layout_vm, self.dialogs)
+        self.document.add_part(LayoutProjectPart(self.layout_vm))
         self.workspaces.addTab(self.layout_workspace, icon("fa5s.object-group"), LayoutWorkspace.title)
         self.layout_vm.notice.connect(self.notify)
         self.layout_vm.renderFailed.connect(self.notify)

@@ -166,3 +166,33 @@ def test_export_writes_the_layout_into_the_png(qtbot, vm: LayoutViewModel, tmp_p
 def test_boxes_stay_on_the_canvas() -> None:
     box = LayoutBox(1, -0.2, 0.9, 0.5, 0.4, 0).clamped()
     assert (box.x, box.y, box.w, box.h) == pytest.approx((0.0, 0.6, 0.5, 0.4))
+
+
+def test_the_layout_goes_into_the_project_file_and_back_by_class_name(qtbot, vm: LayoutViewModel, models, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ganstudio.app.layout_project_part import LayoutProjectPart
+    from ganstudio.document.project import Project, load_project, save_project
+
+    vm.reroll_scene()
+    saved = vm.state
+    path = save_project(tmp_path / "work.gstudio", Project(**LayoutProjectPart(vm).capture()))
+    project = load_project(path)
+    assert [b["class"] for b in project.layout["boxes"]] == [vm.class_by_id(b.class_id).name for b in saved.boxes]
+
+    # a fresh window restores the project before its model arrives: the boxes wait for the classes
+    controller = InferenceController(lambda: JobRunner(device="cpu", threads=1))
+    fresh = LayoutViewModel(controller, seed=9)
+    try:
+        assert LayoutProjectPart(fresh).restore(project, modified=False) == []
+        assert fresh.layout_json() == project.layout  # kept as it came until then
+        with qtbot.waitSignal(fresh.outputChanged, timeout=TIMEOUT_MS):
+            fresh.load_model(models["landscape"])
+        assert fresh.state == saved and fresh.undo_stack.count() == 0
+        # another model: the boxes whose class it lacks are left out, with a note
+        with qtbot.waitSignal(fresh.outputChanged, timeout=TIMEOUT_MS):
+            fresh.load_model(models["other"])
+        notes = fresh.restore_layout(project.layout)
+        kept = {"sky", "water"} & {b["class"] for b in project.layout["boxes"]}
+        assert len(fresh.state.boxes) == sum(b["class"] in kept for b in project.layout["boxes"])
+        assert notes and "does not know" in notes[0] and "left out" in notes[0]
+    finally:
+        controller.shutdown()

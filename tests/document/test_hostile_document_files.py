@@ -269,6 +269,15 @@ def _cases() -> list[tuple[str, str, str, bytes, str | None]]:
          r"'region_styles\.sources\[0\]' in project\.json should be a string, not a whole number"),
         ("favourite-name-list", "project", "fav.gstudio", project_with(state={"latent_favourites": [{"name": [1], "w": "favourite0.w"}]}),
          r"'latent_favourites\[0\]\.name' in project\.json should be a string"),
+        ("layout-box-far-off", "project", "lfar.gstudio",
+         project_with(state={"layout": {"boxes": [{"class": "sky", "x": 1e300, "y": 0, "w": 1, "h": 0.5, "seed": 1}]}}),
+         r"'layout\.boxes\[0\]\.x' in project\.json should be a fraction of the picture"),
+        ("layout-class-number", "project", "lclass.gstudio",
+         project_with(state={"layout": {"boxes": [{"class": 3, "x": 0, "y": 0, "w": 1, "h": 0.5, "seed": 1}]}}),
+         r"'layout\.boxes\[0\]\.class' in project\.json should be a string"),
+        ("layout-many-boxes", "project", "lmany.gstudio",
+         project_with(state={"layout": {"boxes": [{"class": "sky", "x": 0, "y": 0, "w": 1, "h": 1, "seed": 1}] * 1000}}),
+         r"its layout has 1000 boxes \(at most 256"),
         ("bool-style-array", "project", "boolstyle.gstudio",
          project_with(stored(STYLES_FILE, save_safetensors({"sky": np.ones((4, 4), bool)}))),
          r"styles\.safetensors: array 'sky' holds true/false values"),
@@ -498,11 +507,12 @@ def test_normal_files_still_open(tmp_path: Path) -> None:
         latent_favourites=[{"name": "dusk", "settings": {"seed": 4, "psi": 0.7}, "w": "favourite0.w", "thumbnail": "favourite0.thumbnail"}],
         latents={"favourite0.w": rng.standard_normal((18, 512)).astype(np.float32),
                  "favourite0.thumbnail": rng.integers(0, 255, (48, 48, 3), dtype=np.uint8)},
+        layout={"scene_seed": 7, "boxes": [{"class": "sky", "x": 0.0, "y": 0.0, "w": 1.0, "h": 0.4, "seed": 3}]},
         workspace={"active": "painting"},
     )
     (tmp_path / "p.gstudio").write_bytes(encode_project(project))
     loaded = load_project(tmp_path / "p.gstudio")
-    assert loaded.label_map == labels and loaded.region_styles == project.region_styles
+    assert loaded.label_map == labels and loaded.region_styles == project.region_styles and loaded.layout == project.layout
     for key, value in {**project.style_codes, **project.latents}.items():
         merged = {**loaded.style_codes, **loaded.latents}
         assert merged[key].dtype == value.dtype and np.array_equal(merged[key], value)
